@@ -1,0 +1,42 @@
+"""The article record that flows from a spider through the pipelines into SQLite.
+
+`Article` is what the extractor finds on one page plus what the crawl knows about the fetch.
+All text is Unicode NFC; `published_at` is ISO 8601 with the +07:00 offset, or None when the
+page shows no date (never guessed).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, asdict
+
+
+@dataclass
+class Article:
+    url: str                      # canonical URL, unique in the database
+    site: str                     # spider name: laodongthudo, tuoitrethudo, baolaocai, hanoigov
+    article_id: str | None        # the site's numeric id, from the URL
+    title: str
+    body: str                     # paragraphs separated by blank lines; image captions kept
+    sapo: str | None = None       # lead paragraph, without the source prefix
+    author: str | None = None
+    published_at: str | None = None   # "2021-01-26T11:00:00+07:00"
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    fetched_at: str | None = None
+    html: bytes | None = None     # the raw page as fetched; stored compressed, not in `articles`
+
+    @property
+    def content_hash(self) -> str:
+        """A digest of what a reader sees: title, sapo, body, author, date."""
+        text = "\x1f".join(
+            v or "" for v in (self.title, self.sapo, self.body, self.author, self.published_at)
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_dict(self, with_html: bool = False) -> dict:
+        data = asdict(self)
+        if not with_html:
+            data.pop("html")
+        data["content_hash"] = self.content_hash
+        return data

@@ -1,0 +1,54 @@
+"""Scrapy settings for newscrawl: the switchboard for politeness, storage and pipelines.
+
+Every value here can be overridden per run with `scrapy crawl SITE -s NAME=VALUE` or
+`newscrawl crawl -s NAME=VALUE`. The database path is `NEWS_DB` (environment variable or setting).
+"""
+import os
+
+from crawler import __version__
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Where articles are stored. `-s NEWS_DB=...` or the NEWS_DB environment variable.
+NEWS_DB = os.environ.get("NEWS_DB", "data/news.db")
+
+# --- Politeness on live sites -------------------------------------------------------------
+USER_AGENT = (
+    f"newscrawl/{__version__} (+https://github.com/newscrawl/newscrawl; "
+    "archive of Vietnamese trade-union news; one request at a time)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8             # across sites
+CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request at a time per host
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # a news page is ~100 KB; refuse anything over 10 MB
+DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
+# TLS certificates are not verified unless the user sets DOWNLOAD_VERIFY_CERTIFICATES=True
+# (Scrapy's default, kept on purpose). http_proxy / https_proxy are honoured (HttpProxyMiddleware).
+
+# --- Discovery ----------------------------------------------------------------------------
+# How many listing pages to follow per start page (pagination is bounded).
+NEWS_MAX_LISTING_PAGES = 5
+
+# --- Pipelines: validate -> normalise -> store ------------------------------------------
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidateArticlePipeline": 100,
+    "crawler.pipelines.StoreArticlePipeline": 800,
+}
+EXTENSIONS = {
+    "crawler.runs.CrawlRunRecorder": 500,
+}
+
+LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
