@@ -42,6 +42,7 @@ NEWS_MAX_LISTING_PAGES = 5
 # --- Pipelines: validate -> normalise -> store ------------------------------------------
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticlePipeline": 100,
+    "crawler.pipelines.NormalizeTextPipeline": 200,
     "crawler.pipelines.StoreArticlePipeline": 800,
 }
 EXTENSIONS = {

@@ -1,0 +1,202 @@
+"""The `newscrawl` command line (console script, see pyproject.toml).
+
+    newscrawl crawl [SITE ...] [--db PATH] [-s NAME=VALUE ...]
+    newscrawl extract FILE [FILE ...] [--url URL]
+
+`crawl` runs the given spiders (default: all of them) together in one process, then prints a
+per-site summary read back from the crawl_runs table. Exit status: 0 when every run finished,
+1 when any run failed or was interrupted, 2 for usage errors (unknown site, bad -s).
+Other commands are added to the same `main` group by their own modules/functions.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from crawler import __version__
+from crawler.sites import project_settings
+
+
+
+def _parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (e.g. -s DOWNLOAD_DELAY=2)", param_hint="'-s'"
+            )
+        out[name.strip()] = setting
+    return out
+
+
+@click.group()
+@click.version_option(__version__, prog_name="newscrawl")
+def main() -> None:
+    """Crawl Vietnamese trade-union news into one SQLite database, browsed with Datasette."""
+
+
+@main.command()
+@click.argument("sites", nargs=-1, metavar="[SITE]...")
+@click.option("--db", "db_path", metavar="PATH", default=None,
+              help="SQLite database to write (default: the NEWS_DB setting, data/news.db).")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
+def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...]) -> None:
+    """Crawl SITE(s) (default: every site) into the database, then print a summary."""
+    from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
+    from scrapy.spiderloader import get_spider_loader
+
+    from crawler.storage import NewsDB
+
+    settings = project_settings()
+    settings.setdict(_parse_overrides(overrides), priority="cmdline")
+    if db_path:
+        settings.set("NEWS_DB", db_path, priority="cmdline")
+    db_path = str(settings.get("NEWS_DB") or "data/news.db")
+
+    try:
+        known = sorted(get_spider_loader(settings).list())
+    except Exception as exc:  # a broken spider module: say which and stop
+        raise click.ClickException(f"cannot load the spiders: {exc}") from exc
+    requested = list(dict.fromkeys(sites)) or known
+    unknown = [s for s in requested if s not in known]
+    if unknown:
+        raise click.UsageError(
+            f"unknown site{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"Known sites: {', '.join(known) or '(none: no spider found)'}"
+        )
+    if not requested:
+        raise click.UsageError("no spider found in the project; nothing to crawl")
+
+    # Open (and create) the database now, so a bad path fails before any fetch.
+    try:
+        NewsDB(db_path).close()
+    except Exception as exc:
+        raise click.ClickException(
+            f"cannot open the database {db_path}: {exc}. "
+            "Choose a writable path with --db PATH"
+        ) from exc
+
+    # Same choice of process class as `scrapy crawl`.
+    use_async = (
+        settings["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+        and not settings.getbool("FORCE_CRAWLER_PROCESS")
+    ) or not settings.getbool("TWISTED_REACTOR_ENABLED")
+    process = (AsyncCrawlerProcess if use_async else CrawlerProcess)(settings)
+    crawlers = []
+    for name in requested:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler)
+    process.start()
+
+    run_ids: dict[str, int | None] = {}
+    for name, crawler in zip(requested, crawlers):
+        stats = getattr(crawler, "stats", None)
+        run_ids[name] = stats.get_value("newscrawl/run_id") if stats is not None else None
+
+    with NewsDB(db_path) as db:
+        rows = {row["id"]: row for row in db.runs([i for i in run_ids.values() if i])}
+    ok = _print_summary(requested, run_ids, rows, db_path)
+    sys.exit(0 if ok else 1)
+
+
+_COLUMNS = (
+    ("site", None), ("pages", "pages_fetched"), ("new", "articles_new"),
+    ("unchanged", "articles_unchanged"), ("updated", "articles_updated"),
+    ("failed", "articles_failed"), ("no date", "articles_without_date"),
+    ("errors", "errors"), ("status", None),
+)
+
+
+def _print_summary(sites: list[str], run_ids: dict[str, int | None],
+                   rows: dict[int, dict], db_path: str) -> bool:
+    """Print the per-site table; return True when every run finished."""
+    table: list[list[str]] = []
+    totals = {key: 0 for _, key in _COLUMNS if key}
+    ok = True
+    problems: list[str] = []
+    for site in sites:
+        row = rows.get(run_ids.get(site) or -1)
+        if row is None:
+            ok = False
+            table.append([site] + ["-"] * (len(_COLUMNS) - 2) + ["not started"])
+            continue
+        status = row["status"] or "?"
+        if status != "finished":
+            ok = False
+            status = f"{status} ({row['finish_reason']})" if row["finish_reason"] else status
+        cells = [site]
+        for _, key in _COLUMNS[1:-1]:
+            value = int(row[key] or 0)
+            totals[key] += value
+            cells.append(str(value))
+        table.append(cells + [status])
+        if row["problems"]:
+            kinds = ", ".join(f"{k} ×{v}" for k, v in row["problems"].items())
+            problems.append(f"  {site}: {kinds} (run {row['id']}; URLs in crawl_runs.problem_urls)")
+    table.append(["total"] + [str(totals[k]) for _, k in _COLUMNS[1:-1]]
+                 + ["ok" if ok else "NOT ALL FINISHED"])
+
+    header = [title for title, _ in _COLUMNS]
+    widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        parts = [cells[0].ljust(widths[0])]
+        parts += [c.rjust(w) for c, w in zip(cells[1:-1], widths[1:-1])]
+        parts.append(cells[-1])
+        return "  ".join(parts)
+
+    click.echo("")
+    click.echo(line(header))
+    for cells in table[:-1]:
+        click.echo(line(cells))
+    click.echo("-" * len(line(table[-1])))
+    click.echo(line(table[-1]))
+    if problems:
+        click.echo("Problems:")
+        for p in problems:
+            click.echo(p)
+    click.echo(f"Database: {os.path.abspath(db_path)}")
+    click.echo(f"Browse it: datasette {db_path}   (or: make serve)")
+    return ok
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--url", metavar="URL", default=None,
+              help="The page's address. Default: its canonical / og:url link.")
+def extract(files: tuple[str, ...], url: str | None) -> None:
+    """Print, as one JSON object per line, the article the crawl extracts from each saved FILE.
+
+    The site's rules are chosen from URL (or the page's canonical link); a page of another site
+    goes through the generic path. A file that fails gives an object with "error".
+    """
+    import json
+
+    from crawler.extraction import page_metadata, parse_html
+    from crawler.newsspider import NewsSpider
+    from crawler.sites import spider_for_url
+    from w3lib.encoding import html_to_unicode
+
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+            _, text = html_to_unicode(None, raw)
+            page_url = url or page_metadata(parse_html(text)).canonical or ""
+            spider = spider_for_url(page_url) or NewsSpider
+            found, canonical, article_id = spider.read_page(text, page_url)
+            record = {"file": path, "site": spider.name, "url": canonical or None,
+                      "article_id": article_id, "is_article": found.is_article, **found.to_dict()}
+        except Exception as error:  # one bad file must not hide the others
+            record = {"file": path, "error": f"{type(error).__name__}: {error}"}
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,126 @@
+"""Item pipelines, one job each: validate (100) -> normalise text to NFC (200) -> store (800).
+
+Counters go to the crawl stats under ``newscrawl/`` and end up in the ``crawl_runs`` row
+(see crawler/runs.py):
+
+* ``newscrawl/articles_new`` / ``_unchanged`` / ``_updated``  what store_article did
+* ``newscrawl/articles_failed``        dropped (no title / no body) or not stored (database error)
+* ``newscrawl/articles_without_date``  stored with an empty published_at
+* ``newscrawl/problem/<kind>``         one counter per kind: no_title, no_body, db_error
+* ``newscrawl/problem_urls``           list of "<kind> <url>", at most 50
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import unicodedata
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import Article
+from crawler.problems import record_problem
+from crawler.storage import NewsDB
+
+logger = logging.getLogger(__name__)
+
+TEXT_FIELDS = ("title", "sapo", "body", "author", "section", "site", "article_id")
+
+
+class _Pipeline:
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "_Pipeline":
+        return cls(crawler)
+
+
+class ValidateArticlePipeline(_Pipeline):
+    """Drop articles without a title or body; count (but keep) articles without a date."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        for kind, value in (("no_title", item.title), ("no_body", item.body)):
+            if not (value or "").strip():
+                logger.error(
+                    "[%s] not stored: %s: %s — the page may not be an article or the site's "
+                    "layout changed; check it with `newscrawl extract`",
+                    item.site, item.url, kind.replace("_", " "),
+                )
+                self.stats.inc_value("newscrawl/articles_failed")
+                record_problem(self.stats, kind, item.url)
+                # already logged above at ERROR: keep Scrapy's own "Dropped:" line quiet
+                raise DropItem(f"{kind.replace('_', ' ')}: {item.url}", log_level="DEBUG")
+        if not item.published_at:
+            logger.warning(
+                "[%s] no publication date on %s; stored with an empty date", item.site, item.url
+            )
+            self.stats.inc_value("newscrawl/articles_without_date")
+        return item
+
+
+def nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+class NormalizeTextPipeline(_Pipeline):
+    """Every text field and tag in Unicode NFC (Vietnamese pages mix NFC and NFD)."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        for name in TEXT_FIELDS:
+            setattr(item, name, nfc(getattr(item, name)))
+        item.tags = [nfc(t) for t in (item.tags or [])]
+        return item
+
+
+class StoreArticlePipeline(_Pipeline):
+    """Write each article (and its raw page) to ``NEWS_DB``, committing each one."""
+
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.db_path = crawler.settings.get("NEWS_DB") or "data/news.db"
+        self.db: NewsDB | None = None
+        self.open_error: Exception | None = None
+
+    def open_spider(self) -> None:
+        try:
+            self.db = NewsDB(self.db_path)
+        except (sqlite3.Error, OSError) as exc:
+            self.open_error = exc
+            logger.error(
+                "cannot open the database %s (%s); no article of this crawl will be stored. "
+                "Check that the folder is writable and the file is a newscrawl SQLite database, "
+                "or choose another one with --db PATH / -s NEWS_DB=PATH",
+                self.db_path, exc,
+            )
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        if self.db is None:
+            self.stats.inc_value("newscrawl/articles_failed")
+            record_problem(self.stats, "db_error", item.url)
+            return item
+        try:
+            outcome = self.db.store_article(item)
+        except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
+            logger.error(
+                "[%s] not stored: %s: database error on %s: %s — is another program holding "
+                "a write lock, or is the disk full? The article will be fetched again next run",
+                item.site, item.url, self.db_path, exc,
+            )
+            self.stats.inc_value("newscrawl/articles_failed")
+            record_problem(self.stats, "db_error", item.url)
+            return item
+        self.stats.inc_value(f"newscrawl/articles_{outcome}")
+        return item
+
+    def close_spider(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None

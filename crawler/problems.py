@@ -1,0 +1,24 @@
+"""One way to report bad input: a log line naming site, URL and what to do, plus run counters.
+
+Every problem is counted in the crawl stats as `newscrawl/problem/<kind>` and its URL kept in
+`newscrawl/problem_urls` (first 50); `crawler.runs.CrawlRunRecorder` copies both into `crawl_runs`.
+"""
+from __future__ import annotations
+
+import logging
+
+from crawler.storage import PROBLEM_URLS_MAX
+
+
+def record_problem(stats, kind: str, url: str) -> None:
+    """Count a problem of `kind` for this run and remember its URL (the first 50)."""
+    stats.inc_value(f"newscrawl/problem/{kind}")
+    urls = list(stats.get_value("newscrawl/problem_urls") or [])
+    if len(urls) < PROBLEM_URLS_MAX:
+        stats.set_value("newscrawl/problem_urls", urls + [f"{kind} {url}"])
+
+
+def report_problem(spider, kind: str, url: str, message: str, level: int = logging.ERROR) -> None:
+    """Log `[site] kind: url: message` and count it for this run."""
+    spider.logger.log(level, "[%s] %s: %s: %s", spider.name, kind, url, message)
+    record_problem(spider.crawler.stats, kind, url)

@@ -1,0 +1,52 @@
+"""Which spider a URL belongs to: the registry behind `newscrawl extract` and `newscrawl crawl`.
+
+The spiders in spiders/ are the only list of sites; this module just loads them.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.newsspider import NewsSpider
+from crawler.urls import same_site
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_settings():
+    """Scrapy settings of this project, whatever the current directory.
+
+    Scrapy looks for scrapy.cfg from the current directory upwards; when there is none (and
+    SCRAPY_SETTINGS_MODULE is not set) we point it at crawler.settings ourselves.
+    """
+    from scrapy.utils.conf import closest_scrapy_cfg
+    from scrapy.utils.project import get_project_settings
+
+    if "SCRAPY_SETTINGS_MODULE" not in os.environ and not closest_scrapy_cfg():
+        os.environ["SCRAPY_SETTINGS_MODULE"] = "crawler.settings"
+    # In a source checkout the `spiders` package sits beside `crawler`; make it importable.
+    if (REPO_ROOT / "spiders").is_dir() and str(REPO_ROOT) not in sys.path:
+        sys.path.append(str(REPO_ROOT))
+    return get_project_settings()
+
+
+@lru_cache(maxsize=1)
+def site_spiders() -> dict[str, type[NewsSpider]]:
+    """{name: spider class} for every site declared in spiders/."""
+    from scrapy.spiderloader import SpiderLoader
+    loader = SpiderLoader.from_settings(project_settings())
+    return {name: loader.load(name) for name in sorted(loader.list())}
+
+
+def spider_for_url(url: str | None) -> type[NewsSpider] | None:
+    """The site spider whose hosts serve `url`, or None (then the generic path applies)."""
+    if not url or not urlsplit(url).netloc:
+        return None
+    for spider in site_spiders().values():
+        if same_site(url, spider.allowed_domains):
+            return spider
+    return None

@@ -1,0 +1,186 @@
+"""Tests for crawler/pipelines.py and crawler/runs.py against a real SQLite file in tmp_path.
+
+Pipelines are built from a Scrapy test crawler and fed Article items directly: text comes out
+NFC, articles without a body are dropped and counted, stored articles are counted as new then
+unchanged, and the run recorder turns the stats into a crawl_runs row. Also checks that the
+`crawl` command rejects an unknown site with exit status 2 and a list of the known ones.
+"""
+import logging
+import unicodedata
+import warnings
+
+import pytest
+from click.testing import CliRunner
+from scrapy.exceptions import DropItem, ScrapyDeprecationWarning
+from scrapy.pipelines import ItemPipelineManager
+from scrapy.spiders import Spider
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Article
+from crawler.pipelines import (
+    NormalizeTextPipeline,
+    StoreArticlePipeline,
+    ValidateArticlePipeline,
+)
+from crawler.runs import CrawlRunRecorder
+from crawler.storage import NewsDB
+
+PIPELINES = {
+    "crawler.pipelines.ValidateArticlePipeline": 100,
+    "crawler.pipelines.NormalizeTextPipeline": 200,
+    "crawler.pipelines.StoreArticlePipeline": 800,
+}
+
+
+class LaodongSpider(Spider):
+    name = "laodongthudo"
+
+
+@pytest.fixture
+def crawler(tmp_path):
+    c = get_crawler(LaodongSpider, settings_dict={
+        "NEWS_DB": str(tmp_path / "news.db"), "ITEM_PIPELINES": PIPELINES,
+    })
+    c.spider = LaodongSpider.from_crawler(c)
+    c.stats.open_spider()
+    return c
+
+
+def article(**kw):
+    base = dict(url="https://laodongthudo.vn/a-1.html", site="laodongthudo", article_id="1",
+                title="Công đoàn", body="Nội dung bài viết.",
+                published_at="2021-01-26T11:00:00+07:00",
+                fetched_at="2024-05-01T09:00:00+07:00", html=b"<html>x</html>")
+    base.update(kw)
+    return Article(**base)
+
+
+def test_normalize_text_to_nfc(crawler):
+    nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
+    item = article(title=nfd("Người lao động"), body=nfd("Đời sống công nhân"),
+                   sapo=nfd("Tóm tắt"), author=nfd("Hoàng Hà"), section=nfd("Việc làm"),
+                   tags=[nfd("công đoàn"), nfd("Hà Nội")])
+    assert item.title != "Người lao động"
+    out = NormalizeTextPipeline.from_crawler(crawler).process_item(item)
+    assert out.title == "Người lao động"
+    assert out.body == "Đời sống công nhân"
+    assert out.sapo == "Tóm tắt"
+    assert out.author == "Hoàng Hà"
+    assert out.section == "Việc làm"
+    assert out.tags == ["công đoàn", "Hà Nội"]
+    for text in (out.title, out.body, *out.tags):
+        assert unicodedata.is_normalized("NFC", text)
+
+
+def test_no_body_is_dropped_and_counted(crawler, caplog):
+    pipe = ValidateArticlePipeline.from_crawler(crawler)
+    with caplog.at_level(logging.ERROR), pytest.raises(DropItem):
+        pipe.process_item(article(body="  \n "))
+    stats = crawler.stats
+    assert stats.get_value("newscrawl/articles_failed") == 1
+    assert stats.get_value("newscrawl/problem/no_body") == 1
+    assert stats.get_value("newscrawl/problem_urls") == ["no_body https://laodongthudo.vn/a-1.html"]
+    assert "[laodongthudo] not stored: https://laodongthudo.vn/a-1.html: no body" in caplog.text
+    assert "newscrawl extract" in caplog.text
+
+    with pytest.raises(DropItem):
+        pipe.process_item(article(title=""))
+    assert stats.get_value("newscrawl/problem/no_title") == 1
+    assert stats.get_value("newscrawl/articles_failed") == 2
+
+
+def test_problem_urls_capped_at_50(crawler):
+    pipe = ValidateArticlePipeline.from_crawler(crawler)
+    for i in range(60):
+        with pytest.raises(DropItem):
+            pipe.process_item(article(url=f"https://laodongthudo.vn/{i}.html", body=""))
+    assert crawler.stats.get_value("newscrawl/problem/no_body") == 60
+    assert len(crawler.stats.get_value("newscrawl/problem_urls")) == 50
+
+
+def test_missing_date_is_kept_and_counted(crawler, caplog):
+    pipe = ValidateArticlePipeline.from_crawler(crawler)
+    with caplog.at_level(logging.WARNING):
+        item = pipe.process_item(article(published_at=None))
+    assert item.published_at is None
+    assert crawler.stats.get_value("newscrawl/articles_without_date") == 1
+    assert "no publication date on https://laodongthudo.vn/a-1.html" in caplog.text
+
+
+def test_store_counts_new_then_unchanged_then_updated(crawler, tmp_path):
+    pipe = StoreArticlePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    pipe.process_item(article())
+    pipe.process_item(article(fetched_at="2024-05-02T09:00:00+07:00"))
+    pipe.process_item(article(body="Đã sửa."))
+    pipe.close_spider()
+    stats = crawler.stats
+    assert stats.get_value("newscrawl/articles_new") == 1
+    assert stats.get_value("newscrawl/articles_unchanged") == 1
+    assert stats.get_value("newscrawl/articles_updated") == 1
+    with NewsDB(tmp_path / "news.db") as db:
+        assert db.db["articles"].count == 1
+        assert db.raw_html("https://laodongthudo.vn/a-1.html") == b"<html>x</html>"
+
+
+def test_store_logs_database_errors_without_crashing(tmp_path, caplog):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a folder should be")
+    c = get_crawler(LaodongSpider, settings_dict={"NEWS_DB": str(blocker / "news.db")})
+    pipe = StoreArticlePipeline.from_crawler(c)
+    with caplog.at_level(logging.ERROR):
+        pipe.open_spider()
+        item = pipe.process_item(article())
+    pipe.close_spider()
+    assert item.url == "https://laodongthudo.vn/a-1.html"
+    assert "cannot open the database" in caplog.text and str(blocker) in caplog.text
+    assert c.stats.get_value("newscrawl/problem/db_error") == 1
+
+
+def test_pipelines_load_without_deprecation_warnings(crawler):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScrapyDeprecationWarning)
+        manager = ItemPipelineManager.from_crawler(crawler)
+    names = [type(m).__name__ for m in manager.middlewares]
+    assert names == ["ValidateArticlePipeline", "NormalizeTextPipeline", "StoreArticlePipeline"]
+
+
+def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
+    rec = CrawlRunRecorder.from_crawler(crawler)
+    rec.spider_opened(crawler.spider)
+    run_id = crawler.stats.get_value("newscrawl/run_id")
+    stats = crawler.stats
+    stats.set_value("response_received_count", 12)
+    stats.set_value("newscrawl/articles_new", 4)
+    stats.set_value("newscrawl/articles_unchanged", 2)
+    stats.set_value("newscrawl/articles_failed", 1)
+    stats.set_value("newscrawl/problem/no_body", 1)
+    stats.set_value("newscrawl/problem_urls", ["no_body https://x/1"])
+    stats.set_value("log_count/ERROR", 1)
+    rec.spider_closed(crawler.spider, "finished")
+    with NewsDB(tmp_path / "news.db") as db:
+        [row] = db.runs([run_id])
+    assert row["spider"] == "laodongthudo"
+    assert row["status"] == "finished" and row["finish_reason"] == "finished"
+    assert (row["pages_fetched"], row["articles_new"], row["articles_unchanged"],
+            row["articles_failed"], row["errors"]) == (12, 4, 2, 1, 1)
+    assert row["problems"] == {"no_body": 1}
+    assert row["problem_urls"] == ["no_body https://x/1"]
+
+    rec2 = CrawlRunRecorder.from_crawler(crawler)
+    rec2.spider_opened(crawler.spider)
+    rec2.spider_closed(crawler.spider, "shutdown")
+    with NewsDB(tmp_path / "news.db") as db:
+        [row2] = db.runs([rec2.run_id])
+    assert row2["status"] == "interrupted"
+
+
+def test_crawl_unknown_site_exits_2(monkeypatch, tmp_path):
+    from crawler.cli import main
+
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    result = CliRunner().invoke(main, ["crawl", "nosuchsite", "--db", str(tmp_path / "n.db")])
+    assert result.exit_code == 2
+    assert "unknown site: nosuchsite" in result.output
+    assert "Known sites:" in result.output
+    assert not (tmp_path / "n.db").exists()  # nothing touched before the check
