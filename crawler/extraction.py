@@ -23,7 +23,8 @@ VIETNAM = timezone(timedelta(hours=7))
 
 # Elements whose text is one paragraph when they hold no other block inside them.
 BLOCK_TAGS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 li figcaption blockquote pre td th div section article dd dt".split()
+    "p h1 h2 h3 h4 h5 h6 li figcaption blockquote pre td th div section article dd dt "
+    "table thead tbody tfoot tr ul ol dl figure main header footer aside nav".split()
 )
 SKIP_TAGS = frozenset("script style noscript iframe form button select input textarea svg".split())
 FILE_NAME = re.compile(r"^[\w\-. ()]+\.(jpe?g|png|gif|webp|bmp|tiff?)$", re.I)

@@ -39,7 +39,7 @@ class EPISpider(NewsSpider):
         author=("div.article__author",),
         date=("div.article__meta time",),
         tags=("div.article__tag a",),
-        noise=("script", "style", "div.social"),
+        noise=("script", "style", "div.social", "div.box-related-inline"),
     )
 
 

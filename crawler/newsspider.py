@@ -28,6 +28,14 @@ from crawler.storage import now_iso
 from crawler.urls import canonical_url, same_site
 
 
+def is_html(response) -> bool:
+    """True for an HTML page. The Content-Type decides: a PDF at a `.html` URL is not a page."""
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    if content_type:
+        return "html" in content_type and isinstance(response, HtmlResponse)
+    return isinstance(response, HtmlResponse)
+
+
 class NewsSpider(scrapy.Spider):
     allowed_domains: list[str] = []
     start_urls: list[str] = []
@@ -90,7 +98,7 @@ class NewsSpider(scrapy.Spider):
                                      headers={"Referer": referer})
 
     def parse_listing(self, response, page: int):
-        if not isinstance(response, HtmlResponse):
+        if not is_html(response):
             report_problem(self, "not_html", response.url,
                            "the listing page is not HTML; check the start URL")
             return
@@ -122,7 +130,8 @@ class NewsSpider(scrapy.Spider):
     # --- articles ----------------------------------------------------------------------------
 
     def parse_article(self, response):
-        if not isinstance(response, HtmlResponse):
+        if not is_html(response):
+            self.crawler.stats.inc_value("newscrawl/articles_failed")
             report_problem(self, "not_html", response.url,
                            f"article URL answered {response.headers.get('Content-Type', b'?').decode()}"
                            " instead of HTML; nothing stored")
@@ -130,9 +139,11 @@ class NewsSpider(scrapy.Spider):
         try:
             found, url, article_id = self.read_page(response.text, response.url)
         except Exception as error:  # a broken page must not stop the crawl
+            self.crawler.stats.inc_value("newscrawl/articles_failed")
             report_problem(self, "broken_page", response.url, f"could not parse: {error!r}")
             return
         if not found.is_article:
+            self.crawler.stats.inc_value("newscrawl/articles_failed")
             report_problem(self, "not_article", response.url,
                            "no article title/body found (" + "; ".join(found.problems or ["too short"])
                            + "); if this is an article, the layout changed: run "
@@ -148,6 +159,8 @@ class NewsSpider(scrapy.Spider):
 
     def on_download_error(self, failure):
         request = failure.request
+        if request.callback == self.parse_article:
+            self.crawler.stats.inc_value("newscrawl/articles_failed")
         report_problem(self, "download_failed", request.url,
                        f"{failure.getErrorMessage() or failure.type.__name__}; it will be fetched "
                        "again on the next run")

@@ -1,7 +1,9 @@
 """One way to report bad input: a log line naming site, URL and what to do, plus run counters.
 
 Every problem is counted in the crawl stats as `newscrawl/problem/<kind>` and its URL kept in
-`newscrawl/problem_urls` (first 50); `crawler.runs.CrawlRunRecorder` copies both into `crawl_runs`.
+`newscrawl/problem_urls` (first 50); problems at ERROR level also count in `newscrawl/errors`.
+`crawler.runs.CrawlRunRecorder` copies them into `crawl_runs`. (Scrapy's own `log_count/ERROR`
+cannot serve: with several spiders in one process every crawler counts every spider's errors.)
 """
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import logging
 from crawler.storage import PROBLEM_URLS_MAX
 
 
-def record_problem(stats, kind: str, url: str) -> None:
+def record_problem(stats, kind: str, url: str, level: int = logging.ERROR) -> None:
     """Count a problem of `kind` for this run and remember its URL (the first 50)."""
     stats.inc_value(f"newscrawl/problem/{kind}")
+    if level >= logging.ERROR:
+        stats.inc_value("newscrawl/errors")
     urls = list(stats.get_value("newscrawl/problem_urls") or [])
     if len(urls) < PROBLEM_URLS_MAX:
         stats.set_value("newscrawl/problem_urls", urls + [f"{kind} {url}"])
@@ -21,4 +25,4 @@ def record_problem(stats, kind: str, url: str) -> None:
 def report_problem(spider, kind: str, url: str, message: str, level: int = logging.ERROR) -> None:
     """Log `[site] kind: url: message` and count it for this run."""
     spider.logger.log(level, "[%s] %s: %s: %s", spider.name, kind, url, message)
-    record_problem(spider.crawler.stats, kind, url)
+    record_problem(spider.crawler.stats, kind, url, level)

@@ -42,7 +42,7 @@ def run_counters(stats: dict[str, Any]) -> dict[str, Any]:
         "articles_updated": count("newscrawl/articles_updated"),
         "articles_failed": count("newscrawl/articles_failed"),
         "articles_without_date": count("newscrawl/articles_without_date"),
-        "errors": count("log_count/ERROR"),
+        "errors": count("newscrawl/errors") + count("spider_exceptions/count"),
         "problems": {
             key[len(PROBLEM_PREFIX):]: value
             for key, value in sorted(stats.items())

@@ -156,7 +156,7 @@ def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
     stats.set_value("newscrawl/articles_failed", 1)
     stats.set_value("newscrawl/problem/no_body", 1)
     stats.set_value("newscrawl/problem_urls", ["no_body https://x/1"])
-    stats.set_value("log_count/ERROR", 1)
+    stats.set_value("newscrawl/errors", 1)
     rec.spider_closed(crawler.spider, "finished")
     with NewsDB(tmp_path / "news.db") as db:
         [row] = db.runs([run_id])

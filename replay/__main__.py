@@ -1,0 +1,125 @@
+"""`python -m replay serve|exec`: run the offline replay proxy from a shell.
+
+    python -m replay serve [--host 127.0.0.1] [--port N] [-v]
+        Serve until Ctrl-C or SIGTERM; prints the proxy URL and an example crawl command.
+
+    python -m replay exec [--port N] [-v] -- CMD [ARGS...]
+        Serve on a free port (or N), run CMD with http(s)_proxy pointing here, stop, and exit
+        with CMD's exit status. SIGINT/SIGTERM are forwarded to CMD.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from replay.server import ReplayServer
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m replay",
+        description="The offline replay of the news sites, served as an HTTP(S) proxy.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve until Ctrl-C / SIGTERM")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+
+    run = sub.add_parser("exec", help="serve while one command runs through the proxy")
+    run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    run.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    return parser
+
+
+def _serve(server: ReplayServer) -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    with server:
+        url = server.proxy_url
+        print(f"Replay proxy serving on {url}", flush=True)
+        print(f"TLS certificate (self-signed): {server.cert_file}", flush=True)
+        print("Example:", flush=True)
+        print(f"  https_proxy={url} http_proxy={url} scrapy crawl laodongthudo", flush=True)
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _in_foreground_of_a_terminal() -> bool:
+    """Whether our process group is the foreground group of our terminal.
+
+    Then a SIGINT we get most likely came from Ctrl-C, which the terminal delivers to the whole
+    group, child included; forwarding it again would make e.g. Scrapy see a second SIGINT and
+    shut down uncleanly.
+    """
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd):
+                return os.tcgetpgrp(fd) == os.getpgrp()
+        except OSError:
+            continue
+    return False
+
+
+def _exec(server: ReplayServer, cmd: list[str]) -> int:
+    child: subprocess.Popen | None = None
+
+    def forward(signum, frame):
+        if child is None:
+            return
+        if signum == signal.SIGINT and _in_foreground_of_a_terminal():
+            return      # Ctrl-C: the terminal already sent SIGINT to the child (our group)
+        try:
+            child.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with server:
+            print(f"replay: serving on {server.proxy_url} (port {server.port}) "
+                  f"for: {' '.join(cmd)}", file=sys.stderr, flush=True)
+            try:
+                child = subprocess.Popen(cmd, env={**os.environ, **server.env()})
+            except OSError as exc:
+                print(f"replay: cannot run {cmd[0]!r}: {exc}", file=sys.stderr)
+                return 127
+            status = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    # A child killed by a signal: report it the way a shell does.
+    return status if status >= 0 else 128 - status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    if args.verbose:
+        logging.getLogger("replay").setLevel(logging.DEBUG)
+    server = ReplayServer(host=args.host, port=args.port)
+    if args.command == "serve":
+        return _serve(server)
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if not cmd:
+        _parser().error("exec needs a command: python -m replay exec -- CMD [ARGS...]")
+    return _exec(server, cmd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
