@@ -57,5 +57,6 @@ class HanoiGovSpider(NewsSpider):
         sapo_prefix=r"HNP\s*[-–—]",
         author=(f"div.content-news > p{RIGHT_ALIGNED_BOLD}",),
         date=("h1.title-news span.time-news",),
+        section=("div.breadcrumb a",),
         noise=("script", "style", "form"),
     )

@@ -9,6 +9,7 @@ class Figure:
     """An image in the body. Only the caption is article text; alt and file name are noise."""
     image_url: str
     caption: str          # may be "" (an image without caption)
+    alt: str = field(default="", compare=False)   # img alt when it is not the article title (noise)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class ReplayArticle:
     related_titles: list[str] = field(default_factory=list)  # the inline related box (noise)
     seed: str | None = None     # "000".."004" when built from a seed capture
     kind: str = "article"       # article | gallery | no-author | no-date ... (layout variant)
+    # Added for the renderer (not part of the gold record): the teaser items shown after the
+    # article, [{"title", "lead", optional "alt", "section", "box"}] (noise). Seeds carry the real
+    # ones from the capture; generated articles leave it empty (the renderer uses other articles).
+    teasers: list = field(default_factory=list)
 
     @property
     def image_url(self) -> str | None:

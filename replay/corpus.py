@@ -1,0 +1,637 @@
+"""The replay corpus: the articles each replayed site carries.
+
+`build_corpus()` returns, per site, the seed article(s) transcribed in `replay/seeds/*.json` plus
+generated Vietnamese trade-union / labour news, newest first (that order is the listing order).
+Generation is procedural and deterministic (a private `random.Random` per site): sentences are
+chained from short phrase pools with random names, numbers, places and companies, so no two
+generated bodies share long runs of text (4-token shingle Jaccard stays far below 0.2).
+
+    corpus = build_corpus(articles_per_site=40, seed=1)
+    more = build_corpus(articles_per_site=40, seed=1, extra={"laodongthudo": 3})
+    # `more` == `corpus` plus 3 newer laodongthudo articles at the top of that site's list.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .model import Figure, ReplayArticle, Subheading
+
+SITES = ("laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov")
+REFERENCE = datetime(2026, 11, 20, 9, 30, tzinfo=timezone(timedelta(hours=7)))
+SEED_DIR = Path(__file__).with_name("seeds")
+
+HOSTS = {
+    "laodongthudo": "laodongthudo.vn",
+    "tuoitrethudo": "tuoitrethudo.vn",
+    "baolaocai": "baolaocai.vn",
+    "hanoigov": "hanoi.gov.vn",
+}
+HANOIGOV_LISTING = "/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7320"
+# enough for at least 3 listing pages on every site (laodongthudo shows 16 a page)
+DEFAULT_ARTICLES_PER_SITE = 40
+
+# (section label, listing path, weight) of generated articles
+SECTIONS = {
+    "laodongthudo": [("Công đoàn", "/cong-doan", 6), ("Hoạt động", "/cong-doan/hoat-dong", 4),
+                     ("Vì lợi ích đoàn viên", "/cong-doan/vi-loi-ich-doan-vien", 2),
+                     ("Tháng Công nhân", "/cong-doan/thang-cong-nhan", 2),
+                     ("Lao động", "/lao-dong", 3), ("Đời sống", "/lao-dong/doi-song", 2),
+                     ("Việc làm", "/lao-dong/viec-lam", 2), ("BHXH", "/lao-dong/bhxh", 2)],
+    "tuoitrethudo": [("Tin tức", "/tin-tuc", 3), ("Thời sự", "/thoi-su", 2)],
+    "baolaocai": [("Xã hội", "/xa-hoi/", 1)],
+    "hanoigov": [("Chính trị - Xã hội", HANOIGOV_LISTING, 1)],
+}
+BAOLAOCAI_TAG = "Công đoàn Lào Cai"
+
+# ---------------------------------------------------------------------------------- text utils
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def ascii_fold(text: str, drop_d: bool = False) -> str:
+    """Vietnamese to ASCII: diacritics removed, đ→d (or dropped, hanoi.gov.vn style)."""
+    if drop_d:
+        text = text.replace("đ", "").replace("Đ", "")
+    else:
+        text = text.replace("đ", "d").replace("Đ", "D")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def slugify(text: str, drop_d: bool = False, max_words: int = 0) -> str:
+    words = re.findall(r"[a-z0-9]+", ascii_fold(text, drop_d).lower())
+    if max_words:
+        words = words[:max_words]
+    return "-".join(words)
+
+
+def iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S+07:00")
+
+
+def article_url(site: str, title: str, article_id: str) -> str:
+    if site == "hanoigov":
+        return (f"https://hanoi.gov.vn{HANOIGOV_LISTING}/{article_id}/1/"
+                f"{slugify(title, drop_d=True)}.html")
+    if site == "baolaocai":
+        return f"https://baolaocai.vn/{slugify(title)}-post{article_id}.html"
+    return f"https://{HOSTS[site]}/{slugify(title)}-{article_id}.html"
+
+
+# ---------------------------------------------------------------------------------- seeds
+
+def load_seed(path: Path) -> ReplayArticle:
+    d = json.loads(path.read_text(encoding="utf-8"))
+    blocks = []
+    for b in d["blocks"]:
+        if "p" in b:
+            blocks.append(nfc(b["p"]))
+        elif "h" in b:
+            blocks.append(Subheading(nfc(b["h"])))
+        else:
+            f = b["figure"]
+            blocks.append(Figure(f["image_url"], nfc(f["caption"]), nfc(f.get("alt", ""))))
+    return ReplayArticle(
+        site=d["site"], url=d["url"], article_id=d["article_id"], title=nfc(d["title"]),
+        sapo=nfc(d["sapo"]), blocks=blocks, author=d["author"], published_at=d["published_at"],
+        section=d["section"], section_path=d["section_path"], tags=[nfc(t) for t in d["tags"]],
+        related_titles=[nfc(t) for t in d["related_titles"]], seed=d["seed"],
+        kind=d.get("kind", "article"),
+        teasers=[{k: nfc(v) for k, v in t.items()} for t in d.get("teasers", [])])
+
+
+_SEEDS: dict[str, list[ReplayArticle]] | None = None
+
+
+def seed_articles() -> dict[str, list[ReplayArticle]]:
+    """Seed articles per site (fresh copies each call)."""
+    global _SEEDS
+    if _SEEDS is None:
+        out: dict[str, list[ReplayArticle]] = {s: [] for s in SITES}
+        for p in sorted(SEED_DIR.glob("*.json")):
+            a = load_seed(p)
+            out[a.site].append(a)
+        _SEEDS = out
+    import copy
+    return {s: [copy.deepcopy(a) for a in arts] for s, arts in _SEEDS.items()}
+
+
+# ---------------------------------------------------------------------------------- phrase pools
+
+SURNAMES = "Nguyễn Trần Lê Phạm Hoàng Vũ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Lương Phan Tạ Cao Mai Chu Kiều Lò Giàng Hà".split()
+MIDDLES = "Văn Thị Đức Minh Thanh Quang Hữu Ngọc Thu Hồng Xuân Kim Anh Tuấn Bảo Thành Mạnh Hải Phương Đình Thế Công Khánh Diệu Bích".split()
+GIVENS = ("Hà Hùng Lan Phong Dũng Hương Tâm Khang Nam Trang Hạnh Thắng Hoa Long Tuấn Bình Yến Quân Thảo "
+          "Sơn Linh Hiếu Cường Huyền Hòa Thủy Giang Oanh Quyết Khánh Trung Vinh Đông Ngân Phúc Diệp Chung "
+          "Hằng Việt Lộc Tú Nhung Mai Hưng Toàn Châu Sang Điệp Thư Luân Tiến Nga Vân Quế Thịnh Đạt Huệ Kiên").split()
+POSITIONS = ["Chủ tịch", "Phó Chủ tịch", "Phó Chủ tịch Thường trực", "Trưởng Ban Tuyên giáo",
+             "Trưởng Ban Tổ chức", "Trưởng Ban Chính sách - Pháp luật", "Trưởng Ban Nữ công",
+             "Ủy viên Ban Thường vụ", "Trưởng Ban Quan hệ lao động", "Chánh Văn phòng",
+             "Trưởng Ban Kiểm tra", "Phó Trưởng Ban Tổ chức"]
+WORKER_ROLES = ["công nhân", "nữ công nhân", "kỹ sư", "tổ trưởng sản xuất", "thợ vận hành máy",
+                "chủ tịch công đoàn cơ sở", "giáo viên", "điều dưỡng", "lái xe", "thợ hàn",
+                "nhân viên kỹ thuật", "trưởng ca"]
+
+REGION = {
+    "hanoi": dict(
+        city="Hà Nội", city_org="Liên đoàn Lao động thành phố Hà Nội", city_short="LĐLĐ Thành phố",
+        units=["quận Hoàn Kiếm", "quận Ba Đình", "quận Đống Đa", "quận Cầu Giấy", "quận Long Biên",
+               "quận Hoàng Mai", "quận Thanh Xuân", "quận Hai Bà Trưng", "quận Tây Hồ", "quận Hà Đông",
+               "quận Bắc Từ Liêm", "quận Nam Từ Liêm", "huyện Đông Anh", "huyện Gia Lâm",
+               "huyện Sóc Sơn", "huyện Mê Linh", "huyện Thạch Thất", "huyện Quốc Oai",
+               "huyện Chương Mỹ", "huyện Thường Tín", "huyện Phú Xuyên", "huyện Ba Vì",
+               "huyện Đan Phượng", "huyện Hoài Đức", "thị xã Sơn Tây", "huyện Thanh Oai",
+               "huyện Ứng Hòa", "huyện Mỹ Đức", "huyện Phúc Thọ", "huyện Thanh Trì"],
+        branches=["Công đoàn ngành Giáo dục Hà Nội", "Công đoàn ngành Y tế Hà Nội",
+                  "Công đoàn ngành Xây dựng Hà Nội", "Công đoàn ngành Công Thương Hà Nội",
+                  "Công đoàn Viên chức thành phố Hà Nội",
+                  "Công đoàn các Khu công nghiệp và chế xuất Hà Nội",
+                  "Công đoàn ngành Giao thông vận tải Hà Nội",
+                  "Công đoàn ngành Nông nghiệp và Phát triển nông thôn Hà Nội",
+                  "Công đoàn Tổng Công ty Du lịch Hà Nội", "Công đoàn Tổng Công ty Vận tải Hà Nội",
+                  "Công đoàn Tổng Công ty Điện lực thành phố Hà Nội",
+                  "Công đoàn Cơ quan Đảng Thành phố"],
+        zones=["Khu công nghiệp Thăng Long", "Khu công nghiệp Quang Minh", "Khu công nghiệp Nội Bài",
+               "Khu công nghiệp Bắc Thăng Long", "Khu công nghiệp Phú Nghĩa",
+               "Khu công nghiệp Thạch Thất - Quốc Oai", "Khu công nghiệp Sài Đồng B",
+               "Khu công nghệ cao Hòa Lạc", "Khu công nghiệp Nam Thăng Long",
+               "Khu công nghiệp Hà Nội - Đài Tư", "Cụm công nghiệp Ngọc Hồi"],
+        venues=["Cung Văn hóa Lao động Hữu nghị Việt Xô", "Nhà Văn hóa Công nhân Kim Chung",
+                "Trung tâm Hội nghị Quốc gia", "Cung Văn hóa Thể thao Thanh niên Hà Nội",
+                "Thiết chế Công đoàn Kim Chung", "trụ sở Liên đoàn Lao động Thành phố",
+                "Nhà thi đấu quận Long Biên", "Trường Cao đẳng nghề Công nghiệp Hà Nội"]),
+    "laocai": dict(
+        city="Lào Cai", city_org="Liên đoàn Lao động tỉnh Lào Cai", city_short="LĐLĐ tỉnh",
+        units=["huyện Bát Xát", "huyện Mường Khương", "huyện Si Ma Cai", "huyện Bắc Hà",
+               "huyện Bảo Thắng", "huyện Bảo Yên", "huyện Văn Bàn", "thị xã Sa Pa",
+               "thành phố Lào Cai", "huyện Văn Yên", "huyện Lục Yên", "huyện Trấn Yên",
+               "huyện Yên Bình", "huyện Mù Cang Chải", "thị xã Nghĩa Lộ", "phường Cam Đường",
+               "phường Yên Bái", "xã Phúc Khánh", "xã Châu Quế", "xã Mậu A", "phường Kim Tân",
+               "phường Bắc Cường", "xã Tằng Loỏng", "xã Gia Phú"],
+        branches=["Công đoàn ngành Giáo dục tỉnh Lào Cai", "Công đoàn ngành Y tế tỉnh Lào Cai",
+                  "Công đoàn Viên chức tỉnh Lào Cai", "Công đoàn các Khu công nghiệp tỉnh Lào Cai",
+                  "Công đoàn ngành Xây dựng tỉnh Lào Cai",
+                  "Công đoàn ngành Nông nghiệp và Phát triển nông thôn tỉnh",
+                  "Công đoàn Công ty Apatit Việt Nam", "Công đoàn Tổng Công ty Khoáng sản Vinacomin",
+                  "Công đoàn Điện lực Lào Cai", "Công đoàn Cơ quan Tỉnh ủy"],
+        zones=["Khu công nghiệp Tằng Loỏng", "Khu công nghiệp Đông Phố Mới",
+               "Khu công nghiệp Bắc Duyên Hải", "Cụm công nghiệp Bắc Lạng",
+               "Khu kinh tế cửa khẩu Lào Cai", "Khu công nghiệp phía Nam Yên Bái",
+               "Cụm công nghiệp Sơn Thịnh"],
+        venues=["Hội trường Liên đoàn Lao động tỉnh", "Trường Chính trị tỉnh Lào Cai",
+                "Nhà văn hóa tỉnh", "Quảng trường Ga Lào Cai", "Trung tâm Hội nghị tỉnh",
+                "Nhà thi đấu tỉnh Lào Cai", "Thiết chế Công đoàn Tằng Loỏng"]),
+}
+
+COMPANY_KIND = ["Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Tổng Công ty", "Công ty CP",
+                "Công ty TNHH Một thành viên", "Nhà máy", "Xí nghiệp"]
+COMPANY_TRADE = ["May", "Điện tử", "Cơ khí", "Dệt", "Gạch men", "Bao bì", "Thực phẩm", "Dược phẩm",
+                 "Xi măng", "Nhựa", "Giày da", "Linh kiện", "Thép", "Chế biến gỗ", "Vận tải",
+                 "Khoáng sản", "Phân bón", "Chè", "Đồ gỗ", "Bánh kẹo", "Kính", "Hóa chất", "In",
+                 "Sứ", "Cáp điện", "Môi trường đô thị", "Cấp nước", "Thủy điện"]
+COMPANY_NAME = ["Thăng Long", "Hồng Hà", "Sông Đà", "Tân Phát", "Hòa Bình", "Minh Khai", "Đông Á",
+                "Việt Hưng", "An Phú", "Hưng Thịnh", "Quang Minh", "Kim Sơn", "Phúc Lâm", "Nam Việt",
+                "Hoàng Gia", "Trường Sơn", "Bắc Hà", "Phú Cường", "Thành Công", "Đại Dương",
+                "Cam Đường", "Tằng Loỏng", "Canon", "Hanel", "Meiko", "Sumitomo", "Yamaha",
+                "Toyota Boshoku", "Panasonic", "Vinatex", "Hapro", "Sao Mai", "Ánh Dương",
+                "Tiến Thành", "Hòa Phát", "Lạc Hồng", "Đức Giang", "Nhật Tân", "Phú Thái"]
+
+EVENTS = ["Hội nghị đối thoại", "Chương trình Tết Sum vầy", "Tháng Công nhân", "Hội thi an toàn vệ sinh viên giỏi",
+          "Giải bóng đá công nhân", "Lễ kết nạp đoàn viên", "Hội thao công nhân viên chức",
+          "Phiên chợ Công đoàn", "Ngày hội việc làm", "lớp tập huấn nghiệp vụ", "Hội nghị tổng kết",
+          "Đại hội Công đoàn cơ sở", "Chương trình Mái ấm Công đoàn", "Hội thi cán bộ nữ công giỏi",
+          "Diễn đàn Đảng viên công nhân", "Lễ tuyên dương Công nhân giỏi", "đợt khám sức khỏe miễn phí",
+          "Chuyến xe Công đoàn", "Hội thi tìm hiểu pháp luật lao động", "Liên hoan văn nghệ công nhân",
+          "Hội nghị người lao động", "đợt giám sát thực hiện chính sách", "Ngày hội Gia đình công nhân",
+          "Hội nghị sơ kết", "Lễ phát động thi đua", "chương trình Vui hội Trăng rằm",
+          "Hội thi Sáng kiến, sáng tạo", "Lễ ký kết thỏa ước lao động tập thể",
+          "Chương trình Ước mơ của Thúy", "Hội thi Tuyên truyền viên giỏi", "Diễn đàn Tiếng nói công nhân",
+          "Giải chạy Vì sức khỏe người lao động", "buổi gặp mặt cán bộ công đoàn hưu trí",
+          "Chương trình Nghĩa tình Công đoàn", "Hội thi Bữa cơm ca an toàn"]
+GIFTS = ["suất quà", "phần quà", "sổ tiết kiệm", "xuất học bổng", "vé xe về quê", "bộ đồ dùng học tập",
+         "thẻ bảo hiểm y tế", "chiếc xe đạp", "máy tính bảng", "suất hỗ trợ tiền thuê trọ"]
+GROUPS = ["đoàn viên công đoàn", "công nhân lao động", "người lao động", "đoàn viên, người lao động",
+          "công nhân viên chức lao động", "cán bộ công đoàn cơ sở", "nữ công nhân", "lao động nữ",
+          "công nhân ở trọ", "giáo viên mầm non", "y bác sĩ", "lao động tự do", "thanh niên công nhân",
+          "đoàn viên có hoàn cảnh khó khăn"]
+TOPICS = ["an toàn vệ sinh lao động", "thỏa ước lao động tập thể", "bảo hiểm xã hội", "tiền lương tối thiểu vùng",
+          "nhà ở cho công nhân", "bữa ăn ca", "phòng chống cháy nổ", "văn hóa doanh nghiệp",
+          "quan hệ lao động hài hòa", "phát triển đoàn viên", "chuyển đổi số trong hoạt động công đoàn",
+          "dân chủ ở cơ sở", "chăm sóc sức khỏe sinh sản", "thiết chế văn hóa cho công nhân",
+          "đào tạo lại nghề", "an sinh xã hội", "phát triển đảng viên trong công nhân",
+          "Bộ luật Lao động năm 2019", "Luật Công đoàn năm 2024", "bình đẳng giới",
+          "phòng chống tác hại thuốc lá", "tư vấn pháp luật", "thời giờ làm thêm"]
+OPENERS = ["Theo đó,", "Bên cạnh đó,", "Đáng chú ý,", "Cùng với đó,", "Ngoài ra,", "Trước đó,",
+           "Đặc biệt,", "Thời gian qua,", "Trong năm qua,", "Qua đó,", "Tại buổi làm việc,",
+           "Phát biểu tại hội nghị,", "Theo báo cáo,", "Trên cơ sở đó,", "Được biết,",
+           "Chia sẻ tại chương trình,", "Năm nay,", "Song song với đó,", "Thời gian tới,",
+           "Theo kế hoạch,", "Từ đầu năm đến nay,", "Trong nhiệm kỳ qua,", "Cũng tại buổi lễ,",
+           "Ghi nhận tại cơ sở,", "Với phương châm hướng về cơ sở,", "Thực hiện chỉ đạo của cấp trên,",
+           "Từ thực tiễn ở cơ sở,", "Tiếp nối thành công năm trước,", "Dịp này,", "Nhân dịp này,"]
+VERB_ORG = ["đã tổ chức", "vừa tổ chức", "phối hợp tổ chức", "long trọng tổ chức", "tiếp tục duy trì",
+            "chủ động triển khai", "đứng ra tổ chức", "lần đầu tổ chức", "tổ chức thành công",
+            "đã phát động", "khẩn trương triển khai", "chỉ đạo tổ chức"]
+VERB_POLICY = ["tăng cường tuyên truyền về", "đẩy mạnh giám sát việc thực hiện", "kiến nghị tháo gỡ vướng mắc về",
+               "tập trung tư vấn cho người lao động về", "rà soát việc chấp hành quy định về",
+               "phối hợp kiểm tra công tác", "mở lớp bồi dưỡng kiến thức về", "đề xuất sửa đổi chính sách về",
+               "nâng cao chất lượng thương lượng về", "hướng dẫn công đoàn cơ sở thực hiện",
+               "đưa nội dung về", "chú trọng công tác"]
+POLICY_TAIL = ["vào nghị quyết hội nghị người lao động", "tại các doanh nghiệp ngoài nhà nước",
+               "trong các khu công nghiệp", "đối với lao động nữ", "tại những đơn vị có đông công nhân",
+               "ngay từ cơ sở", "theo hướng thiết thực", "một cách thường xuyên",
+               "bằng nhiều hình thức phong phú", "với sự vào cuộc của chủ doanh nghiệp"]
+PURPOSES = ["nhằm chăm lo đời sống vật chất, tinh thần cho người lao động",
+            "góp phần xây dựng quan hệ lao động hài hòa, ổn định, tiến bộ",
+            "qua đó giúp công nhân yên tâm gắn bó với doanh nghiệp",
+            "để kịp thời nắm bắt tâm tư, nguyện vọng của đoàn viên",
+            "tạo sân chơi bổ ích sau những giờ làm việc căng thẳng",
+            "nhằm nâng cao kỹ năng đàm phán cho cán bộ công đoàn",
+            "giúp người lao động hiểu rõ quyền và nghĩa vụ của mình",
+            "với mong muốn lan tỏa tinh thần tương thân tương ái",
+            "góp phần hoàn thành chỉ tiêu phát triển đoàn viên",
+            "nhằm phòng ngừa tai nạn lao động", "để tháo gỡ khó khăn ngay tại cơ sở",
+            "tạo động lực cho người lao động thi đua sản xuất",
+            "hướng tới kỷ niệm ngày thành lập Công đoàn Việt Nam",
+            "để không đoàn viên nào bị bỏ lại phía sau", "qua đó củng cố niềm tin của công nhân vào tổ chức Công đoàn"]
+RESULTS = ["thu hút {n} lượt người tham gia", "với tổng kinh phí hơn {money}",
+           "kết nạp mới {n} đoàn viên", "trao tặng {n} {gift}", "giải quyết dứt điểm {k} kiến nghị",
+           "tư vấn trực tiếp cho {n} lao động", "ký mới {k} bản thỏa ước", "hỗ trợ {n} trường hợp khó khăn",
+           "giới thiệu việc làm cho {n} người", "khám sàng lọc cho {n} nữ công nhân",
+           "thành lập thêm {k} công đoàn cơ sở", "khen thưởng {k} tập thể và {pct} cá nhân"]
+QUOTE_LEAD = ["cho biết", "chia sẻ", "nhấn mạnh", "khẳng định", "bày tỏ", "đề nghị", "nhấn mạnh rằng",
+              "thông tin", "nêu rõ", "đánh giá"]
+QUOTE_BODY = ["{grp} tại {co} đang cần thêm sự hỗ trợ về {topic}",
+              "việc chăm lo cho {grp} phải được thực hiện thường xuyên, không chỉ vào dịp lễ, Tết",
+              "thời gian tới {org} sẽ ưu tiên nguồn lực cho {topic}",
+              "các cấp công đoàn cần bám sát cơ sở, nhất là ở {zone}",
+              "năm {year} có {n} {grp} được hưởng lợi từ chương trình",
+              "{co} đã tăng lương bình quân thêm {pct}% so với cùng kỳ",
+              "doanh nghiệp cam kết bảo đảm việc làm cho {n} lao động đến hết năm {year}",
+              "mỗi cán bộ công đoàn phải là chỗ dựa tin cậy của {grp}",
+              "chương trình {event} đã trở thành điểm hẹn quen thuộc của {grp} {unit}",
+              "tỷ lệ {grp} tham gia bảo hiểm xã hội tại {unit} đạt {pct}%"]
+STATS = ["Năm {year}, toàn {unit} có {n} {grp}, trong đó {pct}% là lao động nữ.",
+         "Hiện {unit} có {k} doanh nghiệp với khoảng {n} lao động, phần lớn làm việc tại {zone}.",
+         "Thu nhập bình quân của {grp} tại {co} đạt {money} mỗi tháng.",
+         "Tính đến tháng {month}/{year}, {org} quản lý {k} công đoàn cơ sở với {n} đoàn viên.",
+         "Đến nay, {pct}% doanh nghiệp có tổ chức công đoàn tại {unit} đã ký thỏa ước lao động tập thể.",
+         "Trong {k} tháng đầu năm, {unit} ghi nhận {n} lượt lao động được hỗ trợ chuyển đổi nghề.",
+         "Kinh phí chăm lo cho {grp} dịp này lên tới {money}, trong đó doanh nghiệp đóng góp {pct}%."]
+DEMAND = ["{grp} vẫn gặp khó khăn về {topic}", "nhiều doanh nghiệp tại {zone} chậm đóng bảo hiểm xã hội",
+          "giá thuê trọ quanh {zone} tăng cao", "đơn hàng của {co} giảm mạnh so với cùng kỳ",
+          "tỷ lệ lao động nhảy việc tại {unit} còn lớn", "nhu cầu gửi trẻ của {grp} ngày càng tăng",
+          "một số chủ doanh nghiệp chưa tạo điều kiện cho hoạt động công đoàn"]
+SOLUTIONS = ["tăng cường đối thoại định kỳ tại nơi làm việc", "mở rộng mạng lưới ưu đãi cho đoàn viên",
+             "xây dựng thêm thiết chế công đoàn", "phối hợp với ngân hàng chính sách cho vay vốn",
+             "đào tạo kỹ năng số cho công nhân", "đưa tiêu chí chăm lo vào thi đua khen thưởng",
+             "tổ chức các lớp học tiếng cho công nhân", "lập nhóm Zalo để tiếp nhận phản ánh",
+             "thành lập tổ tư vấn pháp luật lưu động", "ký kết chương trình phúc lợi với siêu thị"]
+TIMES = ["sáng", "chiều", "tối", "ngày", "trưa"]
+SUBHEAD_A = ["Chăm lo", "Đồng hành", "Lắng nghe", "Thiết thực", "Hiệu quả", "Lan tỏa", "Nâng cao",
+             "Đổi mới", "Gắn kết", "Sát cánh", "Bảo vệ", "Đột phá", "Tiếp sức", "Vững vàng", "Sẻ chia"]
+SUBHEAD_B = ["vì quyền lợi đoàn viên", "từ cơ sở", "cùng người lao động", "trong từng phân xưởng",
+             "với doanh nghiệp", "nơi khu công nghiệp", "cho công nhân ở trọ", "những mô hình hay",
+             "trong mùa cao điểm", "bằng việc làm cụ thể", "từ những con số", "ngay tại nơi làm việc",
+             "với lao động nữ", "trên không gian số", "cho năm mới"]
+CAPTIONS = ["{pos} {org_s} {person} phát biểu tại {event_l}.", "Quang cảnh {event_l}.",
+            "Lãnh đạo {org_s} trao {gift} cho {grp} {co}.", "Các đại biểu tham dự {event_l}.",
+            "{grp_c} làm việc tại {co}.", "{org_s} tặng hoa chúc mừng các tập thể tiêu biểu.",
+            "{person} ({role} {co}) chia sẻ tại chương trình.", "Đại biểu thăm khu nhà trọ công nhân tại {zone}.",
+            "Tiết mục văn nghệ chào mừng {event_l}.", "{pos} {org_s} {person} trao đổi với {grp}."]
+TAGS_COMMON = ["Công đoàn", "đoàn viên công đoàn", "người lao động", "Tháng Công nhân", "an toàn vệ sinh lao động",
+               "Tết Sum vầy", "Mái ấm Công đoàn", "việc làm", "bảo hiểm xã hội", "thỏa ước lao động tập thể",
+               "khu công nghiệp", "nhà ở công nhân", "phát triển đoàn viên", "công nhân lao động",
+               "chăm lo đoàn viên", "đối thoại", "tiền lương", "lao động nữ"]
+TAGS_SITE = {"laodongthudo": ["LĐLĐ thành phố Hà Nội", "Công đoàn Thủ đô"],
+             "tuoitrethudo": ["Hà Nội", "Tổng LĐLĐ Việt Nam"],
+             "baolaocai": ["Lào Cai"], "hanoigov": []}
+AUTHORS = {
+    "laodongthudo": ["Hoàng Phúc", "Phạm Diệp", "Thu Hà", "Hà Linh", "Bảo Ngọc", "Minh Anh", "Vũ Long",
+                     "Ngọc Mai", "Khánh Linh", "Thanh Tùng", "Đức Hải", "Phương Thảo"],
+    "tuoitrethudo": ["Hà Phong", "Ngọc Ánh", "Minh Đức", "Thanh Hằng", "Tuấn Anh", "Mai Chi",
+                     "Hoài Nam", "Kim Dung", "Quang Huy"],
+    "baolaocai": ["Thu Hằng", "Hồng Duyên", "Quang Minh", "Thanh Bình", "Lê Na", "Tuấn Ly",
+                  "Hoàng Thu", "Mai Thư", "Đức Toàn"],
+    "hanoigov": ["Hoàng Anh", "Minh Thu", "Ngọc Hà", "Thanh Xuân", "Duy Khánh", "Lan Hương"],
+}
+TITLES = ["{org_s} tổ chức {event} năm {year}", "{unit_c}: Hơn {n} đoàn viên được hỗ trợ {gift}",
+          "Trao {n} {gift} cho công nhân có hoàn cảnh khó khăn tại {zone}",
+          "{org_s} tuyên dương {k} công nhân giỏi", "Đối thoại với người lao động tại {co}",
+          "Nâng cao chất lượng {topic} tại {unit}", "Kết nạp {n} đoàn viên mới tại {zone}",
+          "{org_s}: Chú trọng {topic}", "Công nhân {zone} hào hứng với {event}",
+          "Giám sát việc thực hiện {topic} tại {k} doanh nghiệp", "Tập huấn {topic} cho {n} cán bộ công đoàn",
+          "Hỗ trợ {n} công nhân thuê trọ tại {unit}", "Thành lập Công đoàn cơ sở {co}",
+          "Khai mạc {event} {unit} năm {year}", "Người lao động {unit} được tư vấn miễn phí về {topic}",
+          "{money} chăm lo cho đoàn viên {unit}", "Đổi mới hoạt động công đoàn tại {co}",
+          "Gặp mặt {k} cán bộ công đoàn tiêu biểu {unit}", "Khen thưởng {k} sáng kiến của người lao động {co}",
+          "{unit_c}: {event} thu hút {n} người tham gia", "Lắng nghe tâm tư công nhân {co}",
+          "{co} tăng lương {pct}% cho người lao động", "Gỡ khó về {topic} cho công nhân {zone}",
+          "Công đoàn {unit} đồng hành cùng {grp}", "Ký thỏa ước lao động tập thể tại {co}"]
+SAPOS = ["{date}, {org} {vorg} {event} tại {venue}, thu hút {n} {grp} tham gia.",
+         "{date}, tại {venue}, {org} {vorg} {event} năm {year} cho {grp} {unit}.",
+         "Nhằm {topic_goal}, {org} vừa có kế hoạch triển khai {event} tại {k} doanh nghiệp trên địa bàn {unit}.",
+         "{date}, đoàn công tác của {org} do {pos} {person} dẫn đầu đã làm việc với {co} về {topic}.",
+         "Sau {k} tháng triển khai, {event} của {org} đã hỗ trợ {n} {grp}, với tổng kinh phí {money}.",
+         "{grp_c} tại {zone} vừa được {org} {vgift} {n} {gift} {purpose}."]
+TOPIC_GOALS = ["bảo đảm quyền lợi cho người lao động", "lan tỏa văn hóa an toàn", "phát triển đoàn viên bền vững",
+               "chăm lo Tết cho công nhân", "hỗ trợ lao động mất việc", "tăng cường đối thoại tại nơi làm việc"]
+VGIFT = ["trao tặng", "hỗ trợ", "trao", "dành tặng"]
+
+
+_KEYS_CACHE: dict[str, tuple] = {}
+
+
+def _keys(tpl: str) -> tuple:
+    keys = _KEYS_CACHE.get(tpl)
+    if keys is None:
+        keys = _KEYS_CACHE[tpl] = tuple(dict.fromkeys(re.findall(r"{(\w+)}", tpl)))
+    return keys
+
+
+class _Gen:
+    """Phrase machinery for one site (one RNG)."""
+
+    def __init__(self, site: str, rng: random.Random):
+        self.site, self.r = site, rng
+        reg = REGION["laocai" if site == "baolaocai" else "hanoi"]
+        self.reg = reg
+        self.orgs = [reg["city_org"]] + reg["branches"] + [
+            "Liên đoàn Lao động " + u for u in reg["units"]]
+        self.orgs_short = [reg["city_short"]] + reg["branches"] + [
+            "LĐLĐ " + u for u in reg["units"]]
+        c, r = self.c, rng
+        self.fns = {
+            "org": lambda: c(self.orgs), "org_s": lambda: c(self.orgs_short),
+            "unit": lambda: c(reg["units"]), "unit_c": self._unit_c,
+            "zone": lambda: c(reg["zones"]), "venue": lambda: c(reg["venues"]),
+            "co": self.company, "person": self.person, "pos": lambda: c(POSITIONS),
+            "event": lambda: c(EVENTS), "event_l": lambda: self._lower(c(EVENTS)),
+            "gift": lambda: c(GIFTS), "grp": lambda: c(GROUPS), "grp_c": lambda: c(GROUPS).capitalize(),
+            "topic": lambda: c(TOPICS), "n": self.num, "k": lambda: str(r.randint(2, 60)),
+            "pct": lambda: str(r.randint(12, 98)), "money": self.money,
+            "year": lambda: str(r.randint(2019, 2026)), "month": lambda: str(r.randint(1, 12)),
+            "date": self.date, "vorg": lambda: c(VERB_ORG), "vgift": lambda: c(VGIFT),
+            "purpose": lambda: c(PURPOSES), "topic_goal": lambda: c(TOPIC_GOALS),
+            "role": lambda: c(WORKER_ROLES),
+        }
+
+    def c(self, seq):
+        return seq[int(self.r.random() * len(seq))]
+
+    def person(self):
+        c = self.c
+        return f"{c(SURNAMES)} {c(MIDDLES)} {c(GIVENS)}"
+
+    def company(self):
+        c = self.c
+        return f"{c(COMPANY_KIND)} {c(COMPANY_TRADE)} {c(COMPANY_NAME)}"
+
+    def num(self):
+        r = self.r.random()
+        if r < 0.6:
+            return str(self.r.randint(12, 480))
+        n = self.r.randint(500, 5000) if r < 0.9 else self.r.randint(5000, 48000)
+        return f"{n:,}".replace(",", ".")
+
+    def money(self):
+        r = self.r
+        if r.random() < 0.5:
+            return f"{r.randint(1, 9)},{r.randint(1, 9)} tỷ đồng"
+        return f"{r.randint(120, 980)} triệu đồng"
+
+    def date(self):
+        return f"{self.c(TIMES).capitalize()} {self.r.randint(1, 28)}/{self.r.randint(1, 12)}"
+
+    def fill(self, tpl: str, ctx: dict) -> str:
+        r, fns = self.r, self.fns
+        vals = {}
+        for key in _keys(tpl):
+            if key in ctx and r.random() < 0.6:
+                vals[key] = ctx[key]
+            else:
+                vals[key] = fns[key]()
+        return tpl.format_map(vals)
+
+    def _unit_c(self):
+        u = self.c(self.reg["units"])
+        return u[0].upper() + u[1:]
+
+    @staticmethod
+    def _lower(ev: str) -> str:
+        return ev[0].lower() + ev[1:] if not ev.startswith(("Tháng", "Tết")) else ev
+
+    # --- body sentences: chained from short parts so 4-grams rarely repeat between articles
+    def sentence(self, ctx: dict) -> str:
+        r, c = self.r, self.c
+        kind = r.random()
+        if kind < 0.22:
+            s = self.fill("{org} " + c(VERB_ORG) + " {event_l} tại {co}", ctx)
+            s += ", " + self.fill(c(RESULTS), ctx)
+            if r.random() < 0.5:
+                s += ", " + c(PURPOSES)
+        elif kind < 0.40:
+            s = self.fill("{org} " + c(VERB_POLICY) + " {topic} " + c(POLICY_TAIL), ctx)
+            if r.random() < 0.6:
+                s += ", " + c(PURPOSES)
+        elif kind < 0.58:
+            who = self.fill(c(["{pos} {org_s} {person}", "Ông {person}, {pos} {org_s},",
+                               "Bà {person}, {role} {co},", "Anh {person}, {role} tại {zone},",
+                               "Chị {person}, {role} {co},", "Đại diện {co}, ông {person}"]), ctx)
+            s = who + " " + c(QUOTE_LEAD) + ", " + self.fill(c(QUOTE_BODY), ctx)
+        elif kind < 0.72:
+            s = self.fill(c(STATS), ctx).rstrip(".")
+        elif kind < 0.86:
+            s = ("Thực tế cho thấy, " if r.random() < 0.3 else "Tuy nhiên, ") + self.fill(c(DEMAND), ctx)
+            s += ", vì vậy " + self.fill("{org_s}", ctx) + " sẽ " + c(SOLUTIONS)
+            if r.random() < 0.5:
+                s += " tại " + self.fill("{zone}", ctx)
+        else:
+            s = self.fill("{date}, {org} {vgift} {n} {gift} cho {grp} {unit}", ctx)
+            s += ", " + self.fill(c(RESULTS), ctx)
+        if kind < 0.58 and r.random() < 0.5:
+            if s.startswith(("Ông ", "Bà ", "Anh ", "Chị ", "Đại diện ")):
+                s = s[0].lower() + s[1:]
+            s = c(OPENERS) + " " + s
+        return s[0].upper() + s[1:] + "."
+
+    def paragraph(self, ctx: dict) -> str:
+        target = self.r.randint(40, 120)
+        out, words = [], 0
+        while words < target - 10:
+            s = self.sentence(ctx)
+            w = s.count(" ") + 1
+            if out and words + w > 125:
+                break
+            out.append(s)
+            words += w
+        return " ".join(out)
+
+
+def _generate(site: str, rng: random.Random, n: int, ids: list[str], dates: list[datetime | None],
+              kinds: list[str], sections: list[tuple[str, str]], used_titles: set[str]) -> list[ReplayArticle]:
+    g = _Gen(site, rng)
+    arts = []
+    for i in range(n):
+        ctx = {"org": g.c(g.orgs), "co": g.company(), "unit": g.c(g.reg["units"]), "zone": g.c(g.reg["zones"]),
+               "event": g.c(EVENTS), "topic": g.c(TOPICS), "grp": g.c(GROUPS)}
+        ctx["org_s"] = ctx["org"].replace("Liên đoàn Lao động", "LĐLĐ")
+        ctx["event_l"] = g._lower(ctx["event"])
+        for _ in range(200):
+            title = _cap_after_colon(g.fill(g.c(TITLES), ctx))
+            if title not in used_titles:
+                break
+        used_titles.add(title)
+        sapo = g.fill(g.c(SAPOS), ctx)
+        sapo = sapo[0].upper() + sapo[1:]
+        kind = kinds[i]
+        n_par = rng.randint(4, 12)
+        paras = [g.paragraph(ctx) for _ in range(n_par)]
+        blocks: list = list(paras)
+        if rng.random() < 0.35 and n_par >= 5:
+            for _ in range(rng.randint(1, 2)):
+                pos = rng.randint(2, len(blocks) - 1)
+                blocks.insert(pos, Subheading(f"{g.c(SUBHEAD_A)} {g.c(SUBHEAD_B)}"))
+        n_fig = {"figures": rng.randint(1, 3), "gallery": rng.randint(8, 12), "plain": 0}.get(
+            kind, rng.randint(0, 2))
+        aid = ids[i]
+        dt = dates[i] or REFERENCE
+        for k in range(n_fig):
+            cap = "" if (rng.random() < 0.2 and kind != "gallery") else g.fill(g.c(CAPTIONS), ctx)
+            if cap:
+                cap = cap[0].upper() + cap[1:]
+            url = _image_url(site, title, aid, k, dt, rng)
+            pos = rng.randint(1, len(blocks)) if kind != "gallery" else min(len(blocks), 1 + k)
+            blocks.insert(pos, Figure(url, cap))
+        section, spath = sections[i]
+        tags = []
+        if site == "baolaocai":
+            tags.append(BAOLAOCAI_TAG)
+        pool = TAGS_COMMON + TAGS_SITE[site]
+        n_tags = rng.randint(0, 4 if site != "baolaocai" else 3)
+        for t in rng.sample(pool, n_tags) if site != "hanoigov" else ():   # the portal shows no tags
+            if t not in tags:
+                tags.append(t)
+        author = None if kind == "no-author" else g.c(AUTHORS[site])
+        arts.append(ReplayArticle(
+            site=site, url=article_url(site, title, aid), article_id=aid, title=title, sapo=sapo,
+            blocks=blocks, author=author, published_at=iso(dates[i]) if kind != "no-date" else None,
+            section=section, section_path=spath, tags=tags, kind=kind))
+    return arts
+
+
+def _cap_after_colon(title: str) -> str:
+    head, sep, rest = title.partition(": ")
+    if sep and rest:
+        rest = rest[0].upper() + rest[1:]
+    return head[0].upper() + head[1:] + sep + rest
+
+
+def _image_url(site, title, aid, k, dt, rng):
+    slug = slugify(title, drop_d=site == "hanoigov", max_words=5)
+    if site == "baolaocai":
+        fname = rng.choice(["IMG_{:04d}.JPG", "DSC_{:04d}.JPG", "DSC{:05d}.jpg", "anh-{:d}.jpg"]).format(
+            rng.randint(1000, 9999))
+        return f"https://cdn.baolaocai.vn/images/{dt:%Y/%m/%d}/{fname}"
+    if site == "hanoigov":
+        return f"https://hanoi.gov.vn/documents/20182/{aid}/{slug}-{k + 1}.jpg"
+    host = HOSTS[site]
+    return (f"https://{host}/stores/news_dataimages/{dt:%Y/%m%Y/%d/%H}/"
+            f"{slug}-{k + 1}-{dt:%Y%m%d%H%M}{k:02d}.jpg")
+
+
+# id plans: (newest id of the base corpus, step range); extras count upward from the newest id
+ID_PLAN = {"laodongthudo": (185000, (2, 8)), "tuoitrethudo": (285000, (1, 5)),
+           "baolaocai": (897500, (1, 4)), "hanoigov": (4150000, (40, 500))}
+KIND_CYCLE = ["figures", "related", "plain", "no-author", "figures", "plain", "related", "figures"]
+
+
+def _kind(site: str, i: int) -> str:
+    if i % 50 == 2:
+        return "no-date"
+    if site == "baolaocai" and i % 60 == 5:
+        return "gallery"
+    return KIND_CYCLE[i % len(KIND_CYCLE)]
+
+
+def _sections(site: str, n: int, offset: int = 0) -> list[tuple[str, str]]:
+    cyc = []
+    for label, path, w in SECTIONS[site]:
+        cyc += [(label, path)] * w
+    # interleave deterministically so each section gets its share on every page
+    order = sorted(range(len(cyc)), key=lambda j: (j * 7919) % len(cyc))
+    cyc = [cyc[j] for j in order]
+    return [cyc[(i + offset) % len(cyc)] for i in range(n)]
+
+
+def _site_corpus(site: str, articles_per_site: int, seed: int, extra: int) -> list[ReplayArticle]:
+    seeds = seed_articles()[site]
+    n = max(0, articles_per_site - len(seeds))
+    rng = random.Random(f"{seed}:{site}:base")
+    top, (lo, hi) = ID_PLAN[site]
+    ids, cur = [], top
+    old_cut = n - n // 4 if site == "baolaocai" else n + 1
+    for i in range(n):
+        if i == old_cut:
+            cur = 402990
+        ids.append(str(cur))
+        cur -= rng.randint(lo, hi)
+    span = max(timedelta(minutes=30), timedelta(days=150) / max(n, 1))
+    dates, t = [], REFERENCE - timedelta(minutes=rng.randint(20, 300))
+    for i in range(n):
+        if i == old_cut:
+            t -= timedelta(days=420)   # baolaocai: older ids come from before the 2025 id jump
+        dates.append(t)
+        t -= span * (0.3 + 1.4 * rng.random())
+        t = t.replace(second=0, microsecond=0)
+    used = {a.title for a in seeds}
+    base = _generate(site, rng, n, ids, dates, [_kind(site, i) for i in range(n)],
+                     _sections(site, n), used)
+    extras: list[ReplayArticle] = []
+    if extra:
+        xr = random.Random(f"{seed}:{site}:extra")
+        xids, cur = [], top
+        xdates, t = [], REFERENCE
+        for _ in range(extra):
+            cur += xr.randint(lo, hi)
+            t += timedelta(minutes=xr.randint(25, 600))
+            xids.append(str(cur))
+            xdates.append(t)
+        xids.reverse()
+        xdates.reverse()
+        extras = _generate(site, xr, extra, xids, xdates,
+                           [KIND_CYCLE[i % len(KIND_CYCLE)] if KIND_CYCLE[i % len(KIND_CYCLE)] != "related"
+                            else "figures" for i in range(extra)],
+                           _sections(site, extra, offset=3), used)
+    arts = extras + base
+    # related boxes point at older articles of the same site
+    gen_titles = [a.title for a in arts]
+    for i, a in enumerate(arts):
+        if a.kind == "related":
+            older = gen_titles[i + 1:i + 8] or gen_titles[:i][-7:]
+            k = min(len(older), 2 + (int(a.article_id) % 2))
+            step = max(1, len(older) // max(k, 1))
+            a.related_titles = older[::step][:k]
+    # generated articles are already newest first; seeds are older than all of them
+    return arts + sorted(seeds, key=lambda a: a.published_at or "", reverse=True)
+
+
+def build_corpus(articles_per_site: int = DEFAULT_ARTICLES_PER_SITE, seed: int = 1,
+                 extra: dict[str, int] | None = None) -> dict[str, list[ReplayArticle]]:
+    """Articles per site, newest first. `extra={site: n}` adds n articles newer than all others
+    (the rest of the corpus is unchanged), to replay "the site published more since last crawl"."""
+    extra = extra or {}
+    return {site: _site_corpus(site, articles_per_site, seed, extra.get(site, 0)) for site in SITES}
+
+
+def publish_more(site: str, n: int, articles_per_site: int = DEFAULT_ARTICLES_PER_SITE, seed: int = 1,
+                 extra: dict[str, int] | None = None) -> dict[str, list[ReplayArticle]]:
+    """The same corpus as `build_corpus(articles_per_site, seed, extra)` plus n more new articles
+    on `site`."""
+    extra = dict(extra or {})
+    extra[site] = extra.get(site, 0) + n
+    return build_corpus(articles_per_site, seed, extra)

@@ -1,0 +1,298 @@
+"""Maps (method, host, request target) to a replay response: the whole offline "web".
+
+    web = ReplayWeb(articles_per_site=40)
+    r = web.respond("GET", "laodongthudo.vn", "/cong-doan&s_cond=&BRSR=16")
+    r.status, r.headers, r.body
+
+Serves, per site: every article page, every section listing with its pagination pages, `/`,
+`/robots.txt`, baolaocai's `/rss/home.rss`; the mirror host tinbong247news.net; `www.<host>` →
+301 to the bare host; an HTML 404 for anything else (502 for hosts that are not replayed).
+Bad inputs a crawl meets (see `bad_urls`): an empty laodongthudo section, one article-shaped URL
+per site answering `application/pdf`, one undated article per site. No `Content-Length` header:
+the server adds it. Pages are rendered lazily and kept in a small LRU cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import format_datetime
+from urllib.parse import parse_qs
+
+from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, SITES, build_corpus
+from .model import ReplayArticle
+from .render import SiteContext, home_page, not_found_page, parse_iso, path_of
+from .render import epi, hanoigov, mastercms, mirror
+
+HTML = "text/html; charset=utf-8"
+EMPTY_SECTION = "/cong-doan/thu-do-anh-hung-thanh-pho-hoa-binh"
+
+# listings: (label, path, membership test on an article's section_path)
+LISTINGS = {
+    "laodongthudo": [("Công đoàn", "/cong-doan", lambda p: p.startswith("/cong-doan")),
+                     *[(label, path, lambda p, path=path: p == path) for label, path in (
+                         ("Hoạt động", "/cong-doan/hoat-dong"),
+                         ("Vì lợi ích đoàn viên", "/cong-doan/vi-loi-ich-doan-vien"),
+                         ("Tháng Công nhân", "/cong-doan/thang-cong-nhan"))],
+                     ("Lao động", "/lao-dong", lambda p: p.startswith("/lao-dong")),
+                     *[(label, path, lambda p, path=path: p == path) for label, path in (
+                         ("Đời sống", "/lao-dong/doi-song"), ("Việc làm", "/lao-dong/viec-lam"),
+                         ("BHXH", "/lao-dong/bhxh"))],
+                     ("Thủ đô anh hùng - Thành phố hòa bình", EMPTY_SECTION, lambda p: False)],
+    "tuoitrethudo": [("Tin tức", "/tin-tuc", lambda p: p == "/tin-tuc"),
+                     ("Thời sự", "/thoi-su", lambda p: p == "/thoi-su")],
+    "baolaocai": [("Công đoàn Lào Cai", "/cong-doan-lao-cai-tag4194.html", lambda p: True),
+                  ("Xã hội", "/xa-hoi/", lambda p: p == "/xa-hoi/")],
+    "hanoigov": [("Chính trị - Xã hội", HANOIGOV_LISTING, lambda p: True)],
+}
+PAGE_SIZE = {"laodongthudo": 16, "tuoitrethudo": 10, "baolaocai": epi.PAGE_SIZE, "hanoigov": hanoigov.PAGE_SIZE}
+
+# one article-URL-shaped link per site that answers with a PDF (listed on the first listing page)
+PDF_LINKS = {
+    "laodongthudo": ("Văn bản hướng dẫn tổ chức đại hội công đoàn cơ sở nhiệm kỳ 2023 - 2028",
+                     "https://laodongthudo.vn/van-ban-huong-dan-to-chuc-dai-hoi-cong-doan-co-so-nhiem-ky-2023-2028-160013.html"),
+    "tuoitrethudo": ("Toàn văn Chỉ thị về tổ chức Tháng Công nhân năm 2026",
+                     "https://tuoitrethudo.vn/toan-van-chi-thi-ve-to-chuc-thang-cong-nhan-nam-2026-271777.html"),
+    "baolaocai": ("Kế hoạch tổ chức Tháng Công nhân tỉnh Lào Cai năm 2026",
+                  "https://baolaocai.vn/ke-hoach-to-chuc-thang-cong-nhan-tinh-lao-cai-nam-2026-post403999.html"),
+    "hanoigov": ("Kế hoạch thực hiện Chỉ thị số 12 về công tác công đoàn năm 2026",
+                 f"https://hanoi.gov.vn{HANOIGOV_LISTING}/3000001/1/ke-hoach-thuc-hien-chi-thi-so-12-ve-cong-tac-cong-oan-nam-2026.html"),
+}
+PDF_POSITION = 3
+PDF_BYTES = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+             b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+             b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n"
+             b"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+
+ROBOTS = {
+    "laodongthudo": "User-agent: *\nDisallow: /apicenter@/\nDisallow: /search\nAllow: /\n",
+    "tuoitrethudo": "User-agent: *\nDisallow: /apicenter@/\nDisallow: /search\nAllow: /\n",
+    "baolaocai": "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\nAllow: /\n",
+    "hanoigov": "User-agent: *\nDisallow: /c/\nDisallow: /group/\nDisallow: /web/guest/login\nDisallow: /search\nAllow: /\n",
+    "mirror": "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\nDisallow: /search\n",
+}
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+@dataclass
+class _Listing:
+    site: str
+    label: str
+    path: str
+    entries: list[tuple[str, str, str]]     # (path, title, sapo)
+
+    def n_pages(self, size: int) -> int:
+        return max(1, -(-len(self.entries) // size))
+
+
+class ReplayWeb:
+    def __init__(self, corpus: dict[str, list[ReplayArticle]] | None = None, articles_per_site: int = DEFAULT_ARTICLES_PER_SITE,
+                 seed: int = 1, extra: dict[str, int] | None = None, cache_size: int = 512):
+        self.corpus = corpus if corpus is not None else build_corpus(articles_per_site, seed, extra)
+        self.host_site = {HOSTS[s]: s for s in SITES}
+        self.ctx = {s: SiteContext(s, HOSTS[s], self.corpus.get(s, [])) for s in SITES}
+        self._articles: dict[str, dict[str, ReplayArticle]] = {
+            s: {path_of(x.url): x for x in self.corpus.get(s, [])} for s in SITES}
+        self._pdf = {s: path_of(u) for s, (_, u) in PDF_LINKS.items()}
+        self._listings: dict[str, dict[str, _Listing]] = {}
+        for s in SITES:
+            arts = self.corpus.get(s, [])
+            d = {}
+            for i, (label, lpath, member) in enumerate(LISTINGS[s]):
+                entries = [(path_of(x.url), x.title, x.sapo) for x in arts if member(x.section_path)]
+                if i == 0:
+                    title, url = PDF_LINKS[s]
+                    entries.insert(min(PDF_POSITION, len(entries)), (path_of(url), title, title + "."))
+                d[_norm(lpath)] = _Listing(s, label, lpath, entries)
+            self._listings[s] = d
+        self._mirrors = {path_of(mirror.mirror_url(x)): x for x in self.corpus.get("laodongthudo", [])
+                         if x.seed == "004"}
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+
+    # ------------------------------------------------------------------ inventory
+    def articles(self, site: str | None = None) -> list[ReplayArticle]:
+        """The real articles (what a full crawl must store), newest first per site."""
+        if site:
+            return list(self.corpus.get(site, []))
+        return [x for s in SITES for x in self.corpus.get(s, [])]
+
+    def start_urls(self, site: str) -> list[str]:
+        """First page of every listing of the site (the first one is the main start page)."""
+        return [f"https://{HOSTS[site]}{l.path}" for l in self._listings[site].values()]
+
+    def listing_urls(self, site: str) -> list[str]:
+        """Every listing page URL (all sections, all pagination pages)."""
+        out = []
+        for l in self._listings[site].values():
+            for n in range(1, l.n_pages(PAGE_SIZE[site]) + 1):
+                out.append(f"https://{HOSTS[site]}{_page_path(site, l.path, n)}")
+        return out
+
+    def bad_urls(self, site: str) -> dict[str, list[str]]:
+        """Bad inputs reachable on the site: {"pdf": [...], "empty_listing": [...], "undated": [...]}."""
+        return {"pdf": [PDF_LINKS[site][1]],
+                "empty_listing": [f"https://{HOSTS[site]}{EMPTY_SECTION}"] if site == "laodongthudo" else [],
+                "undated": [x.url for x in self.corpus.get(site, []) if not x.published_at]}
+
+    def mirror_urls(self) -> list[str]:
+        return [f"https://{mirror.HOST}{p}" for p in self._mirrors]
+
+    # ------------------------------------------------------------------ HTTP
+    def respond(self, method: str, host: str, target: str) -> Response:
+        method = method.upper()
+        if method not in ("GET", "HEAD"):
+            return Response(405, [("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8")],
+                            b"method not allowed\n")
+        host = host.lower().split(":", 1)[0].rstrip(".")
+        if not target.startswith("/"):
+            # absolute-form target (proxy request): keep only the path
+            m = re.match(r"^[a-z]+://[^/]+(/.*)?$", target, re.I)
+            target = (m.group(1) or "/") if m else "/" + target
+        if host.startswith("www.") and (host[4:] in self.host_site or host[4:] == mirror.HOST):
+            loc = f"https://{host[4:]}{target}"
+            return Response(301, [("Location", loc), ("Content-Type", HTML)],
+                            f'<html><body><a href="{loc}">Moved</a></body></html>'.encode())
+        key = (host, target)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._respond(host, target)
+            self._cache[key] = hit
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        if method == "HEAD":
+            return Response(hit.status, list(hit.headers), b"")
+        return hit
+
+    def _respond(self, host: str, target: str) -> Response:
+        if host == mirror.HOST:
+            return self._mirror(target)
+        site = self.host_site.get(host)
+        if site is None:
+            return Response(502, [("Content-Type", "text/plain; charset=utf-8")],
+                            f"replay: host {host} is not replayed\n".encode())
+        path, _, query = target.partition("?")
+        if path == "/robots.txt":
+            return _text(ROBOTS[site], "text/plain; charset=utf-8")
+        if site == "baolaocai" and path == "/rss/home.rss":
+            dated = [x for x in self.corpus.get(site, [])]
+            return _text(epi.rss(self.ctx[site], dated[:20]), "application/rss+xml; charset=utf-8")
+        if path == "/":
+            secs = [(l.label, l.path) for l in self._listings[site].values()]
+            return _html(home_page(self.ctx[site], f"https://{host}/", secs))
+        art = self._articles[site].get(path)
+        if art is not None:
+            return self._article(site, art)
+        if path == self._pdf[site]:
+            return Response(200, [("Content-Type", "application/pdf"),
+                                  ("Content-Disposition", 'inline; filename="van-ban.pdf"')], PDF_BYTES)
+        listing = self._listing(site, path, query)
+        if listing is not None:
+            return listing
+        return Response(404, [("Content-Type", HTML)],
+                        not_found_page(site, f"https://{host}{target}").encode())
+
+    def _article(self, site: str, art: ReplayArticle) -> Response:
+        ctx = self.ctx[site]
+        if site in ("laodongthudo", "tuoitrethudo"):
+            body = mastercms.article_page(ctx, art)
+        elif site == "baolaocai":
+            body = epi.article_page(ctx, art)
+        else:
+            body = hanoigov.article_page(ctx, art)
+        headers = [("Content-Type", HTML), ("Cache-Control", "max-age=300"),
+                   ("ETag", '"' + hashlib.sha1(f"{art.url}|{art.published_at}".encode()).hexdigest()[:20] + '"')]
+        if art.published_at:
+            mod = epi.modified(art.published_at) if site == "baolaocai" else art.published_at
+            headers.append(("Last-Modified", format_datetime(parse_iso(mod).astimezone(timezone.utc), usegmt=True)))
+        return Response(200, headers, body.encode("utf-8"))
+
+    def _listing(self, site: str, path: str, query: str) -> Response | None:
+        size = PAGE_SIZE[site]
+        page = 1
+        q = parse_qs(query)
+        if site == "laodongthudo" and "&" in path:
+            path, _, params = path.partition("&")
+            q.update(parse_qs(params, keep_blank_values=True))
+            try:
+                page = int(q.get("BRSR", ["0"])[0] or 0) // size + 1
+            except ValueError:
+                return None
+        elif site == "tuoitrethudo":
+            m = re.match(r"^(/.+?)/p(\d+)/?$", path)
+            if m:
+                path, page = m.group(1), int(m.group(2))
+        elif site == "baolaocai" and "page" in q:
+            page = _int(q["page"][0])
+        elif site == "hanoigov" and "cur" in q:
+            page = _int(q["cur"][0])
+        listing = self._listings[site].get(_norm(path))
+        if listing is None or page < 1:
+            return None
+        n_pages = listing.n_pages(size)
+        if page > n_pages:
+            return None
+        entries = listing.entries[(page - 1) * size: page * size]
+        url = f"https://{HOSTS[site]}{_page_path(site, listing.path, page)}"
+        ctx = self.ctx[site]
+        if site in ("laodongthudo", "tuoitrethudo"):
+            body = mastercms.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+        elif site == "baolaocai":
+            body = epi.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+        else:
+            body = hanoigov.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+        return _html(body)
+
+    def _mirror(self, target: str) -> Response:
+        path = target.partition("?")[0]
+        if path == "/robots.txt":
+            return _text(ROBOTS["mirror"], "text/plain; charset=utf-8")
+        if path == "/":
+            return _html(mirror.home_page(list(self._mirrors.values())))
+        orig = self._mirrors.get(path)
+        if orig is not None:
+            return _html(mirror.article_page(orig))
+        return Response(404, [("Content-Type", HTML)], not_found_page("mirror", f"https://{mirror.HOST}{target}").encode())
+
+
+def _page_path(site: str, section_path: str, n: int) -> str:
+    if site in ("laodongthudo", "tuoitrethudo"):
+        return mastercms.page_path(site, section_path, n)
+    if site == "baolaocai":
+        return epi.page_path(section_path, n)
+    return hanoigov.page_path(section_path, n)
+
+
+def _norm(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def _int(v: str) -> int:
+    try:
+        return int(v)
+    except ValueError:
+        return -1
+
+
+def _html(body: str) -> Response:
+    return Response(200, [("Content-Type", HTML), ("Cache-Control", "max-age=60")], body.encode("utf-8"))
+
+
+def _text(body: str, ctype: str) -> Response:
+    return Response(200, [("Content-Type", ctype)], body.encode("utf-8"))
