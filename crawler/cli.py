@@ -191,7 +191,7 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
             page_url = url or page_metadata(parse_html(text)).canonical or ""
             spider = spider_for_url(page_url) or NewsSpider
             found, canonical, article_id = spider.read_page(text, page_url)
-            record = {"file": path, "site": spider.name, "url": canonical or None,
+            record = {"file": path, "site": getattr(spider, "name", None), "url": canonical or None,
                       "article_id": article_id, "is_article": found.is_article, **found.to_dict()}
         except Exception as error:  # one bad file must not hide the others
             record = {"file": path, "error": f"{type(error).__name__}: {error}"}

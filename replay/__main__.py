@@ -3,6 +3,10 @@
     python -m replay serve [--host 127.0.0.1] [--port N] [-v]
         Serve until Ctrl-C or SIGTERM; prints the proxy URL and an example crawl command.
 
+    python -m replay snapshot DIR [--per-site N]
+        Save article pages with their expected JSON beside them (DIR/<site>/<id>-<kind>.html
+        and .json): the saved pages the extraction tests read (tests/pages).
+
     python -m replay exec [--port N] [-v] -- CMD [ARGS...]
         Serve on a free port (or N), run CMD with http(s)_proxy pointing here, stop, and exit
         with CMD's exit status. SIGINT/SIGTERM are forwarded to CMD.
@@ -36,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     run.add_argument("-v", "--verbose", action="store_true", help="log every request")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+
+    snap = sub.add_parser("snapshot", help="save article pages with their expected JSON")
+    snap.add_argument("directory", help="where to write <site>/<id>-<kind>.html and .json")
+    snap.add_argument("--per-site", type=int, default=8, help="pages per site (default 8)")
     return parser
 
 
@@ -104,8 +112,44 @@ def _exec(server: ReplayServer, cmd: list[str]) -> int:
     return status if status >= 0 else 128 - status
 
 
+def _snapshot(directory: str, per_site: int) -> int:
+    """Seeds first, then one article of each layout in turn, until `per_site` pages a site."""
+    import json
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from replay.web import ReplayWeb
+
+    web = ReplayWeb()
+    for site in ("laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov"):
+        articles = web.articles(site)
+        chosen = [a for a in articles if a.seed]
+        kinds = sorted({a.kind for a in articles})
+        while len(chosen) < per_site:
+            before = len(chosen)
+            for kind in kinds:
+                pick = next((a for a in articles if a.kind == kind and a not in chosen), None)
+                if pick and len(chosen) < per_site:
+                    chosen.append(pick)
+            if len(chosen) == before:
+                break
+        folder = Path(directory) / site
+        folder.mkdir(parents=True, exist_ok=True)
+        for article in chosen:
+            parts = urlsplit(article.url)
+            page = web.respond("GET", parts.netloc, parts.path)
+            name = f"{article.article_id}-{'seed' + article.seed if article.seed else article.kind}"
+            (folder / f"{name}.html").write_bytes(page.body)
+            (folder / f"{name}.json").write_text(
+                json.dumps(article.expected(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"{site}: {len(chosen)} pages in {folder}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "snapshot":
+        return _snapshot(args.directory, args.per_site)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s")
     if args.verbose:

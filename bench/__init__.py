@@ -1,0 +1,1 @@
+"""Benchmarks of newscrawl: see bench/README.md."""
