@@ -45,7 +45,10 @@ def main() -> None:
               help="SQLite database to write (default: the NEWS_DB setting, data/news.db).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
-def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...]) -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show Scrapy's full log (default: only warnings and errors, then the summary).")
+def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...],
+          verbose: bool) -> None:
     """Crawl SITE(s) (default: every site) into the database, then print a summary."""
     from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
@@ -53,6 +56,8 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     from crawler.storage import NewsDB
 
     settings = project_settings()
+    if not verbose:
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     settings.setdict(_parse_overrides(overrides), priority="cmdline")
     if db_path:
         settings.set("NEWS_DB", db_path, priority="cmdline")
@@ -101,7 +106,17 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
 
     with NewsDB(db_path) as db:
         rows = {row["id"]: row for row in db.runs([i for i in run_ids.values() if i])}
+        marks = ", ".join("?" * len(requested))
+        newest = list(db.db.query(
+            f"select site, published_at, title from articles where site in ({marks}) "
+            "order by coalesce(published_at, '') desc limit 5", requested))
     ok = _print_summary(requested, run_ids, rows, db_path)
+    if newest:
+        click.echo("Newest articles in the database:")
+        for article in newest:
+            click.echo(f"  {(article['published_at'] or '(no date)')[:16]:16}  "
+                       f"{article['site']:13} {article['title']}")
+    click.echo(f"Browse it: datasette {db_path}   (or: make serve)")
     sys.exit(0 if ok else 1)
 
 
@@ -162,7 +177,6 @@ def _print_summary(sites: list[str], run_ids: dict[str, int | None],
         for p in problems:
             click.echo(p)
     click.echo(f"Database: {os.path.abspath(db_path)}")
-    click.echo(f"Browse it: datasette {db_path}   (or: make serve)")
     return ok
 
 
