@@ -29,6 +29,7 @@ BLOCK_TAGS = frozenset(
 SKIP_TAGS = frozenset("script style noscript iframe form button select input textarea svg".split())
 FILE_NAME = re.compile(r"^[\w\-. ()]+\.(jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
 DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})(?!\d)")
+MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
 TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hg]\s*(\d{2})(?!\d)")
 
 
@@ -65,11 +66,13 @@ class Extracted:
     image_url: str | None = None
     canonical_url: str | None = None
     method: str = "site"                  # "site" or "generic"
+    not_article: bool = False             # the page says it is something else (og:type website)
     problems: list[str] = field(default_factory=list)
 
     @property
     def is_article(self) -> bool:
-        return bool(self.title) and len(self.body) >= 80
+        """A title and a real body: not a listing, a video-only page or a "not found" page."""
+        return bool(self.title) and len(self.body) >= MIN_ARTICLE_CHARS and not self.not_article
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in (
@@ -190,6 +193,7 @@ def parse_iso_datetime(value: str | None) -> str | None:
 class PageMeta:
     title: str | None = None
     description: str | None = None
+    type: str | None = None               # og:type
     canonical: str | None = None
     image: str | None = None
     published: str | None = None
@@ -210,6 +214,7 @@ def page_metadata(tree) -> PageMeta:
     info = PageMeta(
         title=meta("og:title", "twitter:title") or first_text(tree, ["title"]),
         description=meta("og:description", "description"),
+        type=meta("og:type"),
         image=meta("og:image"),
         published=parse_iso_datetime(meta("article:published_time", "datePublished",
                                           "pubdate", "publishdate")),
@@ -351,7 +356,8 @@ def _extract_generic(html, url, meta: PageMeta) -> Extracted:
     document = trafilatura.bare_extraction(
         html, url=url, include_comments=False, with_metadata=True)
     result = Extracted(method="generic", published_at=meta.published, section=meta.section,
-                       tags=meta.tags, sapo=meta.description)
+                       tags=meta.tags, sapo=meta.description,
+                       not_article=meta.type not in (None, "article"))
     if document is None:
         result.title = meta.title
         result.problems.append("trafilatura found no main text")

@@ -142,7 +142,18 @@ def _snapshot(directory: str, per_site: int) -> int:
             (folder / f"{name}.html").write_bytes(page.body)
             (folder / f"{name}.json").write_text(
                 json.dumps(article.expected(), ensure_ascii=False, indent=2) + "\n", "utf-8")
-        print(f"{site}: {len(chosen)} pages in {folder}")
+        # pages that are not articles: what must come out is "not an article"
+        bad = web.bad_urls(site)
+        others = [("video", bad["video"][0]), ("soft404", bad["soft404"][0]),
+                  ("listing", web.start_urls(site)[0])]
+        for kind, url in others:
+            parts = urlsplit(url)
+            page = web.respond("GET", parts.netloc, parts.path + (f"?{parts.query}" if parts.query else ""))
+            (folder / f"not-article-{kind}.html").write_bytes(page.body)
+            (folder / f"not-article-{kind}.json").write_text(json.dumps(
+                {"url": url, "site": site, "is_article": False, "kind": kind},
+                ensure_ascii=False, indent=2) + "\n", "utf-8")
+        print(f"{site}: {len(chosen)} articles and {len(others)} other pages in {folder}")
     return 0
 
 

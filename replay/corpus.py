@@ -553,7 +553,7 @@ KIND_CYCLE = ["figures", "related", "plain", "no-author", "figures", "plain", "r
 def _kind(site: str, i: int) -> str:
     if i % 50 == 2:
         return "no-date"
-    if site == "baolaocai" and i % 60 == 5:
+    if i % 60 == 5:
         return "gallery"
     return KIND_CYCLE[i % len(KIND_CYCLE)]
 

@@ -22,7 +22,7 @@ from email.utils import format_datetime
 from urllib.parse import parse_qs
 
 from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, SITES, build_corpus
-from .model import ReplayArticle
+from .model import Figure, ReplayArticle
 from .render import SiteContext, home_page, not_found_page, parse_iso, path_of
 from .render import epi, hanoigov, mastercms, mirror
 
@@ -49,17 +49,40 @@ LISTINGS = {
 }
 PAGE_SIZE = {"laodongthudo": 16, "tuoitrethudo": 10, "baolaocai": epi.PAGE_SIZE, "hanoigov": hanoigov.PAGE_SIZE}
 
-# one article-URL-shaped link per site that answers with a PDF (listed on the first listing page)
-PDF_LINKS = {
-    "laodongthudo": ("Văn bản hướng dẫn tổ chức đại hội công đoàn cơ sở nhiệm kỳ 2023 - 2028",
-                     "https://laodongthudo.vn/van-ban-huong-dan-to-chuc-dai-hoi-cong-doan-co-so-nhiem-ky-2023-2028-160013.html"),
-    "tuoitrethudo": ("Toàn văn Chỉ thị về tổ chức Tháng Công nhân năm 2026",
-                     "https://tuoitrethudo.vn/toan-van-chi-thi-ve-to-chuc-thang-cong-nhan-nam-2026-271777.html"),
-    "baolaocai": ("Kế hoạch tổ chức Tháng Công nhân tỉnh Lào Cai năm 2026",
-                  "https://baolaocai.vn/ke-hoach-to-chuc-thang-cong-nhan-tinh-lao-cai-nam-2026-post403999.html"),
-    "hanoigov": ("Kế hoạch thực hiện Chỉ thị số 12 về công tác công đoàn năm 2026",
-                 f"https://hanoi.gov.vn{HANOIGOV_LISTING}/3000001/1/ke-hoach-thuc-hien-chi-thi-so-12-ve-cong-tac-cong-oan-nam-2026.html"),
+# Pages at article-shaped URLs that are NOT articles, listed on each site's first listing page:
+# a PDF, a video-only page, a "soft 404" (status 200, "page not found" text). A crawl must count
+# them and store none.
+_H = f"https://hanoi.gov.vn{HANOIGOV_LISTING}"
+NON_ARTICLES = {
+    "laodongthudo": {
+        "pdf": ("Văn bản hướng dẫn tổ chức đại hội công đoàn cơ sở nhiệm kỳ 2023 - 2028",
+                "https://laodongthudo.vn/van-ban-huong-dan-to-chuc-dai-hoi-cong-doan-co-so-nhiem-ky-2023-2028-160013.html"),
+        "video": ("Video: Công nhân Thủ đô hân hoan đón Tết Sum vầy",
+                  "https://laodongthudo.vn/video-cong-nhan-thu-do-han-hoan-don-tet-sum-vay-160014.html"),
+        "soft404": ("Bài viết về Tháng Công nhân đã được gỡ",
+                    "https://laodongthudo.vn/bai-viet-ve-thang-cong-nhan-da-duoc-go-160015.html")},
+    "tuoitrethudo": {
+        "pdf": ("Toàn văn Chỉ thị về tổ chức Tháng Công nhân năm 2026",
+                "https://tuoitrethudo.vn/toan-van-chi-thi-ve-to-chuc-thang-cong-nhan-nam-2026-271777.html"),
+        "video": ("Video: Tuổi trẻ Thủ đô chung tay vì công nhân",
+                  "https://tuoitrethudo.vn/video-tuoi-tre-thu-do-chung-tay-vi-cong-nhan-271778.html"),
+        "soft404": ("Thông báo tuyển dụng đã hết hạn",
+                    "https://tuoitrethudo.vn/thong-bao-tuyen-dung-da-het-han-271779.html")},
+    "baolaocai": {
+        "pdf": ("Kế hoạch tổ chức Tháng Công nhân tỉnh Lào Cai năm 2026",
+                "https://baolaocai.vn/ke-hoach-to-chuc-thang-cong-nhan-tinh-lao-cai-nam-2026-post403999.html"),
+        "video": ("Video: Ngày hội công nhân Lào Cai",
+                  "https://baolaocai.vn/video-ngay-hoi-cong-nhan-lao-cai-post404000.html"),
+        "soft404": ("Bài viết không còn tồn tại",
+                    "https://baolaocai.vn/bai-viet-khong-con-ton-tai-post404001.html")},
+    "hanoigov": {
+        "pdf": ("Kế hoạch thực hiện Chỉ thị số 12 về công tác công đoàn năm 2026",
+                f"{_H}/3000001/1/ke-hoach-thuc-hien-chi-thi-so-12-ve-cong-tac-cong-oan-nam-2026.html"),
+        "video": ("Video: Hội nghị đại biểu công nhân viên chức năm 2026",
+                  f"{_H}/3000002/1/video-hoi-nghi-ai-bieu-cong-nhan-vien-chuc-nam-2026.html"),
+        "soft404": ("Tin đã bị gỡ", f"{_H}/3000003/1/tin-a-bi-go.html")},
 }
+PDF_LINKS = {site: pages["pdf"] for site, pages in NON_ARTICLES.items()}
 PDF_POSITION = 3
 PDF_BYTES = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
              b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
@@ -108,6 +131,8 @@ class ReplayWeb:
         self._articles: dict[str, dict[str, ReplayArticle]] = {
             s: {path_of(x.url): x for x in self.corpus.get(s, [])} for s in SITES}
         self._pdf = {s: path_of(u) for s, (_, u) in PDF_LINKS.items()}
+        self._videos = {s: path_of(pages["video"][1]) for s, pages in NON_ARTICLES.items()}
+        self._soft404 = {s: path_of(pages["soft404"][1]) for s, pages in NON_ARTICLES.items()}
         self._listings: dict[str, dict[str, _Listing]] = {}
         for s in SITES:
             arts = self.corpus.get(s, [])
@@ -115,8 +140,9 @@ class ReplayWeb:
             for i, (label, lpath, member) in enumerate(LISTINGS[s]):
                 entries = [(path_of(x.url), x.title, x.sapo) for x in arts if member(x.section_path)]
                 if i == 0:
-                    title, url = PDF_LINKS[s]
-                    entries.insert(min(PDF_POSITION, len(entries)), (path_of(url), title, title + "."))
+                    for k, (title, url) in enumerate(NON_ARTICLES[s].values()):
+                        entries.insert(min(PDF_POSITION + 2 * k, len(entries)),
+                                       (path_of(url), title, title + "."))
                 d[_norm(lpath)] = _Listing(s, label, lpath, entries)
             self._listings[s] = d
         self._mirrors = {path_of(mirror.mirror_url(x)): x for x in self.corpus.get("laodongthudo", [])
@@ -144,8 +170,10 @@ class ReplayWeb:
         return out
 
     def bad_urls(self, site: str) -> dict[str, list[str]]:
-        """Bad inputs reachable on the site: {"pdf": [...], "empty_listing": [...], "undated": [...]}."""
-        return {"pdf": [PDF_LINKS[site][1]],
+        """Bad inputs reachable on the site: {"pdf", "video", "soft404", "empty_listing", "undated"}.
+
+        "undated" articles are real articles (stored with an empty date); the others are not."""
+        return {**{kind: [url] for kind, (_, url) in NON_ARTICLES[site].items()},
                 "empty_listing": [f"https://{HOSTS[site]}{EMPTY_SECTION}"] if site == "laodongthudo" else [],
                 "undated": [x.url for x in self.corpus.get(site, []) if not x.published_at]}
 
@@ -202,6 +230,10 @@ class ReplayWeb:
         if path == self._pdf[site]:
             return Response(200, [("Content-Type", "application/pdf"),
                                   ("Content-Disposition", 'inline; filename="van-ban.pdf"')], PDF_BYTES)
+        if path == self._videos[site]:
+            return self._article(site, _video_page(site))
+        if path == self._soft404[site]:
+            return _html(not_found_page(site, f"https://{host}{target}"))
         listing = self._listing(site, path, query)
         if listing is not None:
             return listing
@@ -269,6 +301,15 @@ class ReplayWeb:
         if orig is not None:
             return _html(mirror.article_page(orig))
         return Response(404, [("Content-Type", HTML)], not_found_page("mirror", f"https://{mirror.HOST}{target}").encode())
+
+
+def _video_page(site: str) -> ReplayArticle:
+    """A video-only page: the site's article template around one player and a one-line caption."""
+    title, url = NON_ARTICLES[site]["video"]
+    return ReplayArticle(
+        site=site, url=url, article_id="0", title=title, sapo="", author=None,
+        blocks=[Figure(image_url=f"https://{HOSTS[site]}/video/poster.jpg", caption="Video: Phóng viên.")],
+        published_at="2026-11-19T20:00:00+07:00", section="Video", section_path="/video", kind="video")
 
 
 def _page_path(site: str, section_path: str, n: int) -> str:

@@ -82,9 +82,13 @@ def test_bad_input_is_counted_not_stored(crawled):
         assert run["status"] == "finished"
         problems = json.loads(run["problems"])
         assert problems.get("not_html") == 1, (site, problems)   # the PDF at an article URL
+        assert problems.get("not_article") == 2, (site, problems)  # video-only page, soft 404
+        assert run["articles_failed"] == 3
         assert run["articles_without_date"] == 1                 # stored, with an empty date
-        for url in web.bad_urls(site):
-            assert url not in stored
+        bad = web.bad_urls(site)
+        for kind in ("pdf", "video", "soft404", "empty_listing"):
+            for url in bad[kind]:
+                assert url not in stored, (kind, url)
     assert json.loads(runs["laodongthudo"]["problems"]).get("empty_listing") == 1
     assert any("thu-do-anh-hung" in u for u in json.loads(runs["laodongthudo"]["problem_urls"]))
 

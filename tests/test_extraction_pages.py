@@ -24,14 +24,28 @@ def expected_for(page: Path) -> dict:
     return json.loads(page.with_suffix(".json").read_text("utf-8"))
 
 
+ARTICLES = [p for p in SAVED if not p.stem.startswith("not-article")]
+NOT_ARTICLES = [p for p in SAVED if p.stem.startswith("not-article")]
+
+
 def test_every_site_has_saved_pages():
     sites = {p.parent.name for p in SAVED}
     assert sites == {"laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov"}
     for site in sites:
-        assert sum(1 for p in SAVED if p.parent.name == site) >= 8
+        assert sum(1 for p in ARTICLES if p.parent.name == site) >= 8
+        layouts = {p.stem.split("-", 1)[1] for p in ARTICLES if p.parent.name == site}
+        assert {"figures", "related", "no-author", "no-date", "gallery"} <= layouts
 
 
-@pytest.mark.parametrize("page", SAVED, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("page", NOT_ARTICLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_pages_that_are_not_articles_are_recognised(page):
+    expected = expected_for(page)
+    spider = spider_for_url(expected["url"])
+    found, _, _ = spider.read_page(page.read_text("utf-8"), expected["url"])
+    assert not found.is_article
+
+
+@pytest.mark.parametrize("page", ARTICLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_saved_page_extracts_to_its_expected_json(page):
     expected = expected_for(page)
     spider = spider_for_url(expected["url"])
@@ -44,7 +58,7 @@ def test_saved_page_extracts_to_its_expected_json(page):
 
 
 def test_extract_command_prints_one_json_line_per_file(repo_root, tmp_path):
-    pages = [p for p in SAVED if "seed" in p.stem][:2]
+    pages = [p for p in ARTICLES if "seed" in p.stem][:2]
     broken = tmp_path / "broken.html"
     broken.write_bytes(b"")
     result = subprocess.run(
@@ -61,7 +75,7 @@ def test_extract_command_prints_one_json_line_per_file(repo_root, tmp_path):
 
 
 def test_extract_command_with_url_of_a_site_without_rules_uses_the_generic_path(repo_root):
-    page = next(p for p in SAVED if p.parent.name == "laodongthudo")
+    page = next(p for p in ARTICLES if p.parent.name == "laodongthudo")
     result = subprocess.run(
         [sys.executable, "-m", "crawler.cli", "extract", str(page),
          "--url", "https://example.org/story.html"],
