@@ -12,7 +12,7 @@ Two parts, printed as markdown and written to `--out` (default bench/results/ext
    Per site and extractor: body precision / recall / F1 (bench/shingles.py), exact-match rates of
    title, published_at, author and sapo (trafilatura has no sapo: its description is compared),
    and the median milliseconds per page.
-2. The article-extraction benchmark (`--aeb`, default $AEB_DIR or /work/shared/bench/aeb): 181
+2. The article-extraction benchmark (`--aeb`, default $AEB_DIR or ../shared/bench/aeb): 181
    pages of English-language news and blogs with hand-checked bodies. The project's generic path
    (what the crawl does with a page of a site it has no rules for) against plain
    `trafilatura.extract(html, include_comments=False)`, on the same pages in the same run.
@@ -42,7 +42,9 @@ import trafilatura
 from bench.shingles import aggregate, page_scores, tokens
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_AEB = Path(os.environ.get("AEB_DIR", "/work/shared/bench/aeb"))
+# The benchmark data sits in shared/ beside the repository (../shared/bench/aeb).
+DEFAULT_AEB = Path(os.environ.get("AEB_DIR") or
+                   Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "aeb")
 DEFAULT_GOLD = REPO_ROOT / "tests" / "pages"
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "extraction.md"
 AEB_SOURCE = ("https://github.com/scrapinghub/article-extraction-benchmark "
@@ -139,6 +141,17 @@ def bench_gold(gold: Path) -> list[str]:
     stats = defaultdict(lambda: {"scores": [], "ms": [], "errors": 0, "title": 0,
                                  "published": 0, "day": 0, "author": 0, "sapo": 0, "pages": 0})
     print(f"part 1: {len(pages)} gold pages", file=sys.stderr)
+    # pages that are not articles (video-only, soft 404, listing): recognised or not
+    refused = defaultdict(lambda: {"pages": 0, "project": 0, "trafilatura": 0})
+    for site, html_path, expected in pages:
+        if expected.get("is_article", True):
+            continue
+        html = html_path.read_text(encoding="utf-8", errors="replace")
+        spider = spider_for_url(expected["url"]) or NewsSpider
+        refused[site]["pages"] += 1
+        refused[site]["project"] += not spider.read_page(html, expected["url"])[0].is_article
+        refused[site]["trafilatura"] += trafilatura.extract(html, include_comments=False) is None
+    pages = [page for page in pages if page[2].get("is_article", True)]
     for done, (site, html_path, expected) in enumerate(pages, 1):
         html = html_path.read_text(encoding="utf-8", errors="replace")
         url = expected.get("url")
@@ -205,6 +218,13 @@ def bench_gold(gold: Path) -> list[str]:
         "`read_page` (everything) and trafilatura's `extract` (the body only).",
         "",
     ]
+    if refused:
+        out += ["Pages that are not articles (video-only page, soft 404, listing), recognised as "
+                "such (trafilatura: `extract` returns nothing):", ""]
+        out += table(["site", "pages", "project", "trafilatura"],
+                     [[site, r["pages"], pct(r["project"], r["pages"]),
+                       pct(r["trafilatura"], r["pages"])] for site, r in sorted(refused.items())])
+        out.append("")
     return out
 
 
