@@ -2,6 +2,7 @@
 
     newscrawl crawl [SITE ...] [--db PATH] [-s NAME=VALUE ...]
     newscrawl extract FILE [FILE ...] [--url URL]
+    newscrawl serve [--db PATH] [--port N]
 
 `crawl` runs the given spiders (default: all of them) together in one process, then prints a
 per-site summary read back from the crawl_runs table. Exit status: 0 when every run finished,
@@ -123,6 +124,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
 _COLUMNS = (
     ("site", None), ("pages", "pages_fetched"), ("new", "articles_new"),
     ("unchanged", "articles_unchanged"), ("updated", "articles_updated"),
+    ("copies", "articles_duplicate"),
     ("failed", "articles_failed"), ("no date", "articles_without_date"),
     ("errors", "errors"), ("status", None),
 )
@@ -210,6 +212,62 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
         except Exception as error:  # one bad file must not hide the others
             record = {"file": path, "error": f"{type(error).__name__}: {error}"}
         click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@main.command(add_help_option=False,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def schedule(args: tuple[str, ...]) -> None:
+    """Run the nightly schedule (same as `python scheduler.py`; see `newscrawl schedule --help`).
+
+    --list, --run-now [SITE], --config PATH, --db PATH.
+    """
+    from crawler.scheduling import main as scheduling_main
+
+    sys.exit(scheduling_main(list(args), prog="newscrawl schedule"))
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--db", "db_path", metavar="PATH", default=None,
+              help="SQLite database to browse (default: the NEWS_DB setting, data/news.db).")
+@click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("-h", "--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets other machines in.")
+@click.argument("datasette_args", nargs=-1, type=click.UNPROCESSED, metavar="[DATASETTE OPTION]...")
+def serve(db_path: str | None, port: int, host: str, datasette_args: tuple[str, ...]) -> None:
+    """Browse and search the database in Datasette, read-only (the crawl can keep writing).
+
+    Uses the repository's datasette/ folder: metadata (titles, column descriptions, facets,
+    the search and the other canned queries), the article page template and the plugin.
+    Further options go to `datasette serve`, e.g. `--setting sql_time_limit_ms 5000`.
+    """
+    from datasette.cli import cli as datasette_cli
+
+    from crawler import search
+
+    if not db_path:
+        db_path = str(project_settings().get("NEWS_DB") or "data/news.db")
+    if not os.path.isfile(db_path):
+        raise click.ClickException(
+            f"no database at {db_path}: crawl first (`newscrawl crawl --db {db_path}`, or "
+            "`make demo` for the offline replay), or choose one with --db PATH")
+    try:
+        indexed = search.has_fts(db_path)
+    except Exception as exc:
+        raise click.ClickException(f"cannot read the database {db_path}: {exc}") from exc
+    if not indexed:  # made by an older version: add the search index once (the only write)
+        click.echo(f"Adding the full-text search index to {db_path} (once)...", err=True)
+        try:
+            from crawler.storage import NewsDB
+            NewsDB(db_path).close()
+        except Exception as exc:
+            click.echo(f"warning: could not add the search index ({exc}); search will not work",
+                       err=True)
+    click.echo(f"Serving {os.path.abspath(db_path)} read-only at http://{host}:{port}/ "
+               "(Ctrl-C to stop)", err=True)
+    datasette_cli.main(args=search.datasette_args(db_path, port, host, datasette_args),
+                       prog_name="datasette")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,8 @@ class Article:
     image_url: str | None = None
     fetched_at: str | None = None
     html: bytes | None = None     # the raw page as fetched; stored compressed, not in `articles`
+    etag: str | None = None       # the server's validators, sent back on a refetch
+    last_modified: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -38,5 +40,7 @@ class Article:
         data = asdict(self)
         if not with_html:
             data.pop("html")
+            data.pop("etag")
+            data.pop("last_modified")
         data["content_hash"] = self.content_hash
         return data

@@ -7,7 +7,14 @@ A site declares (see spiders/ and crawler/families.py):
 - `rules`: the `SiteRules` that read an article page (crawler/extraction.py).
 
 Start pages can be changed per run: `scrapy crawl laodongthudo -a start_urls=URL1,URL2`, and the
-pagination bound with `-s NEWS_MAX_LISTING_PAGES=N`. Bad input (an empty listing, a page that is not
+pagination bound with `-s NEWS_MAX_LISTING_PAGES=N`.
+
+Incremental by default: an article already stored (same URL, same site id, or a copy recorded in
+`duplicates`) is not fetched again, and pagination stops at a listing page that holds only
+stored articles (`NEWS_SAFETY_PAGES` more pages if set). Articles published in the last
+`NEWS_REFRESH_DAYS` days and fetched more than `NEWS_REFRESH_AFTER_HOURS` hours ago are fetched
+again, conditionally (If-None-Match / If-Modified-Since), to catch corrections. A backfill
+(`-s NEWS_BACKFILL_SINCE=YYYY-MM-DD`) follows pagination back to that date instead. Bad input (an empty listing, a page that is not
 HTML, a page that is not an article, a failed download) is reported with site and URL and counted,
 never stored and never a crash.
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timedelta
 
 from urllib.parse import urljoin
 
@@ -24,7 +32,7 @@ from scrapy.http import HtmlResponse
 from crawler.extraction import Extracted, SiteRules, extract_article
 from crawler.items import Article
 from crawler.problems import report_problem
-from crawler.storage import now_iso
+from crawler.storage import TZ, NewsDB, now_iso
 from crawler.urls import canonical_url, same_site
 
 
@@ -57,16 +65,51 @@ class NewsSpider(scrapy.Spider):
         if feed_urls is not None:
             self.feed_urls = feed_urls
 
+    ARTICLE_PRIORITY = 10   # articles of a listing page before the next listing page
+
+    @property
+    def backfill_since(self) -> str | None:
+        return self.crawler.settings.get("NEWS_BACKFILL_SINCE") or None
+
     @property
     def max_listing_pages(self) -> int:
+        if self.backfill_since:
+            return self.crawler.settings.getint("NEWS_BACKFILL_MAX_PAGES", 500)
         return self.crawler.settings.getint("NEWS_MAX_LISTING_PAGES", 5)
 
     async def start(self):
+        settings = self.crawler.settings
+        self.db = NewsDB(settings.get("NEWS_DB") or "data/news.db")
+        self.reached_since: set[str] = set()   # listing chains that went back past the date
         for url in self.start_urls:
-            yield scrapy.Request(url, self.parse_listing, cb_kwargs={"page": 1},
-                                 errback=self.on_download_error)
+            yield scrapy.Request(url, self.parse_listing, errback=self.on_download_error,
+                                 cb_kwargs={"page": 1, "stale": 0, "chain": url})
         for url in self.feed_urls:
             yield scrapy.Request(url, self.parse_feed, errback=self.on_download_error)
+        if not self.backfill_since:
+            for request in self.refresh_requests(settings.getfloat("NEWS_REFRESH_DAYS", 3),
+                                                 settings.getfloat("NEWS_REFRESH_AFTER_HOURS", 20)):
+                yield request
+
+    def closed(self, reason):
+        if getattr(self, "db", None) is not None:
+            self.db.close()
+
+    def refresh_requests(self, days: float, after_hours: float):
+        """Conditional refetches of recent articles, to catch corrections and updates."""
+        now = datetime.now(TZ)
+        for row in self.db.due_for_refresh(
+                self.name, (now - timedelta(days=days)).isoformat(timespec="seconds"),
+                (now - timedelta(hours=after_hours)).isoformat(timespec="seconds")):
+            headers = {}
+            if row["etag"]:
+                headers["If-None-Match"] = row["etag"]
+            if row["last_modified"]:
+                headers["If-Modified-Since"] = row["last_modified"]
+            self.crawler.stats.inc_value("newscrawl/articles_refreshed")
+            yield scrapy.Request(row["url"], self.parse_article, headers=headers,
+                                 errback=self.on_download_error,
+                                 meta={"handle_httpstatus_list": [304]})
 
     # --- discovery ---------------------------------------------------------------------------
 
@@ -90,46 +133,74 @@ class NewsSpider(scrapy.Spider):
                 canonical = declared
         return found, canonical, cls.article_id(canonical or "") or cls.article_id(url or "")
 
-    def article_requests(self, urls, referer: str):
+    def article_links(self, urls) -> list[str]:
+        """The distinct article URLs of this site among `urls`, canonical."""
+        found = []
         for url in urls:
             url = canonical_url(url)
-            if same_site(url, self.allowed_domains) and self.article_id(url):
-                yield scrapy.Request(url, self.parse_article, errback=self.on_download_error,
-                                     headers={"Referer": referer})
+            if same_site(url, self.allowed_domains) and self.article_id(url) and url not in found:
+                found.append(url)
+        return found
 
-    def parse_listing(self, response, page: int):
+    def new_article_requests(self, links: list[str], referer: str, chain: str | None = None):
+        """Requests for the links not stored yet; a stored one older than a backfill's date
+        marks its listing chain as done."""
+        for url in links:
+            seen, published_at = self.db.seen(self.name, url, self.article_id(url))
+            if seen:
+                self.crawler.stats.inc_value("newscrawl/articles_already_stored")
+                if chain and self.backfill_since and published_at \
+                        and published_at[:10] < self.backfill_since:
+                    self.reached_since.add(chain)
+                continue
+            yield scrapy.Request(url, self.parse_article, errback=self.on_download_error,
+                                 headers={"Referer": referer}, priority=self.ARTICLE_PRIORITY,
+                                 meta={"chain": chain})
+
+    def parse_listing(self, response, page: int = 1, stale: int = 0, chain: str | None = None):
         if not is_html(response):
             report_problem(self, "not_html", response.url,
                            "the listing page is not HTML; check the start URL")
             return
-        links = [response.urljoin(href) for selector in self.listing_links
-                 for href in response.css(selector).xpath("@href").getall()]
-        requests = list(self.article_requests(links, response.url))
-        if not requests:
+        chain = chain or response.url
+        if chain in self.reached_since:
+            return          # a backfill already went back past its date on this listing
+        links = self.article_links(response.urljoin(href) for selector in self.listing_links
+                                   for href in response.css(selector).xpath("@href").getall())
+        if not links:
             report_problem(self, "empty_listing", response.url,
                            f"no article links (selectors {list(self.listing_links)}); the section "
                            "is empty or the site's layout changed: open the page and check the "
                            "spider's listing_links", level=logging.WARNING)
+        requests = list(self.new_article_requests(links, response.url, chain))
         yield from requests
+        stale = 0 if requests else stale + 1
+        if not self.backfill_since and links and stale > self.crawler.settings.getint(
+                "NEWS_SAFETY_PAGES", 0):
+            return          # only stored articles here: older pages hold nothing new
         if page < self.max_listing_pages:
             for selector in self.pagination_links:
                 for href in response.css(selector).xpath("@href").getall():
-                    yield response.follow(href, self.parse_listing, cb_kwargs={"page": page + 1},
-                                          errback=self.on_download_error)
+                    yield response.follow(href, self.parse_listing, errback=self.on_download_error,
+                                          cb_kwargs={"page": page + 1, "stale": stale,
+                                                     "chain": chain})
 
     def parse_feed(self, response):
         selector = scrapy.Selector(response)
         selector.remove_namespaces()
-        links = selector.xpath("//item/link/text() | //entry/link/@href").getall()
-        requests = list(self.article_requests([l.strip() for l in links], response.url))
-        if not requests:
+        links = self.article_links(
+            l.strip() for l in selector.xpath("//item/link/text() | //entry/link/@href").getall())
+        if not links:
             report_problem(self, "empty_feed", response.url,
                            "the feed lists no article links; check feed_urls", logging.WARNING)
-        yield from requests
+        yield from self.new_article_requests(links, response.url)
 
     # --- articles ----------------------------------------------------------------------------
 
     def parse_article(self, response):
+        if response.status == 304:    # a conditional refetch: the stored copy is current
+            self.crawler.stats.inc_value("newscrawl/articles_unchanged")
+            return
         if not is_html(response):
             self.crawler.stats.inc_value("newscrawl/articles_failed")
             report_problem(self, "not_html", response.url,
@@ -149,12 +220,18 @@ class NewsSpider(scrapy.Spider):
                            + "); if this is an article, the layout changed: run "
                            "`newscrawl extract` on the saved page")
             return
+        chain = response.meta.get("chain")
+        if chain and self.backfill_since and found.published_at \
+                and found.published_at[:10] < self.backfill_since:
+            self.reached_since.add(chain)
+        header = lambda name: response.headers.get(name, b"").decode("latin-1") or None
         yield Article(
             url=url, site=self.name, article_id=article_id,
             title=found.title, sapo=found.sapo, body=found.body, author=found.author,
             published_at=found.published_at, section=found.section, tags=found.tags,
             image_url=found.image_url and response.urljoin(found.image_url),
             fetched_at=now_iso(), html=response.body,
+            etag=header("ETag"), last_modified=header("Last-Modified"),
         )
 
     def on_download_error(self, failure):

@@ -40,6 +40,7 @@ def run_counters(stats: dict[str, Any]) -> dict[str, Any]:
         "articles_new": count("newscrawl/articles_new"),
         "articles_unchanged": count("newscrawl/articles_unchanged"),
         "articles_updated": count("newscrawl/articles_updated"),
+        "articles_duplicate": count("newscrawl/articles_duplicate"),
         "articles_failed": count("newscrawl/articles_failed"),
         "articles_without_date": count("newscrawl/articles_without_date"),
         "errors": count("newscrawl/errors") + count("spider_exceptions/count"),

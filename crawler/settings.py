@@ -38,6 +38,14 @@ DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 # --- Discovery ----------------------------------------------------------------------------
 # How many listing pages to follow per start page (pagination is bounded).
 NEWS_MAX_LISTING_PAGES = 5
+# Incremental runs stop paginating at a page holding only stored articles; follow this many more.
+NEWS_SAFETY_PAGES = 0
+# Refetch (conditionally) articles published in the last N days, last fetched over H hours ago.
+NEWS_REFRESH_DAYS = 3
+NEWS_REFRESH_AFTER_HOURS = 20
+# Backfill: follow pagination back to this date (YYYY-MM-DD), up to this many pages per listing.
+NEWS_BACKFILL_SINCE = None
+NEWS_BACKFILL_MAX_PAGES = 500
 
 # --- Pipelines: validate -> normalise -> store ------------------------------------------
 ITEM_PIPELINES = {

@@ -8,9 +8,16 @@ Schema (created on first open, idempotently):
   and ``content_hash`` (see ``Article.content_hash``; an unchanged hash means no write at all).
 * ``raw_pages``  the page as fetched, zlib-compressed (``html_zlib``), keyed by the same URL, so
   articles can be re-extracted later without refetching.
+* ``article_versions`` the earlier text of an article whose text changed (one row per change).
+* ``duplicates`` copies of stored stories, not stored as articles: a mirror under the same slug
+  and id, the same site id under another URL, or near-identical text on another site
+  (``crawler/dedup.py``), with how each matched and the similarity.
+* ``minhashes`` / ``minhash_bands`` the body signatures and their LSH band keys (indexed) that
+  find near-identical text in constant time.
 * ``crawl_runs`` one row per spider run: start/finish times, status ('running', 'finished',
   'failed', 'interrupted'), counters, and what went wrong (``problems`` JSON {kind: count},
-  ``problem_urls`` JSON list of "kind url", at most 50).
+  ``problem_urls`` JSON list of "kind url", at most 50), ``exit_status`` of the crawl process
+  when the scheduler ran it. Columns added by later versions are added to older files on open.
 
 The file runs in WAL mode so Datasette can read while a crawl writes; every article is
 committed on its own, so a crash after N articles keeps those N. Times are ISO 8601 with the
@@ -30,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
+
+from crawler import dedup
 
 if TYPE_CHECKING:
     from crawler.items import Article
@@ -54,16 +63,20 @@ ARTICLE_COLUMNS: dict[str, Any] = {
     "first_seen_at": str,
     "updated_at": str,
     "content_hash": str,
+    "slug_key": str,     # last URL path segment, how a mirror's copy is matched (crawler/dedup.py)
 }
 # Columns copied from the Article on insert and on update (not id / first_seen_at / updated_at).
 _CONTENT_FIELDS = (
     "site", "article_id", "title", "sapo", "body", "author", "published_at",
-    "section", "tags", "image_url", "fetched_at", "content_hash",
+    "section", "tags", "image_url", "fetched_at", "content_hash", "slug_key",
 )
+# What an article looked like before its text changed.
+_VERSION_FIELDS = ("url", "title", "sapo", "body", "author", "published_at", "content_hash",
+                   "fetched_at")
 
 RUN_COUNTERS = (
     "pages_fetched", "articles_new", "articles_unchanged", "articles_updated",
-    "articles_failed", "articles_without_date", "errors",
+    "articles_duplicate", "articles_failed", "articles_without_date", "errors",
 )
 RUN_COLUMNS: dict[str, Any] = {
     "id": int,
@@ -76,6 +89,9 @@ RUN_COLUMNS: dict[str, Any] = {
     **{name: int for name in RUN_COUNTERS},
     "problems": str,
     "problem_urls": str,
+    # Exit status of the crawl process, filled in by the scheduler (crawler/scheduling.py); NULL
+    # for runs started by hand. Negative: killed by that signal (-9 = SIGKILL).
+    "exit_status": int,
 }
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 
@@ -83,6 +99,13 @@ RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 def now_iso() -> str:
     """The current time in Vietnam, e.g. '2024-05-01T09:30:12+07:00'."""
     return datetime.now(TZ).isoformat(timespec="seconds")
+
+
+def _published_before(a: str | None, b: str | None) -> bool:
+    """True when date `a` is strictly earlier than `b` (a missing date counts as latest)."""
+    if not a:
+        return False
+    return not b or a < b
 
 
 def _pid_alive(pid: int | None) -> bool:
@@ -128,14 +151,47 @@ class NewsDB:
         articles.create_index(["site", "published_at"], if_not_exists=True)
         articles.create_index(["site", "article_id"], if_not_exists=True)
         articles.create_index(["published_at"], if_not_exists=True)
+        self._add_missing_columns(articles, ARTICLE_COLUMNS)
+        articles.create_index(["slug_key"], if_not_exists=True)
 
-        db.table("raw_pages").create(
-            {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes},
-            pk="url", if_not_exists=True,
-        )
+        raw_columns = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
+                       "etag": str, "last_modified": str}
+        db.table("raw_pages").create(raw_columns, pk="url", if_not_exists=True)
+        self._add_missing_columns(db.table("raw_pages"), raw_columns)
+        versions = db.table("article_versions")
+        versions.create({"id": int, "article": int, **{f: str for f in _VERSION_FIELDS},
+                         "replaced_at": str}, pk="id", if_not_exists=True)
+        versions.create_index(["article"], if_not_exists=True)
+        duplicates = db.table("duplicates")
+        duplicates.create({"id": int, "copy_url": str, "copy_site": str, "copy_article_id": str,
+                           "original_url": str, "method": str, "similarity": float,
+                           "found_at": str}, pk="id", if_not_exists=True)
+        duplicates.create_index(["copy_url"], unique=True, if_not_exists=True)
+        duplicates.create_index(["copy_site", "copy_article_id"], if_not_exists=True)
+        db.table("minhashes").create({"article": int, "signature": bytes}, pk="article",
+                                     if_not_exists=True)
+        db.table("minhash_bands").create({"band_key": str, "article": int}, if_not_exists=True)
+        db.table("minhash_bands").create_index(["band_key"], if_not_exists=True)
+        db.table("minhash_bands").create_index(["article"], if_not_exists=True)
         runs = db.table("crawl_runs")
         runs.create(RUN_COLUMNS, pk="id", if_not_exists=True)
+        self._add_missing_columns(runs, RUN_COLUMNS)
         runs.create_index(["spider", "started_at"], if_not_exists=True)
+        # Full-text search (articles_fts), kept in sync by SQL triggers: see crawler/search.py.
+        from crawler.search import setup_fts
+        setup_fts(db.conn)
+
+    @staticmethod
+    def _add_missing_columns(table: "sqlite_utils.db.Table", columns: dict[str, Any]) -> None:
+        """Bring a table made by an older version up to date (e.g. crawl_runs.exit_status)."""
+        for name, kind in columns.items():
+            if name in table.columns_dict:
+                continue
+            try:
+                table.add_column(name, kind)
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[None]:
@@ -159,7 +215,10 @@ class NewsDB:
     def store_article(self, article: "Article", content_type: str = "text/html") -> str:
         """Insert or refresh one article (and its raw page) in one committed transaction.
 
-        Returns "new", "unchanged" (same content hash: nothing is written) or "updated".
+        Returns "new", "unchanged" (same content hash: nothing is written), "updated" (the old
+        text goes to article_versions) or "duplicate" (a copy of a stored story: recorded in
+        `duplicates`, not stored). When the incoming article is the original of a stored copy,
+        it replaces the copy, which moves to `duplicates`.
         """
         fetched_at = article.fetched_at or now_iso()
         row = {
@@ -175,39 +234,125 @@ class NewsDB:
             "image_url": article.image_url,
             "fetched_at": fetched_at,
             "content_hash": article.content_hash,
+            "slug_key": dedup.slug_key(article.url),
         }
+        sig = dedup.signature(article.body or "")   # CPU work outside the write lock
         with self._write():
-            existing = self.db.execute(
-                "SELECT id, content_hash FROM articles WHERE url = ?", [article.url]
-            ).fetchone()
+            existing = self._same_article(article)
             if existing is None:
+                match = self._original_of(article, row["slug_key"], sig)
+                if match is not None:
+                    original_id, original_url, original_date, method, similarity = match
+                    if not _published_before(article.published_at, original_date):
+                        self._record_duplicate(article.url, article.site, article.article_id,
+                                               original_url, method, similarity)
+                        return "duplicate"
+                    self._demote_to_copy(original_id, article.url, method, similarity)
                 cols = ("url", *_CONTENT_FIELDS, "first_seen_at")
-                values = [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at]
-                self.db.execute(
+                cur = self.db.execute(
                     f"INSERT INTO articles ({', '.join(cols)}) "
                     f"VALUES ({', '.join('?' * len(cols))})",
-                    values,
+                    [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at],
                 )
+                self._put_signature(cur.lastrowid, sig)
                 outcome = "new"
-            elif existing[1] == row["content_hash"]:
+            elif existing["content_hash"] == row["content_hash"]:
                 return "unchanged"
             else:
-                sets = ", ".join(f"{c} = ?" for c in _CONTENT_FIELDS)
                 self.db.execute(
-                    f"UPDATE articles SET {sets}, updated_at = ? WHERE id = ?",
-                    [*(row[c] for c in _CONTENT_FIELDS), fetched_at, existing[0]],
+                    f"INSERT INTO article_versions (article, {', '.join(_VERSION_FIELDS)}, "
+                    f"replaced_at) VALUES (?, {', '.join('?' * len(_VERSION_FIELDS))}, ?)",
+                    [existing["id"], *(existing[f] for f in _VERSION_FIELDS), fetched_at])
+                fields = [c for c in _CONTENT_FIELDS if c != "slug_key"]
+                self.db.execute(
+                    f"UPDATE articles SET {', '.join(f'{c} = ?' for c in fields)}, "
+                    "updated_at = ? WHERE id = ?",
+                    [*(row[c] for c in fields), fetched_at, existing["id"]],
                 )
+                self._put_signature(existing["id"], sig)
                 outcome = "updated"
             if article.html is not None:
-                self._put_raw(article.url, article.html, fetched_at, content_type)
+                self._put_raw(existing["url"] if existing else article.url, article.html,
+                              fetched_at, content_type, article.etag, article.last_modified)
         return outcome
 
-    def _put_raw(self, url: str, html: bytes | str, fetched_at: str, content_type: str) -> None:
+    def _same_article(self, article: "Article") -> dict | None:
+        """The stored row of this very article: same URL, or same site and site id."""
+        columns = "id, url, content_hash, " + ", ".join(f for f in _VERSION_FIELDS if f != "url")
+        found = self.db.execute(f"SELECT {columns} FROM articles WHERE url = ?",
+                                [article.url]).fetchone()
+        if found is None and article.article_id:
+            found = self.db.execute(
+                f"SELECT {columns} FROM articles WHERE site = ? AND article_id = ? LIMIT 1",
+                [article.site, article.article_id]).fetchone()
+        if found is None:
+            return None
+        names = ["id", "url", "content_hash", *(f for f in _VERSION_FIELDS if f != "url")]
+        return dict(zip(names, found))
+
+    def _original_of(self, article: "Article", slug_key: str | None, sig):
+        """(id, url, published_at, method, similarity) of a stored story on ANOTHER site (or
+        host) that this article copies, or None."""
+        if slug_key:
+            found = self.db.execute(
+                "SELECT id, url, published_at FROM articles WHERE slug_key = ? AND url != ? "
+                "LIMIT 1", [slug_key, article.url]).fetchone()
+            if found is not None:
+                return (*found, "same slug and id", 1.0)
+        if sig is None:
+            return None
+        keys = dedup.band_keys(sig)
+        candidates = self.db.execute(
+            "SELECT DISTINCT m.article, m.signature, a.url, a.published_at, a.site "
+            "FROM minhash_bands b JOIN minhashes m ON m.article = b.article "
+            "JOIN articles a ON a.id = b.article "
+            f"WHERE b.band_key IN ({', '.join('?' * len(keys))})", keys).fetchall()
+        best = None
+        for article_id, blob, url, published_at, site in candidates:
+            if site == article.site:
+                continue
+            score = dedup.similarity(sig, dedup.from_blob(blob))
+            if score >= dedup.NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[4]):
+                best = (article_id, url, published_at, "near-identical text", round(score, 3))
+        return best
+
+    def _put_signature(self, article_id: int, sig) -> None:
+        self.db.execute("DELETE FROM minhash_bands WHERE article = ?", [article_id])
+        self.db.execute("DELETE FROM minhashes WHERE article = ?", [article_id])
+        if sig is None:
+            return
+        self.db.execute("INSERT INTO minhashes (article, signature) VALUES (?, ?)",
+                        [article_id, dedup.to_blob(sig)])
+        self.db.conn.executemany("INSERT INTO minhash_bands (band_key, article) VALUES (?, ?)",
+                                 [(key, article_id) for key in dedup.band_keys(sig)])
+
+    def _record_duplicate(self, copy_url: str, copy_site: str, copy_article_id: str | None,
+                          original_url: str, method: str, similarity: float) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO duplicates (copy_url, copy_site, copy_article_id, "
+            "original_url, method, similarity, found_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [copy_url, copy_site, copy_article_id, original_url, method, similarity, now_iso()])
+
+    def _demote_to_copy(self, copy_id: int, original_url: str, method: str,
+                        similarity: float) -> None:
+        """The stored article `copy_id` turned out to be a copy of `original_url`: move it out."""
+        url, site, article_id = self.db.execute(
+            "SELECT url, site, article_id FROM articles WHERE id = ?", [copy_id]).fetchone()
+        self._record_duplicate(url, site, article_id, original_url, method, similarity)
+        self.db.execute("UPDATE duplicates SET original_url = ? WHERE original_url = ?",
+                        [original_url, url])
+        self._put_signature(copy_id, None)
+        for table, key in (("article_versions", "article"), ("articles", "id")):
+            self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [copy_id])
+        self.db.execute("DELETE FROM raw_pages WHERE url = ?", [url])
+
+    def _put_raw(self, url: str, html: bytes | str, fetched_at: str, content_type: str,
+                 etag: str | None = None, last_modified: str | None = None) -> None:
         data = html.encode("utf-8") if isinstance(html, str) else bytes(html)
         self.db.execute(
-            "INSERT OR REPLACE INTO raw_pages (url, fetched_at, content_type, html_zlib) "
-            "VALUES (?, ?, ?, ?)",
-            [url, fetched_at, content_type, zlib.compress(data, 6)],
+            "INSERT OR REPLACE INTO raw_pages (url, fetched_at, content_type, html_zlib, etag, "
+            "last_modified) VALUES (?, ?, ?, ?, ?, ?)",
+            [url, fetched_at, content_type, zlib.compress(data, 6), etag, last_modified],
         )
 
     def raw_html(self, url: str) -> bytes | None:
@@ -228,6 +373,32 @@ class NewsDB:
         return {
             r[0] for r in self.db.execute("SELECT url FROM articles WHERE site = ?", [site])
         }
+
+    def seen(self, site: str, url: str, article_id: str | None) -> tuple[bool, str | None]:
+        """Indexed lookups, the same cost at any table size: is this article (or a copy
+        recorded as one) stored already? Returns (seen, its published_at if known)."""
+        row = self.db.execute("SELECT published_at FROM articles WHERE url = ?", [url]).fetchone()
+        if row is None and article_id:
+            row = self.db.execute(
+                "SELECT published_at FROM articles WHERE site = ? AND article_id = ?",
+                [site, article_id]).fetchone()
+        if row is not None:
+            return True, row[0]
+        row = self.db.execute("SELECT 1 FROM duplicates WHERE copy_url = ?", [url]).fetchone()
+        if row is None and article_id:
+            row = self.db.execute(
+                "SELECT 1 FROM duplicates WHERE copy_site = ? AND copy_article_id = ?",
+                [site, article_id]).fetchone()
+        return row is not None, None
+
+    def due_for_refresh(self, site: str, published_since: str, fetched_before: str) -> list[dict]:
+        """Recent articles last fetched long enough ago to check again for changes, with the
+        validators (ETag, Last-Modified) their server gave."""
+        return list(self.db.query(
+            "SELECT a.url, a.article_id, r.etag, r.last_modified FROM articles a "
+            "LEFT JOIN raw_pages r ON r.url = a.url WHERE a.site = ? AND a.published_at >= ? "
+            "AND a.fetched_at < ? ORDER BY a.published_at DESC",
+            [site, published_since, fetched_before]))
 
     # --- crawl runs ---------------------------------------------------------------------
     def start_run(self, spider: str, pid: int) -> int:

@@ -620,12 +620,47 @@ def _site_corpus(site: str, articles_per_site: int, seed: int, extra: int) -> li
     return arts + sorted(seeds, key=lambda a: a.published_at or "", reverse=True)
 
 
+# Syndication: (from site, to site, id of the first copy): every 9th dated article of the first
+# site is republished on the second a day later, credited, lead reworded, last paragraph dropped.
+SYNDICATION = [("laodongthudo", "hanoigov", 4300001), ("laodongthudo", "tuoitrethudo", 299001)]
+
+
+def _syndicate(corpus: dict[str, list[ReplayArticle]]) -> None:
+    for source, target, first_id in SYNDICATION:
+        originals = [a for a in corpus[source] if a.published_at and not a.seed
+                     and not a.copy_of and len([b for b in a.blocks if isinstance(b, str)]) >= 4]
+        for k, original in enumerate(originals[1::9][:3]):
+            article_id = str(first_id + k)
+            published = (parse_dt(original.published_at) + timedelta(days=1, minutes=95))
+            paragraphs = [b for b in original.blocks if isinstance(b, str)]
+            credit = {"hanoigov": "Theo Báo Lao động Thủ đô, ", "tuoitrethudo": "Theo LĐTĐ, "}[target]
+            section_label, section_path = SECTIONS[target][0][:2]
+            copy = ReplayArticle(
+                site=target, url=article_url(target, original.title, article_id),
+                article_id=article_id, title=original.title,
+                sapo=credit + original.sapo[0].lower() + original.sapo[1:],
+                blocks=paragraphs[:-1], author=None,
+                published_at=published.isoformat(), section=section_label,
+                section_path=section_path, tags=[], kind="plain", copy_of=original.url)
+            corpus[target].append(copy)
+        corpus[target].sort(key=lambda a: a.published_at or "", reverse=True)
+
+
+def parse_dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
 def build_corpus(articles_per_site: int = DEFAULT_ARTICLES_PER_SITE, seed: int = 1,
                  extra: dict[str, int] | None = None) -> dict[str, list[ReplayArticle]]:
     """Articles per site, newest first. `extra={site: n}` adds n articles newer than all others
-    (the rest of the corpus is unchanged), to replay "the site published more since last crawl"."""
+    (the rest of the corpus is unchanged), to replay "the site published more since last crawl".
+    Three articles of laodongthudo.vn are also republished on hanoi.gov.vn and tuoitrethudo.vn
+    (`copy_of` set): a crawl must store each story once, from the original."""
     extra = extra or {}
-    return {site: _site_corpus(site, articles_per_site, seed, extra.get(site, 0)) for site in SITES}
+    corpus = {site: _site_corpus(site, articles_per_site, seed, extra.get(site, 0))
+              for site in SITES}
+    _syndicate(corpus)
+    return corpus
 
 
 def publish_more(site: str, n: int, articles_per_site: int = DEFAULT_ARTICLES_PER_SITE, seed: int = 1,

@@ -37,6 +37,7 @@ class ReplayArticle:
     related_titles: list[str] = field(default_factory=list)  # the inline related box (noise)
     seed: str | None = None     # "000".."004" when built from a seed capture
     kind: str = "article"       # article | gallery | no-author | no-date ... (layout variant)
+    copy_of: str | None = None  # a syndicated copy: the URL of the original on another site
     # Added for the renderer (not part of the gold record): the teaser items shown after the
     # article, [{"title", "lead", optional "alt", "section", "box"}] (noise). Seeds carry the real
     # ones from the capture; generated articles leave it empty (the renderer uses other articles).

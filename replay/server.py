@@ -391,6 +391,32 @@ class _Handler(socketserver.BaseRequestHandler):
             owner._track(sock, False)
 
 
+def _conditional(response, request_headers: dict):
+    """Answer 304 Not Modified when the client's validators match (RFC 9110, section 13)."""
+    if response.status != 200:
+        return response
+    headers = {name.lower(): value for name, value in response.headers}
+    etag, modified = headers.get("etag"), headers.get("last-modified")
+    if_none_match = request_headers.get("if-none-match")
+    if_modified_since = request_headers.get("if-modified-since")
+    if (if_none_match and etag and etag in [t.strip() for t in if_none_match.split(",")]) or (
+            not if_none_match and if_modified_since and modified
+            and _http_date(modified) is not None
+            and _http_date(modified) <= (_http_date(if_modified_since) or 0)):
+        kept = [(n, v) for n, v in response.headers if n.lower() in ("etag", "last-modified",
+                                                                      "cache-control")]
+        return type(response)(304, kept, b"")
+    return response
+
+
+def _http_date(value: str):
+    from email.utils import parsedate_to_datetime
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
 class ReplayServer:
     """An HTTP(S) proxy on ``host:port`` answering every request from ``web.respond``.
 
@@ -607,6 +633,7 @@ class ReplayServer:
                 log.exception("replay: web.respond(%s, %s, %s) failed",
                               head.method, host, target)
                 response = _error(500, "replay: internal error")
+        response = _conditional(response, request.headers)
         request.status = int(response.status)
         with self._lock:
             self._requests.append(request)

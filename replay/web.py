@@ -124,8 +124,16 @@ class _Listing:
 
 class ReplayWeb:
     def __init__(self, corpus: dict[str, list[ReplayArticle]] | None = None, articles_per_site: int = DEFAULT_ARTICLES_PER_SITE,
-                 seed: int = 1, extra: dict[str, int] | None = None, cache_size: int = 512):
+                 seed: int = 1, extra: dict[str, int] | None = None, cache_size: int = 512,
+                 encodings: bool = False):
         self.corpus = corpus if corpus is not None else build_corpus(articles_per_site, seed, extra)
+        # encodings=True: extra laodongthudo articles served in awkward encodings (replay/encodings.py)
+        self.encoded: dict[str, str] = {}     # article URL -> encoding variant
+        if encodings:
+            from .encodings import SITE as _ESITE, encoded_articles
+            extra_arts = encoded_articles(build_corpus, seed)
+            self.encoded = {x.url: x.kind.removeprefix("encoding-") for x in extra_arts}
+            self.corpus = {**self.corpus, _ESITE: extra_arts + list(self.corpus.get(_ESITE, []))}
         self.host_site = {HOSTS[s]: s for s in SITES}
         self.ctx = {s: SiteContext(s, HOSTS[s], self.corpus.get(s, [])) for s in SITES}
         self._articles: dict[str, dict[str, ReplayArticle]] = {
@@ -154,8 +162,12 @@ class ReplayWeb:
     def articles(self, site: str | None = None) -> list[ReplayArticle]:
         """The real articles (what a full crawl must store), newest first per site."""
         if site:
-            return list(self.corpus.get(site, []))
-        return [x for s in SITES for x in self.corpus.get(s, [])]
+            return [x for x in self.corpus.get(site, []) if not x.copy_of]
+        return [x for s in SITES for x in self.corpus.get(s, []) if not x.copy_of]
+
+    def copies(self, site: str | None = None) -> list[ReplayArticle]:
+        """Syndicated copies of other sites' articles (`copy_of`): not to be stored again."""
+        return [x for s in SITES if site in (None, s) for x in self.corpus.get(s, []) if x.copy_of]
 
     def start_urls(self, site: str) -> list[str]:
         """First page of every listing of the site (the first one is the main start page)."""
@@ -253,6 +265,9 @@ class ReplayWeb:
         if art.published_at:
             mod = epi.modified(art.published_at) if site == "baolaocai" else art.published_at
             headers.append(("Last-Modified", format_datetime(parse_iso(mod).astimezone(timezone.utc), usegmt=True)))
+        if art.url in self.encoded:     # encodings=True: the same page in another encoding
+            from .encodings import encode_page
+            return Response(200, *encode_page(self.encoded[art.url], body, headers))
         return Response(200, headers, body.encode("utf-8"))
 
     def _listing(self, site: str, path: str, query: str) -> Response | None:
