@@ -1,10 +1,22 @@
-"""The nightly schedule that keeps data/news.db fresh: coming (see the issue "scheduler.py keeps
-the database fresh every night"). Until then, run `newscrawl crawl` from cron, e.g.
+"""The nightly schedule that keeps data/news.db fresh: `python scheduler.py` (or `newscrawl schedule`).
 
-    30 1 * * *  cd /path/to/newscrawl && .venv/bin/newscrawl crawl >> data/cron.log 2>&1
+    python scheduler.py                     # run every site on its schedule until SIGTERM / Ctrl-C
+    python scheduler.py --list              # each site's schedule, next run and last run
+    python scheduler.py --run-now [SITE]    # crawl SITE (default: every scheduled site) now, exit
+    python scheduler.py --config PATH       # default: ./schedule.toml (commented; read it)
+
+Schedules are cron expressions in Asia/Ho_Chi_Minh time, per site (default: every site nightly,
+staggered over 01:00-03:00, with jitter). Each crawl runs in its own process with a time limit and
+lands in crawl_runs; the log goes to data/logs/scheduler.log (rotated) and stderr. The logic lives
+in crawler/scheduling.py; README.md, "Nightly schedule", shows systemd and cron set-ups.
 """
 import sys
+from pathlib import Path
 
 if __name__ == "__main__":
-    sys.exit("scheduler.py is not written yet: run `newscrawl crawl` from cron meanwhile "
-             "(see the docstring at the top of scheduler.py).")
+    root = str(Path(__file__).resolve().parent)
+    if root not in sys.path:  # run from elsewhere: make the source checkout importable
+        sys.path.insert(0, root)
+    from crawler.scheduling import main
+
+    sys.exit(main())
