@@ -93,7 +93,7 @@ def match_query(query: str | None) -> str:
 
 
 def excerpt(text: str | None, query: str | None, width: int = 240) -> str:
-    """The passage of `text` (about `width` characters) with the most words of `query`, each
+    """The passage of `text` (about `width` characters) with the most of `query`'s words, each
     hit wrapped in HIT_START/HIT_END, '…' where it was cut; paragraphs joined with ' ¶ '.
     Plain text: excerpt_html() makes it HTML."""
     if not text:
@@ -101,15 +101,21 @@ def excerpt(text: str | None, query: str | None, width: int = 240) -> str:
     text = unicodedata.normalize("NFC", text).replace("\n\n", " ¶ ").replace("\n", " ")
     words = {w.rstrip("*"): w.endswith("*") for w in query_words(query)}
     folded = fold(text)
-    hits: list[tuple[int, int]] = []
+    hits: list[tuple[int, int, str]] = []
     for found in re.finditer(r"\w+", folded):
         word = found.group()
-        if any(word == w or (prefix and word.startswith(w)) for w, prefix in words.items()):
-            hits.append(found.span())
+        key = next((w for w, prefix in words.items()
+                    if word == w or (prefix and word.startswith(w))), None)
+        if key is not None:
+            hits.append((*found.span(), key))
+
+    def score(i: int) -> tuple[int, int, int]:  # distinct words, then hits, in the window
+        inside = [k for s, _, k in hits[i:] if s < hits[i][0] + width * 5 // 6]
+        return len(set(inside)), len(inside), -i
+
     start = 0
-    if hits:  # the window starting a little before the hit that has most hits after it
-        best = max(range(len(hits)),
-                   key=lambda i: (sum(1 for s, _ in hits[i:] if s < hits[i][0] + width), -i))
+    if hits:  # the window starting a little before the hit with the best words after it
+        best = max(range(len(hits)), key=score)
         start = max(0, hits[best][0] - width // 6)
         space = text.rfind(" ", 0, start)
         start = space + 1 if space >= 0 else 0
@@ -118,7 +124,7 @@ def excerpt(text: str | None, query: str | None, width: int = 240) -> str:
         space = text.rfind(" ", start, end)
         end = space if space > start else end
     out, pos = [], start
-    for s, e in hits:
+    for s, e, _ in hits:
         if s < start or e > end:
             continue
         out += [text[pos:s], HIT_START, text[s:e], HIT_END]

@@ -1,0 +1,337 @@
+"""Browsing and searching in Datasette, for real: `newscrawl serve` on a database filled by a real
+crawl of the replay, driven by Debian's headless chromium (search results, the article page, the
+chart), plus Datasette's JSON for the metadata, the canned queries and the read-only promise.
+
+The article page's screenshot is saved as test-artifacts/article-page.png (gitignored).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from crawler import search
+from crawler.items import Article
+from crawler.search import fold
+from crawler.storage import NewsDB
+
+CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+SEED_TITLE = "Chủ động nắm bắt tâm tư, nguyện vọng đoàn viên, công nhân viên chức lao động"
+SEED_URL_END = "-118053.html"
+BAOLAOCAI_SEED = "Tiếp tục quan tâm để phong trào công nhân, hoạt động công đoàn phát triển"
+NO_PROXY_ENV = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def need_browser() -> str:
+    if CHROMIUM is None:
+        message = "chromium is not installed: `make test` installs it (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def chromium(url: str, profile: Path, *args: str) -> str:
+    """Run headless chromium on `url` (JavaScript on, 5 s of virtual time); return stdout."""
+    browser = need_browser()
+    result = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-quic", "--no-first-run", "--no-proxy-server", "--disable-extensions",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--virtual-time-budget=5000", *args, url],
+        env=NO_PROXY_ENV, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def dom(url: str, profile: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(chromium(url, profile, "--dump-dom"))
+
+
+def text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def get_json(url: str):
+    with _http.open(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def get_text(url: str) -> str:
+    with _http.open(url, timeout=30) as response:
+        return response.read().decode("utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Served:
+    base: str       # http://127.0.0.1:PORT/news
+    db: Path        # the database file being served (a copy of the crawled one)
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def served(crawled_db, tmp_path_factory, repo_root):
+    """`newscrawl serve` on a copy of the crawled replay database (tests may write to the copy)."""
+    folder = tmp_path_factory.mktemp("served")
+    db = folder / "news.db"
+    with sqlite3.connect(crawled_db) as source, sqlite3.connect(db) as target:
+        source.backup(target)
+    port = free_port()
+    log = folder / "serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
+            cwd=repo_root, env=NO_PROXY_ENV, stdout=out, stderr=subprocess.STDOUT)
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            get_json(f"{root}/-/versions.json")
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"newscrawl serve did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+    yield Served(f"{root}/news", db, process, log)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def profile(tmp_path) -> Path:
+    return tmp_path / "chromium-profile"
+
+
+def result_rows(page) -> list[dict[str, str]]:
+    """The rows of Datasette's results table as {column: text}."""
+    [table] = page.cssselect("table.rows-and-columns")
+    headers = [th.get("data-column") or text(th) for th in table.cssselect("thead th")]
+    return [dict(zip(headers, (text(td) for td in tr.cssselect("td"))))
+            for tr in table.cssselect("tbody tr")]
+
+
+# --- in the browser ---------------------------------------------------------------------
+def test_unaccented_search_in_the_browser_finds_the_article(served, profile):
+    query = urllib.parse.urlencode({"q": "nguyen vong doan vien cong nhan vien chuc"})
+    page = dom(f"{served.base}/search?{query}", profile)
+    rows = result_rows(page)
+    assert rows, text(page)[:2000]
+    assert rows[0]["title"] == SEED_TITLE                      # most relevant first
+    assert rows[0]["url"].endswith(SEED_URL_END)
+    first = page.cssselect("table.rows-and-columns tbody tr")[0]
+    marked = [text(m) for m in first.cssselect("td.col-excerpt mark")]
+    assert {fold(m) for m in marked} >= {"nguyen", "vong", "doan", "vien"}, marked
+    link = first.cssselect("td.col-title a")[0].get("href")
+    assert link.endswith("/news/articles/" + rows[0]["article"])
+
+    # "lao dong" finds "lao động"; "cong doan" and "công đoàn" find the same, title hits first
+    page = dom(f"{served.base}/search?q=lao+dong", profile)
+    assert any("lao động" in row["title"] for row in result_rows(page))
+    plain = result_rows(dom(f"{served.base}/search?q=cong+doan", profile))
+    accented = result_rows(dom(f"{served.base}/search?q=c%C3%B4ng+%C4%91o%C3%A0n", profile))
+    assert [r["article"] for r in plain] == [r["article"] for r in accented]
+    assert len(plain) > 20 and "cong doan" in fold(plain[0]["title"])
+
+
+def test_unaccented_table_search_in_the_browser(served, profile):
+    """The articles table's own search box (?_search=) folds diacritics too."""
+    query = urllib.parse.urlencode({"_search": "phong trao cong nhan hoat dong cong doan"})
+    page = dom(f"{served.base}/articles?{query}", profile)
+    titles = [row["title"] for row in result_rows(page)]
+    assert BAOLAOCAI_SEED in titles, titles
+    assert "search matches" in text(page)
+
+
+def test_article_page_reads_as_an_article(served, profile, repo_root):
+    row = get_json(f"{served.base}/articles.json?_shape=array&url__endswith={SEED_URL_END}")[0]
+    url = f"{served.base}/articles/{row['id']}"
+    artifacts = repo_root / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "article-page.png"
+    shot.unlink(missing_ok=True)
+    chromium(url, profile, f"--screenshot={shot}", "--window-size=1280,2000",
+             "--hide-scrollbars")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+    page = dom(url, profile)
+    [article] = page.cssselect("article.newscrawl-article")
+    assert text(article.cssselect("h1")[0]) == SEED_TITLE
+    assert page.cssselect("title")[0].text_content().strip() == SEED_TITLE
+    paragraphs = [text(p) for p in article.cssselect("p")
+                  if not {"newscrawl-meta", "newscrawl-sapo", "newscrawl-tags",
+                          "newscrawl-original"} & set((p.get("class") or "").split())]
+    assert paragraphs == [" ".join(p.split()) for p in row["body"].split("\n\n") if p.strip()]
+    assert text(article.cssselect("p.newscrawl-sapo")[0]) == row["sapo"]
+    assert "Phạm Diệp" in text(article.cssselect("p.newscrawl-meta")[0])
+    assert row["url"] in [a.get("href") for a in article.cssselect("a")]   # the original
+
+
+def test_chart_of_articles_per_site_per_day(served, profile):
+    page = dom(f"{served.base}/articles_per_site_per_day", profile)
+    assert page.cssselect(".vega-embed canvas, .vega-embed svg"), "no chart drawn"
+    rows = result_rows(page)
+    assert {r["site"] for r in rows} == {"baolaocai", "hanoigov", "laodongthudo", "tuoitrethudo"}
+
+
+def test_stored_html_is_never_rendered_even_written_while_serving(served, profile):
+    """A crawl writes while Datasette serves (not immutable): the new article shows up at once,
+    and whatever markup its text holds is shown as text, never run."""
+    evil = "<script>document.documentElement.setAttribute('data-pwned', 'yes')</script>"
+    bad = Article(
+        url="https://baolaocai.vn/bai-co-ma-html-999999.html", site="baolaocai",
+        article_id="999999", title="Tiêu đề <b>đậm</b> công đoàn xyzzy",
+        body=f"Đoạn một {evil}\n\nĐoạn hai <img src=x onerror=\"document.title='pwned'\">",
+        sapo="Sapo <i>nghiêng</i>", published_at="2024-01-02T03:04:00+07:00",
+        html=f"<html><body>{evil}<p>raw page</p></body></html>".encode())
+    with NewsDB(served.db) as news:               # the database is open in Datasette meanwhile
+        assert news.store_article(bad) == "new"
+    found = get_json(f"{served.base}/search.json?_shape=array&q=cong+doan+xyzzy")
+    assert [r["url"] for r in found] == [bad.url]
+
+    for url in (f"{served.base}/articles/{found[0]['article']}",
+                f"{served.base}/articles?_search=xyzzy",
+                f"{served.base}/search?q=xyzzy"):
+        page = dom(url, profile)
+        assert page.get("data-pwned") is None, url
+        assert "pwned" not in text(page.cssselect("title")[0]), url
+        assert not page.cssselect('img[src="x"]'), url
+        assert not [e for e in page.iter("b", "i") if e.text in ("đậm", "nghiêng")], url
+        assert not [s for s in page.iter("script") if "pwned" in (s.text or "")], url
+        assert "<b>đậm</b>" in text(page), url      # shown as text
+    article_page = dom(f"{served.base}/articles/{found[0]['article']}", profile)
+    assert "<script>" in text(article_page.cssselect("article")[0])
+
+    raw = get_text(f"{served.base}/raw_pages?url={urllib.parse.quote(bad.url, safe='')}")
+    assert "compressed page HTML, not shown" in raw
+    assert "raw page" not in raw and "data-pwned" not in raw
+
+
+# --- metadata, queries, read-only (Datasette's JSON) ------------------------------------
+def test_metadata_titles_facets_and_newest_first(served):
+    page = get_json(f"{served.base}/articles.json?_size=20")
+    assert page["human_description_en"] == "sorted by published_at descending"
+    dates = [r[page["columns"].index("published_at")] for r in page["rows"]]
+    assert dates == sorted(dates, reverse=True)
+    facets = page["facet_results"]
+    assert set(facets) == {"site", "section", "published_at", "author"}
+    assert facets["published_at"]["type"] == "month"
+    months = facets["published_at"]["results"]
+    assert months and all(len(m["value"]) == 7 and m["value"][4] == "-" for m in months)
+    month = months[0]["value"]
+    picked = get_json(f"{served.base}/articles.json?_shape=array&published_at__startswith={month}"
+                      "&_col=published_at&_size=max")
+    assert len(picked) == months[0]["count"]
+    assert {f["value"] for f in facets["site"]["results"]} == {
+        "baolaocai", "hanoigov", "laodongthudo", "tuoitrethudo"}
+
+    html = get_text(f"{served.base}/articles")
+    assert "<h1" in html and "Articles" in html
+    assert "Canonical URL of the original article" in html            # column descriptions
+    assert "laodongthudo.vn, tuoitrethudo.vn, baolaocai.vn, hanoi.gov.vn" in html   # sources
+    index = get_text(f"{served.base}")
+    for query in ("search", "new_last_24h", "articles_per_site_per_day", "latest_runs",
+                  "duplicates_found"):
+        assert f'/news/{query}"' in index, query
+    tables = {t["name"]: t for t in get_json(f"{served.base}.json")["tables"]}
+    assert tables["raw_pages"]["hidden"] and tables["articles_fts"]["hidden"]
+    assert not tables["articles"]["hidden"]
+
+
+def test_canned_queries(served, crawled_db):
+    with sqlite3.connect(f"file:{crawled_db}?mode=ro", uri=True) as conn:
+        stored = conn.execute("select count(*) from articles").fetchone()[0]
+        copies = conn.execute("select count(*) from duplicates").fetchone()[0]
+    new = get_json(f"{served.base}/new_last_24h.json?_shape=array&_size=max")
+    assert len(new) >= stored                       # the replay crawl just stored them all
+    assert [r["first_seen_at"] for r in new] == sorted((r["first_seen_at"] for r in new),
+                                                       reverse=True)
+    per_day = get_json(f"{served.base}/articles_per_site_per_day.json?_shape=array&days=3650")
+    assert sum(r["articles"] for r in per_day) >= stored - 4 - 10   # undated ones not counted
+    runs = get_json(f"{served.base}/latest_runs.json?_shape=array")
+    assert len(runs) == 4 and {r["spider"] for r in runs} == {
+        "baolaocai", "hanoigov", "laodongthudo", "tuoitrethudo"}
+    assert all(r["health"] for r in runs) and all(r["pages"] > 0 for r in runs)
+    duplicates = get_json(f"{served.base}/duplicates_found.json?_shape=array")
+    assert len(duplicates) == copies
+    assert all(r["title"] and r["copy_url"] != r["original_url"] for r in duplicates)
+    assert get_json(f"{served.base}/search.json?_shape=array&q=") == []   # no error either
+    assert get_json(f"{served.base}/search.json?_shape=array&q=%22+*+(") == []
+
+
+def test_datasette_never_writes_the_database(served):
+    """Datasette opens the file mode=ro and the plugin adds PRAGMA query_only: serving leaves
+    the file as it is, and even Datasette's own write API is refused."""
+    before = file_digest(served.db)
+    for path in ("", "/articles", "/articles?_search=cong+doan", "/search?q=cong+doan",
+                 "/latest_runs", "/crawl_runs", "/articles/1", "/duplicates_found"):
+        get_text(served.base + path)
+    assert file_digest(served.db) == before
+    assert {p.name for p in served.db.parent.iterdir()} <= {
+        "news.db", "news.db-wal", "news.db-shm", "serve.log"}
+    with pytest.raises(urllib.error.HTTPError) as refused:   # Datasette runs only SELECT
+        get_text(f"{served.base}.json?sql=" + urllib.parse.quote("update articles set title = 'x'"))
+    assert json.loads(refused.value.read())["ok"] is False
+
+    from datasette.app import Datasette
+
+    async def try_to_write() -> None:
+        ds = Datasette([str(served.db)], plugins_dir=str(search.DATASETTE_DIR / "plugins"))
+        db = ds.get_database("news")
+        assert (await db.execute("select count(*) from articles")).rows[0][0] > 0
+        with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+            await db.execute_write("insert into crawl_runs (spider) values ('datasette')")
+
+    asyncio.run(try_to_write())
+    assert file_digest(served.db) == before
+
+
+def test_serving_a_database_under_another_name(tmp_path):
+    path = search.metadata_for(tmp_path / "crawl-2024.db")
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    assert list(metadata["databases"]) == ["crawl-2024"]
+    assert '"/crawl-2024/search"' in metadata["description_html"]
+    assert "/news/" not in json.dumps(metadata)
+    assert search.metadata_for(tmp_path / "news.db") == search.DATASETTE_DIR / "metadata.json"
+
+
+def test_serve_without_a_database_says_what_to_do(tmp_path, repo_root):
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(tmp_path / "none.db")],
+        cwd=repo_root, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "no database at" in result.stderr and "newscrawl crawl" in result.stderr
+    assert not (tmp_path / "none.db").exists()
