@@ -1,0 +1,430 @@
+"""Site health: did the run find articles, did the fields come out, does a site need a look?
+
+* ``HealthSpiderMiddleware`` (spider middleware, enabled in crawler/settings.py) counts, per run,
+  the listing pages read and the article links their ``listing_links`` selectors found, the
+  article links of feeds, and for every article page parsed which of title / body / date /
+  author came out (a page that yielded no article is re-read to see which field failed). Stats
+  keys ``newscrawl/health/...``.
+* ``assess_run`` (called by ``crawler.runs.CrawlRunRecorder`` when a run closes) turns them into
+  the ``crawl_runs`` columns ``articles_found``, ``coverage_title`` / ``_body`` / ``_date`` /
+  ``_author`` (share of this run's new articles with that field; NULL with no new article) and
+  ``flag``, set when the site needs a look:
+
+  - ``layout changed?`` the listing pages yielded no article link (the selector is named), or
+    title / body / date were missing on more than ``NEWS_LAYOUT_MISSING_THRESHOLD`` (0.5) of at
+    least ``NEWS_LAYOUT_MIN_ARTICLES`` (5) article pages (the site rule's selectors are named);
+  - ``unreachable?`` no listing page could be fetched at all;
+  - ``stale?`` the site has had new articles before, this run found none, and the newest was first
+    seen more than ``NEWS_STALE_DAYS`` (7; 0 turns it off) days ago.
+
+  A flag is logged at ERROR level ("[site] LAYOUT CHANGED? ..."), stored in ``crawl_runs.flag`` and
+  makes ``newscrawl crawl`` exit with status 3.
+* ``site_health``: a view with one row per site: its last run's numbers, coverage and flag, the
+  articles stored and when the newest was first seen.
+* ``check_sites``: ``newscrawl check``, a live smoke test: one listing page and one article page per
+  site, and which fields came out.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from scrapy.http import TextResponse
+
+logger = logging.getLogger(__name__)
+
+H = "newscrawl/health/"
+FIELDS = ("title", "body", "date", "author")
+FLAG_FIELDS = ("title", "body", "date")       # author is often absent by design: never flagged
+HEALTH_RUN_COLUMNS: dict[str, Any] = {
+    "articles_found": int,
+    "coverage_title": float,
+    "coverage_body": float,
+    "coverage_date": float,
+    "coverage_author": float,
+    "flag": str,
+}
+
+
+def _callback_name(response: Any) -> str:
+    request = getattr(response, "request", None)
+    callback = getattr(request, "callback", None)
+    return getattr(callback, "__name__", "") or ""
+
+
+def _listing_article_links(spider: Any, response: Any) -> set[str]:
+    """The article URLs the spider's listing_links selectors find on a listing page."""
+    from crawler.urls import canonical_url, same_site
+    out = set()
+    for selector in getattr(spider, "listing_links", ()) or ():
+        for href in response.css(selector).xpath("@href").getall():
+            url = canonical_url(response.urljoin(href))
+            if same_site(url, spider.allowed_domains) and spider.article_id(url):
+                out.add(url)
+    return out
+
+
+def fields_present(found: Any) -> dict[str, bool]:
+    """Which of title / body / date / author an extraction (Extracted or Article) holds."""
+    from crawler.extraction import MIN_ARTICLE_CHARS
+    return {
+        "title": bool((getattr(found, "title", None) or "").strip()),
+        "body": len((getattr(found, "body", None) or "").strip()) >= MIN_ARTICLE_CHARS,
+        "date": bool(getattr(found, "published_at", None)),
+        "author": bool((getattr(found, "author", None) or "").strip()),
+    }
+
+
+class HealthSpiderMiddleware:
+    """Spider middleware: per-run counts of listing links and article fields (see module doc)."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.listing_links: set[str] = set()
+        self.feed_links: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "HealthSpiderMiddleware":
+        return cls(crawler)
+
+    def _observe(self, response: Any, outputs: list) -> None:
+        """Called after a callback's output went through: count what it found."""
+        try:
+            kind = _callback_name(response)
+            # errback output (a 5xx after retries, ...) comes through here too: not a page read
+            if not isinstance(response, TextResponse) or response.status != 200:
+                return
+            spider = self.crawler.spider
+            if kind == "parse_listing":
+                if "html" not in response.headers.get("Content-Type", b"text/html").decode(
+                        "latin-1").lower():
+                    return
+                links = _listing_article_links(spider, response)
+                self.stats.inc_value(H + "listing_pages")
+                if not links:
+                    self.stats.inc_value(H + "listing_pages_empty")
+                self.listing_links |= links
+                self.stats.set_value(H + "listing_links", len(self.listing_links))
+            elif kind == "parse_feed":
+                self.feed_links |= {o.url for o in outputs if getattr(o, "callback", None)
+                                    is not None and o.callback.__name__ == "parse_article"}
+                self.stats.set_value(H + "feed_links", len(self.feed_links))
+            elif kind == "parse_article":
+                self._observe_article(spider, response, outputs)
+            found = len(self.listing_links | self.feed_links)
+            self.stats.set_value(H + "articles_found", found)
+        except Exception as exc:  # health counting must never break a crawl
+            logger.debug("health: could not observe %s: %r", getattr(response, "url", "?"), exc)
+
+    def _observe_article(self, spider: Any, response: Any, outputs: list) -> None:
+        from crawler.items import Article
+        content_type = response.headers.get("Content-Type", b"text/html").decode("latin-1").lower()
+        if "html" not in content_type:
+            return                  # not a page (counted as not_html by the spider)
+        articles = [o for o in outputs if isinstance(o, Article)]
+        if articles:
+            present = fields_present(articles[0])
+        else:                       # no article came out: which field failed?
+            found, _, _ = spider.read_page(response.text, response.url)
+            present = fields_present(found)
+        self.stats.inc_value(H + "article_pages")
+        for name, ok in present.items():
+            if not ok:
+                self.stats.inc_value(H + f"missing/{name}")
+
+    def process_spider_output(self, response: Any, result: Any, spider: Any = None):
+        outputs = []
+        for item in result:
+            outputs.append(item)
+            yield item
+        self._observe(response, outputs)
+
+    async def process_spider_output_async(self, response: Any, result: Any, spider: Any = None):
+        outputs = []
+        async for item in result:
+            outputs.append(item)
+            yield item
+        self._observe(response, outputs)
+
+
+# --- the decision at the end of a run ------------------------------------------------------
+
+def _selectors(spider: Any, name: str) -> str:
+    rules = getattr(spider, "rules", None)
+    if name == "listing":
+        return f"listing_links {list(getattr(spider, 'listing_links', ()) or ())}"
+    if rules is None:
+        return "the generic extraction (trafilatura)"
+    selectors = list(getattr(rules, name, ()) or ())
+    return f"rules.{name} {selectors}" + (" (and the page's date meta)" if name == "date" else "")
+
+
+def coverage(db: Any, site: str, since: str | None) -> tuple[int, dict[str, float | None]]:
+    """(new articles, {field: share with it}) for the articles of `site` first seen at or after
+    `since` (this run's start)."""
+    row = db.db.execute(
+        "SELECT COUNT(*), "
+        "SUM(COALESCE(TRIM(title), '') != ''), SUM(LENGTH(COALESCE(body, '')) > 0), "
+        "SUM(COALESCE(published_at, '') != ''), SUM(COALESCE(TRIM(author), '') != '') "
+        "FROM articles WHERE site = ? AND first_seen_at >= ?", [site, since or ""]).fetchone()
+    n = int(row[0] or 0)
+    return n, {name: (round((row[i + 1] or 0) / n, 4) if n else None)
+               for i, name in enumerate(FIELDS)}
+
+
+def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | None,
+               reason: str = "finished") -> dict[str, Any]:
+    """The health columns of this run's crawl_runs row; logs a loud line for each flag."""
+    def count(key: str) -> int:
+        return int(stats.get(H + key) or 0)
+
+    site = spider.name
+    started = None
+    if run_id is not None:
+        row = db.db.execute("SELECT started_at FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+        started = row[0] if row else None
+    new, shares = coverage(db, site, started)
+    fields: dict[str, Any] = {"articles_found": count("articles_found"),
+                              **{f"coverage_{k}": v for k, v in shares.items()}, "flag": None}
+    if reason != "finished":
+        return fields           # an interrupted or failed run says nothing about the site
+
+    flags: list[str] = []
+    listing_pages = count("listing_pages")
+    if listing_pages and not count("listing_links"):
+        flags.append(f"layout changed? {_selectors(spider, 'listing')} found no article link on "
+                     f"{listing_pages} listing page(s)")
+    threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD", 0.5)
+    pages = count("article_pages")
+    if pages >= settings.getint("NEWS_LAYOUT_MIN_ARTICLES", 5):
+        for name in FLAG_FIELDS:
+            missing = count(f"missing/{name}")
+            if missing / pages > threshold:
+                flags.append(f"layout changed? {name} missing on {missing} of {pages} article "
+                             f"pages: {_selectors(spider, name)}")
+    if (getattr(spider, "start_urls", None) and not listing_pages
+            and int(stats.get("newscrawl/problem/download_failed") or 0)):
+        flags.append("unreachable? no listing page could be fetched "
+                     f"(first: {spider.start_urls[0]}); see crawl_runs.problem_urls")
+    stale_days = settings.getfloat("NEWS_STALE_DAYS", 7)
+    if stale_days > 0 and not new:
+        last_new = db.db.execute("SELECT MAX(first_seen_at) FROM articles WHERE site = ?",
+                                 [site]).fetchone()[0]
+        had_new = db.db.execute("SELECT COUNT(*) FROM crawl_runs WHERE spider = ? AND "
+                                "articles_new > 0", [site]).fetchone()[0]
+        if last_new and had_new:
+            try:
+                age = datetime.fromisoformat(started or "") - datetime.fromisoformat(last_new)
+            except ValueError:
+                age = timedelta(0)
+            if age > timedelta(days=stale_days):
+                flags.append(f"stale? no new article for {age.days} days (newest first seen "
+                             f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
+                             f"that {', '.join(spider.start_urls[:2])} still list new articles")
+    if flags:
+        fields["flag"] = "; ".join(flags)
+        for flag in flags:
+            word = flag.split("?", 1)[0].upper()
+            spider.logger.error("[%s] %s? %s (run %s)", site, word, flag.split("?", 1)[1].strip(),
+                                run_id)
+    return fields
+
+
+# --- the site_health view ------------------------------------------------------------------
+
+SITE_HEALTH_SQL = """CREATE VIEW site_health AS
+SELECT r.spider AS site,
+       r.id AS last_run,
+       r.finished_at,
+       r.status,
+       r.articles_found,
+       r.articles_new,
+       r.articles_failed,
+       r.coverage_title,
+       r.coverage_body,
+       r.coverage_date,
+       r.coverage_author,
+       r.flag,
+       (SELECT COUNT(*) FROM crawl_runs f WHERE f.spider = r.spider AND f.flag IS NOT NULL
+         AND f.flag != '') AS runs_flagged,
+       (SELECT COUNT(*) FROM articles a WHERE a.site = r.spider) AS articles_stored,
+       (SELECT MAX(first_seen_at) FROM articles a WHERE a.site = r.spider) AS newest_first_seen
+FROM crawl_runs r
+WHERE r.id = (SELECT MAX(id) FROM crawl_runs x WHERE x.spider = r.spider
+              AND x.status != 'running')"""
+
+
+def setup_health_view(conn: Any) -> None:
+    """Create (or bring up to date) the site_health view."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'site_health'"
+                       ).fetchone()
+    if row and row[0] == SITE_HEALTH_SQL:
+        return
+    with conn:
+        conn.execute("DROP VIEW IF EXISTS site_health")
+        conn.execute(SITE_HEALTH_SQL)
+
+
+# --- newscrawl check -----------------------------------------------------------------------
+
+def _fetch(url: str, settings: Any, policy: Any, max_hops: int = 5):
+    """GET `url` through the environment's proxy, following at most `max_hops` redirects that the
+    crawl's policy allows. Returns (HtmlResponse | TextResponse | None, error text | None)."""
+    import ssl
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urljoin
+
+    from scrapy.http import HtmlResponse, Response
+    from scrapy.http import Headers
+
+    from crawler.middlewares import choose_charset
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    context = ssl.create_default_context()
+    if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES", False):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect)
+    timeout = min(settings.getfloat("DOWNLOAD_TIMEOUT", 30), 60)
+    maxsize = settings.getint("DOWNLOAD_MAXSIZE", 10 * 1024 * 1024)
+    for _ in range(max_hops + 1):
+        why = policy.refusal(url)
+        if why:
+            return None, f"refused: {why}"
+        request = urllib.request.Request(url, headers={"User-Agent": settings.get("USER_AGENT")})
+        try:
+            with opener.open(request, timeout=timeout) as handle:
+                status, headers, body = handle.status, handle.headers, handle.read(maxsize + 1)
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, error.headers, error.read(maxsize + 1)
+        except Exception as error:  # network trouble: report it, go on with the next site
+            return None, f"{type(error).__name__}: {error}"
+        if status in (301, 302, 303, 307, 308) and headers.get("Location"):
+            url = urljoin(url, headers["Location"])
+            continue
+        if len(body) > maxsize:
+            return None, f"larger than DOWNLOAD_MAXSIZE ({maxsize} bytes)"
+        scrapy_headers = Headers({k: v for k, v in headers.items()})
+        content_type = (headers.get("Content-Type") or "").lower()
+        cls = HtmlResponse if ("html" in content_type or not content_type) else Response
+        response = cls(url=url, status=status, headers=scrapy_headers, body=body)
+        if isinstance(response, TextResponse):
+            from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+            chosen = choose_charset(http_content_type_encoding(content_type),
+                                    html_body_declared_encoding(body), body)
+            if chosen:
+                response = response.replace(encoding=chosen)
+        if status != 200:
+            return response, f"HTTP {status}"
+        return response, None
+    return None, f"more than {max_hops} redirects"
+
+
+def _robots_allows(url: str, settings: Any, policy: Any, cache: dict) -> bool:
+    from urllib.parse import urlsplit
+
+    from protego import Protego
+    parts = urlsplit(url)
+    key = f"{parts.scheme}://{parts.netloc}"
+    if key not in cache:
+        response, error = _fetch(key + "/robots.txt", settings, policy)
+        text = ""
+        if response is not None and not error:
+            text = response.body.decode("utf-8", "replace")
+        cache[key] = Protego.parse(text)
+    return cache[key].can_fetch(url, settings.get("USER_AGENT") or "*")
+
+
+def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None) -> dict:
+    """Fetch the first listing page and the first article it links to; what came out."""
+    from crawler.middlewares import TargetPolicy
+    from crawler.urls import canonical_url, same_site
+
+    robots_cache = {} if robots_cache is None else robots_cache
+    row: dict[str, Any] = {"site": spider_cls.name, "listing": None, "links": 0, "article": None,
+                           "title": None, "sapo": None, "body_chars": 0, "date": None,
+                           "author": None, "ok": False, "problem": None}
+    policy = TargetPolicy(spider_cls, settings)
+    starts = list(getattr(spider_cls, "start_urls", []) or [])
+    if not starts:
+        row["problem"] = "no start_urls"
+        return row
+    listing = row["listing"] = starts[0]
+    obey = settings.getbool("ROBOTSTXT_OBEY", True)
+    if obey and not _robots_allows(listing, settings, policy, robots_cache):
+        row["problem"] = "listing disallowed by robots.txt"
+        return row
+    response, error = _fetch(listing, settings, policy)
+    if response is None or error or not isinstance(response, TextResponse):
+        row["problem"] = f"listing: {error or 'not HTML'}"
+        return row
+    links = []
+    for selector in spider_cls.listing_links:
+        for href in response.css(selector).xpath("@href").getall():
+            url = canonical_url(response.urljoin(href))
+            if same_site(url, spider_cls.allowed_domains) and spider_cls.article_id(url) \
+                    and url not in links:
+                links.append(url)
+    row["links"] = len(links)
+    if not links:
+        row["problem"] = (f"layout changed? no article link on the listing: "
+                          f"listing_links {list(spider_cls.listing_links)}")
+        return row
+    for url in links:
+        if not obey or _robots_allows(url, settings, policy, robots_cache):
+            break
+    else:
+        row["problem"] = "every article link is disallowed by robots.txt"
+        return row
+    row["article"] = url
+    response, error = _fetch(url, settings, policy)
+    if response is None or error or not isinstance(response, TextResponse):
+        row["problem"] = f"article: {error or 'not HTML'}"
+        return row
+    found, _, _ = spider_cls.read_page(response.text, response.url)
+    import unicodedata
+    nfc = lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
+    row.update(title=nfc(found.title), sapo=nfc(found.sapo), body_chars=len(found.body or ""),
+               date=found.published_at, author=nfc(found.author))
+    present = fields_present(found)
+    missing = [name for name in FLAG_FIELDS if not present[name]]
+    row["ok"] = not [m for m in missing if m in ("title", "body")]
+    if missing:
+        row["problem"] = "layout changed? " + "; ".join(
+            f"no {name}: {_selectors(spider_cls, name)}" for name in missing)
+    return row
+
+
+def check_sites(spider_classes: list, settings: Any) -> list[dict]:
+    cache: dict = {}
+    return [check_site(cls, settings, cache) for cls in spider_classes]
+
+
+def format_check(rows: list[dict]) -> str:
+    """The `newscrawl check` table: one line per site, ✓ / ✗ per field, then the problems."""
+    def mark(value: Any) -> str:
+        return "✓" if value else "✗"
+
+    header = ["site", "links", "title", "sapo", "body chars", "date", "author", "result"]
+    table = [[r["site"], str(r["links"]), mark(r["title"]), mark(r["sapo"]),
+              str(r["body_chars"]), (r["date"] or "✗")[:16], mark(r["author"]),
+              "ok" if r["ok"] and not r["problem"] else ("CHECK" if r["ok"] else "FAILED")]
+             for r in rows]
+    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()
+             for line in [header, *table]]
+    notes = []
+    for r in rows:
+        if r["article"]:
+            notes.append(f"  {r['site']}: article {r['article']}")
+        if r["title"]:
+            notes.append(f"    title: {r['title'][:100]}")
+        if r["problem"]:
+            notes.append(f"    {r['problem']}")
+    return "\n".join(lines + ([""] + notes if notes else []))

@@ -1,0 +1,436 @@
+"""Where the crawler may go, how it reads what it gets, and what it retries next run.
+
+Enabled in crawler/settings.py:
+
+* ``SafeTargetMiddleware`` (downloader, before robots.txt and the download): a request to a
+  loopback, private, link-local or otherwise non-public address (127.0.0.0/8, 10/8, 172.16/12,
+  192.168/16, 169.254/16, ::1, fc00::/7, fe80::/10, 0.0.0.0, IPv4-mapped forms, decimal / hex
+  spellings such as ``http://2130706433/``) is refused, and so is a request off the spider's
+  ``allowed_domains``, unless that host is configured: a source (allowed_domains, the hosts of
+  start_urls / feed_urls), the proxy (http_proxy / https_proxy / meta ``proxy``), or listed in
+  ``NEWS_ALLOWED_HOSTS``. Host names are checked without touching the network: literal IPs,
+  ``localhost`` / ``*.localhost`` and the names in /etc/hosts. A name that needs DNS is not
+  resolved here (behind a proxy the crawler never resolves it; without one, Scrapy does).
+* ``RedirectGuardMiddleware`` (downloader, sees responses before Scrapy's RedirectMiddleware): a
+  redirect off-site, to a refused address, or back to a URL of its own chain (a loop) is not
+  followed. The request fails (the spider's errback counts it with its URL) and the refusal is
+  counted as problem ``redirect_refused`` / ``redirect_loop``.
+* ``RobotsTxtMiddleware`` (replaces Scrapy's): requests waiting for a host's robots.txt all get
+  its rules (Scrapy 2.19 let all but the first through unchecked), and a robots.txt that answers
+  5xx or not at all disallows the host for the run (RFC 9309).
+* ``CharsetMiddleware``: when the Content-Type header and the page's ``<meta charset>`` disagree,
+  the one that decodes the bytes without error wins (UTF-8 first), instead of the header always
+  winning (``iso-8859-1`` from a web server's default config over a UTF-8 page gives mojibake).
+* ``RetryFailedMiddleware`` (spider): the next run requests again the pages the previous run of
+  the same site failed to get (listing pages included, whose articles were never seen), so an
+  incremental run that stops paginating early still picks them up.
+"""
+from __future__ import annotations
+
+import codecs
+import ipaddress
+import json
+import logging
+import os
+import re
+import socket
+import sqlite3
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+
+from crawler.problems import record_problem
+from crawler.urls import bare_host, same_site
+
+logger = logging.getLogger(__name__)
+
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.I)
+
+
+# --- addresses -------------------------------------------------------------------------------
+
+def literal_ip(host: str) -> ipaddress._BaseAddress | None:
+    """The IP address `host` spells, or None for a name. Accepts what resolvers accept too:
+    `[::1]`, `127.1`, `2130706433`, `0x7f.0.0.1`."""
+    host = (host or "").strip().strip("[]").rstrip(".").lower()
+    if not host:
+        return None
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+@lru_cache(maxsize=1)
+def _etc_hosts() -> dict[str, tuple[str, ...]]:
+    table: dict[str, list[str]] = {}
+    try:
+        with open("/etc/hosts", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                fields = line.split("#", 1)[0].split()
+                for name in fields[1:]:
+                    table.setdefault(name.lower().rstrip("."), []).append(fields[0])
+    except OSError:
+        pass
+    return {name: tuple(addrs) for name, addrs in table.items()}
+
+
+def local_addresses(host: str) -> list[ipaddress._BaseAddress]:
+    """The addresses `host` is known to have without asking DNS (empty: unknown)."""
+    ip = literal_ip(host)
+    if ip is not None:
+        return [ip]
+    host = (host or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
+    out = []
+    for addr in _etc_hosts().get(host, ()):
+        ip = literal_ip(addr)
+        if ip is not None:
+            out.append(ip)
+    return out
+
+
+def is_public(ip: ipaddress._BaseAddress) -> bool:
+    mapped = getattr(ip, "ipv4_mapped", None)
+    if mapped is not None:
+        ip = mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def non_public_address(host: str) -> str | None:
+    """The first non-public address `host` has (as text), or None."""
+    for ip in local_addresses(host):
+        if not is_public(ip):
+            return str(ip)
+    return None
+
+
+def _host_port(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url if "://" in url else "//" + url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(parts.scheme)
+    return (parts.hostname or "").lower().rstrip("."), port
+
+
+def proxy_endpoints() -> set[tuple[str, int | None]]:
+    """(host, port) of the proxies configured in the environment."""
+    out = set()
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy",
+                 "ALL_PROXY"):
+        value = os.environ.get(name)
+        if value:
+            out.add(_host_port(value))
+    return out
+
+
+class TargetPolicy:
+    """What one spider may fetch: its sources, the proxy, and nothing private or off-site."""
+
+    def __init__(self, spider: Any, settings: Any = None):
+        self.allowed_domains = [d.lower() for d in (getattr(spider, "allowed_domains", None) or [])]
+        configured = set(self.allowed_domains)
+        for url in [*(getattr(spider, "start_urls", None) or []),
+                    *(getattr(spider, "feed_urls", None) or [])]:
+            host, _ = _host_port(url)
+            if host:
+                configured.add(host)
+        extra = settings.getlist("NEWS_ALLOWED_HOSTS") if settings is not None else []
+        configured.update(h.lower().rstrip(".") for h in extra)
+        self.configured = configured | {"www." + h for h in configured}
+        self.proxies = proxy_endpoints()
+
+    def is_configured(self, url: str, proxy: str | None = None) -> bool:
+        host, port = _host_port(url)
+        if host in self.configured:
+            return True
+        endpoints = set(self.proxies)
+        if proxy:
+            endpoints.add(_host_port(proxy))
+        return (host, port) in endpoints
+
+    def refusal(self, url: str, proxy: str | None = None) -> str | None:
+        """Why `url` must not be fetched, or None when it may."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return f"scheme {parts.scheme!r} is not fetched"
+        if self.is_configured(url, proxy):
+            return None
+        host, _ = _host_port(url)
+        address = non_public_address(host)
+        if address is not None:
+            return (f"{host} is a non-public address ({address}: loopback, private or link-local)"
+                    " and not a configured source or proxy")
+        if self.allowed_domains and not same_site(url, self.allowed_domains):
+            return f"{bare_host(host)} is off-site (allowed: {', '.join(self.allowed_domains)})"
+        return None
+
+
+class _PolicyMiddleware:
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self._policy: TargetPolicy | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        return cls(crawler)
+
+    @property
+    def policy(self) -> TargetPolicy:
+        if self._policy is None:
+            self._policy = TargetPolicy(self.crawler.spider, self.crawler.settings)
+        return self._policy
+
+    def _refuse(self, kind: str, url: str, message: str) -> None:
+        spider = self.crawler.spider
+        name = getattr(spider, "name", "?")
+        logging.getLogger(name).warning("[%s] %s: %s: %s", name, kind, url, message)
+        record_problem(self.crawler.stats, kind, url, logging.WARNING)
+
+
+class SafeTargetMiddleware(_PolicyMiddleware):
+    """Downloader middleware: refuse requests to non-public addresses and off-site hosts."""
+
+    def process_request(self, request: Request, spider: Any = None):
+        proxy = request.meta.get("proxy")
+        why = self.policy.refusal(request.url, proxy)
+        if why is None:
+            return None
+        self._refuse("refused", request.url, f"not fetched: {why}")
+        raise IgnoreRequest(f"refused: {why}")
+
+
+class RedirectGuardMiddleware(_PolicyMiddleware):
+    """Downloader middleware: do not follow redirects off-site, to refused addresses, or in loops."""
+
+    def process_response(self, request: Request, response: Any, spider: Any = None):
+        if response.status not in (301, 302, 303, 307, 308) or request.meta.get("dont_redirect"):
+            return response
+        location = response.headers.get("Location")
+        if not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            path = " → ".join([*chain, target])
+            self._refuse("redirect_loop", request.url, f"redirect loop not followed: {path}")
+            raise IgnoreRequest(f"redirect loop: {path}")
+        why = self.policy.refusal(target, request.meta.get("proxy"))
+        if why is not None:
+            self._refuse("redirect_refused", request.url,
+                         f"redirect to {target} not followed: {why}")
+            raise IgnoreRequest(f"redirect to {target} refused: {why}")
+        return response
+
+
+# --- robots.txt ------------------------------------------------------------------------------
+
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class RobotsTxtMiddleware(_ScrapyRobots):
+    """Scrapy's robots.txt middleware with two fixes.
+
+    * Every request that arrives while a host's robots.txt is being fetched gets the parser.
+      (Scrapy 2.19 hands the parser to the first waiter only: the others get None, "no robots.txt",
+      and were fetched even when disallowed.)
+    * robots.txt answering 5xx, or not at all, means "disallow everything" for this run
+      (RFC 9309, 2.3.1.4), not "allow everything"; a 4xx still means no rules.
+    """
+
+    async def robot_parser(self, request: Request):
+        from scrapy.utils.httpobj import urlparse_cached
+        from twisted.internet.defer import Deferred
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        pending = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(pending, Deferred):
+            waiter: Deferred = Deferred()
+
+            def relay(result):
+                waiter.callback(result)
+                return result            # keep the result for the next waiter
+
+            pending.addBoth(relay)
+            return await maybe_deferred_to_future(waiter)
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            logger.warning("robots.txt of %s answered %s: nothing on that host is fetched this run "
+                           "(RFC 9309: an unreachable robots.txt means disallow all)",
+                           netloc, response.status)
+            response = response.replace(body=DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        from scrapy.utils.misc import build_from_crawler
+        if isinstance(exc, IgnoreRequest):           # refused host: no robots.txt needed
+            return super()._robots_error(exc, netloc)
+        logger.warning("robots.txt of %s could not be fetched (%s): nothing on that host is "
+                       "fetched this run (RFC 9309)", netloc, exc)
+        rp_dfd = self._parsers[netloc]
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        self._parsers[netloc] = parser
+        rp_dfd.callback(parser)
+
+
+# --- charsets --------------------------------------------------------------------------------
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    from w3lib.encoding import resolve_encoding
+    name = resolve_encoding(label)
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _decodes(body: bytes, codec: str) -> bool:
+    try:
+        body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def choose_charset(header: str | None, meta: str | None, body: bytes) -> str | None:
+    """The charset to read `body` with when the header's and the meta's disagree, else None."""
+    header, meta = _codec(header), _codec(meta)
+    if not header or not meta or header == meta:
+        return None
+    if body.isascii():
+        return None
+    candidates = [c for c in (header, meta) if _decodes(body, c)]
+    if "utf-8" in candidates:
+        return None if header == "utf-8" else "utf-8"
+    if candidates and candidates[0] != header:
+        return candidates[0]
+    return None
+
+
+class CharsetMiddleware:
+    """Downloader middleware: settle a header-vs-meta charset conflict by what decodes."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Any, spider: Any = None):
+        if not isinstance(response, TextResponse) or response.status != 200:
+            return response
+        from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+        header = http_content_type_encoding(
+            response.headers.get("Content-Type", b"").decode("latin-1"))
+        if not header:
+            return response
+        meta = html_body_declared_encoding(response.body)
+        chosen = choose_charset(header, meta, response.body)
+        if chosen is None:
+            return response
+        logger.info("%s: the header says charset %s, the page says %s; read as %s",
+                    response.url, header, meta, chosen)
+        self.crawler.stats.inc_value("newscrawl/charset_conflicts")
+        return response.replace(encoding=chosen)
+
+
+# --- the next run fetches what failed ------------------------------------------------------
+
+RETRY_KINDS = ("download_failed", "broken_page", "not_html", "not_article", "empty_listing")
+RETRY_MAX = 200
+
+
+def failed_last_run(db_path: str, spider: str) -> list[str]:
+    """URLs the last completed run of `spider` failed on (problem kinds in RETRY_KINDS) that are
+    not stored as articles now. Read-only; [] when the database cannot be read."""
+    if not os.path.exists(db_path):
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return []
+    try:
+        row = conn.execute(
+            "SELECT problem_urls FROM crawl_runs WHERE spider = ? AND status != 'running' "
+            "AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [spider]).fetchone()
+        if not row or not row[0]:
+            return []
+        urls = []
+        for entry in json.loads(row[0]):
+            kind, _, url = str(entry).partition(" ")
+            if kind in RETRY_KINDS and url.startswith(("http://", "https://")) and url not in urls:
+                urls.append(url)
+        marks = ", ".join("?" * len(urls))
+        stored = {r[0] for r in conn.execute(
+            f"SELECT url FROM articles WHERE url IN ({marks}) UNION "
+            f"SELECT url FROM not_articles WHERE times >= 2 AND url IN ({marks})", urls + urls)} \
+            if urls else set()
+        return [u for u in urls if u not in stored][:RETRY_MAX]
+    except (sqlite3.Error, ValueError, TypeError):
+        return []
+    finally:
+        conn.close()
+
+
+class RetryFailedMiddleware:
+    """Spider middleware: after the spider's start requests, request again what the previous run
+    of this site failed to get (article pages to parse_article, other pages to parse_listing)."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        return cls(crawler)
+
+    async def process_start(self, start):
+        async for item_or_request in start:
+            yield item_or_request
+        for request in self.retry_requests():
+            yield request
+
+    def retry_requests(self) -> list[Request]:
+        spider = self.crawler.spider
+        if not self.crawler.settings.getbool("NEWS_RETRY_FAILED", True):
+            return []
+        db_path = self.crawler.settings.get("NEWS_DB") or "data/news.db"
+        parse_listing = getattr(spider, "parse_listing", None)
+        parse_article = getattr(spider, "parse_article", None)
+        article_id = getattr(spider, "article_id", None)
+        if parse_listing is None or parse_article is None or article_id is None:
+            return []
+        errback = getattr(spider, "on_download_error", None)
+        requests = []
+        for url in failed_last_run(db_path, spider.name):
+            if article_id(url):
+                requests.append(Request(url, parse_article, errback=errback))
+            else:
+                requests.append(Request(url, parse_listing, errback=errback,
+                                        cb_kwargs={"page": 1}))
+        if requests:
+            self.crawler.stats.set_value("newscrawl/retried_from_last_run", len(requests))
+            logger.info("[%s] requesting again %d page(s) the last run failed on",
+                        spider.name, len(requests))
+        return requests

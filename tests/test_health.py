@@ -1,0 +1,146 @@
+"""Site health: per-run numbers and coverage, the site_health view, "layout changed?" / "stale?"
+flags (log line, crawl_runs row, exit status), and `newscrawl check`."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+
+from crawler.storage import NewsDB
+from replay.faults import Faults
+from replay.server import ReplayServer
+from replay.web import ReplayWeb
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=2"]
+# Every listing page (max 5): the incremental stop can skip baolaocai pages whose articles its
+# RSS feed stored first (a race in the incremental crawl, reported separately).
+FULL = ["-s", "NEWS_SAFETY_PAGES=5"]
+
+
+def newscrawl(server, *args, cwd):
+    env = {**os.environ, **server.env()}
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def rows(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory, repo_root):
+    db = tmp_path_factory.mktemp("healthy") / "news.db"
+    with ReplayServer() as server:
+        result = newscrawl(server, "crawl", "--db", str(db), *FAST, *FULL, cwd=repo_root)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return db, result
+
+
+def test_site_health_view_after_a_clean_run(healthy):
+    db, result = healthy
+    health = {r["site"]: r for r in rows(db, "select * from site_health")}
+    assert set(health) == {"baolaocai", "hanoigov", "laodongthudo", "tuoitrethudo"}
+    for site, row in health.items():
+        assert row["flag"] is None, (site, row["flag"])
+        assert row["status"] == "finished"
+        assert row["articles_found"] >= 40, site          # links on listings (and the feed)
+        assert row["articles_new"] >= 38
+        assert row["articles_failed"] == 3                 # the PDF, video and soft-404 pages
+        assert row["coverage_title"] == row["coverage_body"] == 1.0
+        assert 0.9 <= row["coverage_date"] < 1.0           # one undated article per site
+        assert 0.3 <= row["coverage_author"] <= 1.0
+        assert row["articles_stored"] == len(ReplayWeb().articles(site))
+        assert row["newest_first_seen"].endswith("+07:00")
+    assert "NEEDS A LOOK" not in result.stdout
+    assert "LAYOUT CHANGED" not in result.stderr
+
+
+def test_layout_change_and_unreachable_site_are_flagged(tmp_path, repo_root):
+    faults = Faults({"laodongthudo.vn": "layout-listings", "tuoitrethudo.vn": "503",
+                     "hanoi.gov.vn": "layout-articles"})
+    db = tmp_path / "news.db"
+    with ReplayServer(faults=faults) as server:
+        result = newscrawl(server, "crawl", "laodongthudo", "tuoitrethudo", "hanoigov",
+                           "--db", str(db), *FAST, cwd=repo_root)
+    assert result.returncode == 3, result.stdout + result.stderr[-3000:]
+    runs = {r["spider"]: r for r in rows(db, "select * from crawl_runs")}
+    assert all(r["status"] == "finished" for r in runs.values())
+    listing = runs["laodongthudo"]["flag"]
+    assert listing.startswith("layout changed?")
+    assert "listing_links ['div.list_news_title h2 a', 'div.list_news h2 a']" in listing
+    assert runs["laodongthudo"]["articles_found"] == 0
+    assert "[laodongthudo] LAYOUT CHANGED? " in result.stderr
+    assert "div.list_news_title h2 a" in result.stderr
+    assert runs["tuoitrethudo"]["flag"].startswith("unreachable?")
+    article = runs["hanoigov"]["flag"]
+    assert "layout changed? body missing on" in article
+    assert "rules.body ['div.content-news', 'div.journal-content-article']" in article
+    assert runs["hanoigov"]["articles_found"] >= 40 and runs["hanoigov"]["articles_new"] == 0
+    assert "NEEDS A LOOK:" in result.stdout and "hanoigov: layout changed?" in result.stdout
+    health = {r["site"]: r for r in rows(db, "select * from site_health")}
+    assert health["laodongthudo"]["flag"] == listing and health["laodongthudo"]["runs_flagged"] == 1
+
+
+def test_a_site_without_new_articles_for_days_is_flagged_stale(tmp_path, repo_root):
+    db = tmp_path / "news.db"
+    with ReplayServer() as server:
+        first = newscrawl(server, "crawl", "hanoigov", "--db", str(db), *FAST, cwd=repo_root)
+        assert first.returncode == 0, first.stderr[-3000:]
+        ten_days_ago = (datetime.now().astimezone() - timedelta(days=10)).isoformat(
+            timespec="seconds")
+        with sqlite3.connect(db) as conn:
+            conn.execute("update articles set first_seen_at = ?", [ten_days_ago])
+        second = newscrawl(server, "crawl", "hanoigov", "--db", str(db), *FAST, cwd=repo_root)
+        quiet = newscrawl(server, "crawl", "hanoigov", "--db", str(db), *FAST,
+                          "-s", "NEWS_STALE_DAYS=0", cwd=repo_root)
+    assert second.returncode == 3, second.stdout + second.stderr[-3000:]
+    last = rows(db, "select flag, articles_new from crawl_runs order by id")
+    assert last[1]["articles_new"] == 0
+    assert last[1]["flag"].startswith("stale? no new article for 10 days")
+    assert "[hanoigov] STALE? " in second.stderr
+    assert quiet.returncode == 0 and last[2]["flag"] is None
+
+
+def test_an_older_database_gets_the_new_columns_and_the_view(tmp_path):
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table crawl_runs (id integer primary key, spider text, started_at "
+                     "text, finished_at text, status text, finish_reason text, pid integer, "
+                     "pages_fetched integer, articles_new integer, articles_failed integer, "
+                     "problems text, problem_urls text)")
+        conn.execute("insert into crawl_runs (spider, status, articles_new) values "
+                     "('hanoigov', 'finished', 3)")
+    NewsDB(db).close()
+    columns = {r["name"] for r in rows(db, "pragma table_info(crawl_runs)")}
+    assert {"flag", "articles_found", "coverage_title", "coverage_body", "coverage_date",
+            "coverage_author"} <= columns
+    [row] = rows(db, "select site, articles_new, flag from site_health")
+    assert row == {"site": "hanoigov", "articles_new": 3, "flag": None}
+
+
+def test_newscrawl_check_prints_which_fields_came_out(repo_root):
+    with ReplayServer() as server:
+        good = newscrawl(server, "check", cwd=repo_root)
+        with_fault = ReplayServer(faults=Faults({"baolaocai.vn": "layout-listings"}))
+        with with_fault:
+            bad = newscrawl(with_fault, "check", "baolaocai", "hanoigov", cwd=repo_root)
+    assert good.returncode == 0, good.stdout + good.stderr[-2000:]
+    lines = good.stdout.splitlines()
+    assert lines[0].split() == ["site", "links", "title", "sapo", "body", "chars", "date",
+                                "author", "result"]
+    for site in ("baolaocai", "hanoigov", "laodongthudo", "tuoitrethudo"):
+        [line] = [l for l in lines if l.startswith(site + " ")]
+        cells = line.split()
+        assert int(cells[1]) >= 5 and cells[2] == "✓" and int(cells[4]) > 500, line
+        assert cells[-1] == "ok", line
+    assert bad.returncode == 1
+    [line] = [l for l in bad.stdout.splitlines() if l.startswith("baolaocai ")]
+    assert line.split()[1] == "0" and line.split()[-1] == "FAILED"
+    assert "layout changed? no article link" in bad.stdout
+    assert [l for l in bad.stdout.splitlines() if l.startswith("hanoigov ")][0].endswith("ok")

@@ -1,0 +1,158 @@
+"""Never where it should not go: no private / loopback / link-local / off-site fetch, robots.txt
+obeyed, one request at a time per host with the configured delay, files only under the data dir."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler.middlewares import (TargetPolicy, choose_charset, literal_ip, non_public_address)
+from replay.faults import OFFSITE_TARGET, PRIVATE_TARGETS, Faults
+from replay.server import ReplayServer
+from replay.web import ReplayWeb
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=2"]
+
+
+class FakeSpider:
+    name = "site"
+    allowed_domains = ["laodongthudo.vn"]
+    start_urls = ["https://laodongthudo.vn/cong-doan", "http://10.9.8.7/tin-tuc"]
+    feed_urls: list = []
+
+
+def policy(**settings) -> TargetPolicy:
+    return TargetPolicy(FakeSpider, Settings(settings))
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1/admin", "http://127.8.9.1:8080/", "http://10.0.0.7/cong-doan",
+    "http://172.16.0.1/", "http://172.31.255.254/", "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/", "http://[fe80::1]/",
+    "http://[::ffff:127.0.0.1]/", "http://2130706433/", "http://0x7f.0.0.1/", "http://127.1/",
+    "http://0.0.0.0/", "http://localhost/", "http://api.localhost/", "https://[fc00::5]/",
+])
+def test_non_public_addresses_are_refused(url):
+    why = policy().refusal(url)
+    assert why and "non-public" in why, (url, why)
+
+
+def test_configured_hosts_and_the_proxy_are_allowed(monkeypatch):
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:8899")
+    p = policy(NEWS_ALLOWED_HOSTS=["192.168.5.5"])
+    assert p.refusal("https://laodongthudo.vn/x-1.html") is None
+    assert p.refusal("https://www.laodongthudo.vn/x-1.html") is None
+    assert p.refusal("http://10.9.8.7/tin-tuc?page=2") is None        # a configured start URL
+    assert p.refusal("http://192.168.5.5/") is None                    # NEWS_ALLOWED_HOSTS
+    assert p.refusal("http://127.0.0.1:8899/") is None                 # the proxy itself
+    assert "non-public" in p.refusal("http://127.0.0.1:8080/")         # not the proxy's port
+    assert p.refusal("http://10.0.0.1/", proxy="http://10.0.0.1:80") is None
+
+
+def test_off_site_public_and_unresolvable_names():
+    p = policy()
+    assert "off-site" in p.refusal("https://tinbong247news.net/x-1.html")
+    assert "off-site" in p.refusal("https://8.8.8.8/")
+    # a sub-domain needing DNS is not resolved here (the sites' names do not resolve offline)
+    assert p.refusal("https://lamgiau.laodongthudo.vn/x-1.html") is None
+    assert "scheme" in p.refusal("file:///etc/passwd")
+    assert literal_ip("example.com") is None and non_public_address("example.com") is None
+
+
+def test_charset_conflicts_are_settled_by_what_decodes():
+    utf8 = "Công đoàn".encode("utf-8")
+    assert choose_charset("iso-8859-1", "utf-8", utf8) == "utf-8"
+    assert choose_charset("utf-8", "windows-1258", "Công đoàn".encode("cp1258")) == "cp1258"
+    assert choose_charset("utf-8", "utf-8", utf8) is None
+    assert choose_charset("utf-8", None, utf8) is None
+
+
+def crawl(server, db, *args, cwd, tool="newscrawl"):
+    env = {**os.environ, **server.env()}
+    cmd = ([sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db)] if tool == "newscrawl"
+           else [sys.executable, "-m", "scrapy", "crawl", "-s", f"NEWS_DB={db}"])
+    return subprocess.run([*cmd, *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_redirects_and_links_to_private_or_off_site_hosts_are_never_followed(tmp_path,
+                                                                             repo_root):
+    web = ReplayWeb()
+    arts = [a for a in web.articles("laodongthudo") if a.published_at and not a.seed]
+    rules = {arts[0].url: "redirect-offsite", arts[1].url: "redirect-private",
+             arts[2].url: "redirect-loopback", "https://laodongthudo.vn/cong-doan": "links-private",
+             web.listing_urls("laodongthudo")[1]: "links-private"}
+    faults = Faults(rules)
+    db = tmp_path / "news.db"
+    with ReplayServer(faults=faults) as server:
+        result = crawl(server, db, "laodongthudo", *FAST, cwd=repo_root)
+        hosts = {r.host for r in server.requests}
+    assert result.returncode in (0, 3), result.stderr[-3000:]
+    assert hosts == {"laodongthudo.vn"}, hosts          # nothing else was ever requested
+    assert {f for _, _, f in faults.fired} >= {"redirect-offsite", "redirect-private",
+                                               "redirect-loopback", "links-private"}
+    with sqlite3.connect(db) as conn:
+        stored = {r[0] for r in conn.execute("select url from articles")}
+        problems, urls = conn.execute("select problems, problem_urls from crawl_runs").fetchone()
+    problems, urls = json.loads(problems), json.loads(urls)
+    assert problems.get("redirect_refused") == 3
+    for art in arts[:3]:
+        assert art.url not in stored
+        assert any(art.url in u for u in urls)
+        assert art.url in result.stderr
+    assert "169.254.169.254" in result.stderr and "non-public" in result.stderr
+    assert len(stored) == len(web.articles("laodongthudo")) - 3
+    assert not any(t in u for u in stored for t in PRIVATE_TARGETS + (OFFSITE_TARGET,))
+
+
+def test_robots_txt_and_one_request_at_a_time_with_the_delay(tmp_path, repo_root):
+    """DOWNLOAD_DELAY=0.2 without randomisation or AutoThrottle: per host, requests arrive at
+    least ~0.1 s apart (the log has arrival times only; the download slot spaces request starts),
+    robots.txt comes first, and a start page under a robots.txt-disallowed path is never fetched."""
+    db = tmp_path / "news.db"
+    starts = ",".join(["https://tuoitrethudo.vn/search?q=cong-doan", "https://tuoitrethudo.vn/tin-tuc",
+                       "https://tuoitrethudo.vn/search-cong-doan-271999.html"])
+    with ReplayServer() as server:
+        result = crawl(server, db, "tuoitrethudo", "-a", f"start_urls={starts}",
+                       "-s", "DOWNLOAD_DELAY=0.2", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False",
+                       "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+                       "-s", "NEWS_MAX_LISTING_PAGES=1", cwd=repo_root, tool="scrapy")
+        log = server.requests
+    assert result.returncode == 0, result.stderr[-3000:]
+    by_host = defaultdict(list)
+    for r in log:
+        by_host[r.host].append(r)
+    assert set(by_host) == {"tuoitrethudo.vn"}
+    requests = by_host["tuoitrethudo.vn"]
+    assert len(requests) >= 10
+    assert requests[0].target == "/robots.txt"
+    assert not [r.target for r in requests if r.target.startswith("/search")]
+    gaps = [b.time - a.time for a, b in zip(requests, requests[1:])]
+    assert min(gaps) >= 0.1, sorted(gaps)[:5]
+    assert "Forbidden by robots.txt" in result.stderr
+
+
+def test_files_are_written_only_under_the_data_directory(tmp_path, repo_root):
+    work, data = tmp_path / "work", tmp_path / "data"
+    work.mkdir()
+    env_home = tmp_path / "home"
+    env_home.mkdir()
+    with ReplayServer() as server:
+        env = {**os.environ, **server.env(), "HOME": str(env_home),
+               "PYTHONPATH": os.pathsep.join([str(repo_root), os.environ.get("PYTHONPATH", "")]),
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "crawl", "hanoigov", "--db",
+             str(data / "news.db"), *FAST], env=env, cwd=work, capture_output=True, text=True,
+            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert list(work.iterdir()) == []
+    assert list(env_home.iterdir()) == []
+    assert {p.name for p in data.iterdir()} <= {"news.db", "news.db-wal", "news.db-shm"}
+    assert (data / "news.db").exists()
