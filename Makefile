@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test serve setup clean
+.PHONY: demo test serve setup clean browser
 
 setup: $(STAMP)
 
@@ -19,12 +19,26 @@ demo: $(STAMP)
 	$(BIN)/python -m replay exec -- $(BIN)/newscrawl crawl --db data/news.db -s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False
 
 # The whole test suite, against the replay on 127.0.0.1.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# Browse the database in Datasette (read-only).
+# The Datasette tests drive Debian's headless chromium: install it when missing (needs root and
+# apt-get; quiet, and nothing to do once installed).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (apt-get) for the browser tests..."; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    echo "warning: could not install chromium; the browser tests will fail"; \
+	  else \
+	    echo "warning: chromium is missing and cannot be installed here (not root or no apt-get)"; \
+	  fi; \
+	fi
+
+# Browse and search the database in Datasette, read-only (a crawl can write meanwhile).
 serve: $(STAMP)
-	$(BIN)/datasette serve --immutable data/news.db
+	$(BIN)/newscrawl serve --db data/news.db
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

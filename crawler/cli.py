@@ -3,16 +3,20 @@
     newscrawl crawl [SITE ...] [--db PATH] [-s NAME=VALUE ...]
     newscrawl extract FILE [FILE ...] [--url URL]
     newscrawl serve [--db PATH] [--port N]
+    newscrawl reextract [--site S] [--db PATH] [--jobs N]
 
 `crawl` runs the given spiders (default: all of them) together in one process, then prints a
 per-site summary read back from the crawl_runs table. Exit status: 0 when every run finished,
-1 when any run failed or was interrupted, 2 for usage errors (unknown site, bad -s).
+1 when any run failed or was interrupted, 2 for usage errors (unknown site, bad -s), 3 when every
+run finished but a site was flagged ("layout changed?", "unreachable?", "stale?": crawl_runs.flag).
+`check [SITE ...]` fetches one listing and one article per site and prints which fields came out.
 Other commands are added to the same `main` group by their own modules/functions.
 """
 from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -48,9 +52,20 @@ def main() -> None:
               help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("-v", "--verbose", is_flag=True,
               help="Show Scrapy's full log (default: only warnings and errors, then the summary).")
+@click.option("--backfill", is_flag=True,
+              help="Follow listing pages back in time (with --since) instead of stopping at "
+                   "the first page of stored articles.")
+@click.option("--since", metavar="YYYY-MM-DD", default=None,
+              help="With --backfill: how far back to go.")
+@click.option("-j", "--jobs", type=click.IntRange(1, None), default=1, show_default=True,
+              help="Crawl each site in its own process, this many at a time (uses more "
+                   "CPUs for backfills; 1: every site in this one process).")
 def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...],
-          verbose: bool) -> None:
-    """Crawl SITE(s) (default: every site) into the database, then print a summary."""
+          verbose: bool, backfill: bool, since: str | None, jobs: int = 1) -> None:
+    """Crawl SITE(s) (default: every site) into the database, then print a summary.
+
+    By default only what is new is fetched: listing pages, then the articles not stored yet
+    (and recent ones again, conditionally, to catch corrections)."""
     from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
@@ -63,6 +78,16 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     if db_path:
         settings.set("NEWS_DB", db_path, priority="cmdline")
     db_path = str(settings.get("NEWS_DB") or "data/news.db")
+    if backfill != bool(since):
+        raise click.UsageError("--backfill and --since go together: "
+                               "newscrawl crawl --backfill --since 2024-01-01")
+    if since:
+        try:
+            datetime.strptime(since, "%Y-%m-%d")
+        except ValueError:
+            raise click.BadParameter(f"{since!r} is not a date like 2024-01-31",
+                                     param_hint="--since") from None
+        settings.set("NEWS_BACKFILL_SINCE", since, priority="cmdline")
 
     try:
         known = sorted(get_spider_loader(settings).list())
@@ -87,23 +112,29 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
             "Choose a writable path with --db PATH"
         ) from exc
 
-    # Same choice of process class as `scrapy crawl`.
-    use_async = (
-        settings["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-        and not settings.getbool("FORCE_CRAWLER_PROCESS")
-    ) or not settings.getbool("TWISTED_REACTOR_ENABLED")
-    process = (AsyncCrawlerProcess if use_async else CrawlerProcess)(settings)
-    crawlers = []
-    for name in requested:
-        crawler = process.create_crawler(name)
-        crawlers.append(crawler)
-        process.crawl(crawler)
-    process.start()
+    if jobs > 1 and len(requested) > 1:
+        child_args = ["--db", db_path, *(a for o in overrides for a in ("-s", o))]
+        child_args += ["-v"] if verbose else []
+        child_args += ["--backfill", "--since", since] if since else []
+        run_ids = _crawl_in_processes(requested, jobs, db_path, child_args)
+    else:
+        # Same choice of process class as `scrapy crawl`.
+        use_async = (
+            settings["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+            and not settings.getbool("FORCE_CRAWLER_PROCESS")
+        ) or not settings.getbool("TWISTED_REACTOR_ENABLED")
+        process = (AsyncCrawlerProcess if use_async else CrawlerProcess)(settings)
+        crawlers = []
+        for name in requested:
+            crawler = process.create_crawler(name)
+            crawlers.append(crawler)
+            process.crawl(crawler)
+        process.start()
 
-    run_ids: dict[str, int | None] = {}
-    for name, crawler in zip(requested, crawlers):
-        stats = getattr(crawler, "stats", None)
-        run_ids[name] = stats.get_value("newscrawl/run_id") if stats is not None else None
+        run_ids: dict[str, int | None] = {}
+        for name, crawler in zip(requested, crawlers):
+            stats = getattr(crawler, "stats", None)
+            run_ids[name] = stats.get_value("newscrawl/run_id") if stats is not None else None
 
     with NewsDB(db_path) as db:
         rows = {row["id"]: row for row in db.runs([i for i in run_ids.values() if i])}
@@ -118,7 +149,87 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
             click.echo(f"  {(article['published_at'] or '(no date)')[:16]:16}  "
                        f"{article['site']:13} {article['title']}")
     click.echo(f"Browse it: datasette {db_path}   (or: make serve)")
-    sys.exit(0 if ok else 1)
+    # Sites that need a look (crawler/health.py): "layout changed?", "unreachable?", "stale?".
+    flagged = [(row["spider"], row["flag"]) for row in rows.values() if row.get("flag")]
+    if flagged:
+        click.echo("NEEDS A LOOK:")
+        for site, flag in flagged:
+            click.echo(f"  {site}: {flag}")
+    sys.exit(0 if ok and not flagged else (1 if not ok else 3))
+
+
+def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
+                        child_args: list[str]) -> dict[str, int | None]:
+    """`crawl --jobs N`: each site in its own `newscrawl crawl SITE` child process (same
+    options), N at a time; returns {site: crawl_runs id} (None: the child recorded no run).
+
+    Children run in their own session: a Ctrl-C or SIGTERM to this process is passed on once,
+    so each crawl stops cleanly (its run shows as interrupted) and no new one starts. Their
+    warnings and errors go to stderr as they come; their own summaries are not printed (the
+    combined one is), except the output of a child that recorded no run."""
+    import signal
+    import subprocess
+    import tempfile
+    import time
+
+    from crawler.storage import NewsDB
+
+    with NewsDB(db_path) as db:
+        before = db.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [root, env.get("PYTHONPATH", "")] if p)
+    waiting = list(sites)
+    running: dict[str, tuple[subprocess.Popen, Any]] = {}
+    pids: dict[str, int] = {}
+    outputs: dict[str, str] = {}
+    stopping: list[int] = []
+
+    def on_signal(signum, frame):
+        if not stopping:
+            click.echo(f"stopping: the running crawls ({', '.join(running)}) finish cleanly, "
+                       "no new one starts", err=True)
+            for proc, _ in running.values():
+                try:
+                    proc.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
+        stopping.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs and not stopping:
+                site = waiting.pop(0)
+                out = tempfile.TemporaryFile("w+")
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "crawler.cli", "crawl", site, *child_args],
+                    stdin=subprocess.DEVNULL, stdout=out, env=env, start_new_session=True)
+                running[site], pids[site] = (proc, out), proc.pid
+            if stopping:
+                waiting.clear()
+            for site, (proc, out) in list(running.items()):
+                if proc.poll() is not None:
+                    out.seek(0)
+                    outputs[site] = out.read()
+                    out.close()
+                    del running[site]
+            time.sleep(0.1)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    run_ids: dict[str, int | None] = {site: None for site in sites}
+    with NewsDB(db_path) as db:
+        for site, pid in pids.items():
+            row = db.db.execute("SELECT max(id) FROM crawl_runs WHERE spider = ? AND id > ? "
+                                "AND pid = ?", [site, before, pid]).fetchone()
+            run_ids[site] = row[0] if row else None
+    for site, text in outputs.items():
+        if run_ids[site] is None and text.strip():
+            click.echo(f"{site}: the crawl process recorded no run; its output:\n{text[-3000:]}",
+                       err=True)
+    return run_ids
 
 
 _COLUMNS = (
@@ -268,6 +379,66 @@ def serve(db_path: str | None, port: int, host: str, datasette_args: tuple[str, 
                "(Ctrl-C to stop)", err=True)
     datasette_cli.main(args=search.datasette_args(db_path, port, host, datasette_args),
                        prog_name="datasette")
+
+
+@main.command()
+@click.argument("sites", nargs=-1, metavar="[SITE]...")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting, e.g. -s DOWNLOAD_TIMEOUT=10 (repeatable).")
+def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Live smoke test: fetch one listing page and one article per SITE (default: all) and print
+    which fields came out. For the day a site redesigns. Exit status 1 when a site gave no
+    article link, no title or no body. Honours http_proxy / https_proxy and robots.txt."""
+    from crawler.health import check_sites, format_check
+    from crawler.sites import site_spiders
+
+    settings = project_settings()
+    settings.setdict(_parse_overrides(overrides), priority="cmdline")
+    known = site_spiders()
+    requested = list(dict.fromkeys(sites)) or sorted(known)
+    unknown = [s for s in requested if s not in known]
+    if unknown:
+        raise click.UsageError(f"unknown site(s): {', '.join(unknown)}. "
+                               f"Known sites: {', '.join(sorted(known))}")
+    rows = check_sites([known[name] for name in requested], settings)
+    click.echo(format_check(rows))
+    sys.exit(0 if all(r["ok"] for r in rows) else 1)
+
+
+@main.command()
+@click.option("--site", "site", metavar="SITE", default=None,
+              help="Only this site's articles (default: every stored article).")
+@click.option("--db", "db_path", metavar="PATH", default=None,
+              help="SQLite database (default: the NEWS_DB setting, data/news.db).")
+@click.option("-j", "--jobs", type=click.IntRange(1, None), default=None,
+              help="Extraction processes (default: one per CPU).")
+def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
+    """Re-extract every stored article from its kept raw HTML with the current rules.
+
+    Nothing is fetched. An article whose text comes out different is updated as a crawl would
+    update it (the old text kept in article_versions); the others are left alone. Prints the
+    counts read, changed, unchanged, failed and the articles per second. Exit status 1 when
+    some articles failed (no longer read as articles: their stored text is kept)."""
+    from crawler.reextract import format_result, reextract as run_reextract
+    from crawler.sites import site_spiders
+
+    if not db_path:
+        db_path = str(project_settings().get("NEWS_DB") or "data/news.db")
+    if not os.path.isfile(db_path):
+        raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
+    if site is not None and site not in site_spiders():
+        raise click.UsageError(f"unknown site: {site}. Known sites: "
+                               f"{', '.join(sorted(site_spiders()))}")
+
+    def progress(result) -> None:
+        click.echo(f"  {result.read} read, {result.changed} changed so far "
+                   f"({result.per_second:.0f}/s)", err=True)
+
+    result = run_reextract(db_path, site=site, jobs=jobs, progress=progress)
+    click.echo(format_result(result))
+    for failure in result.failures:
+        click.echo(f"  failed: {failure}")
+    sys.exit(1 if result.failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

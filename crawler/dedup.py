@@ -38,12 +38,17 @@ def shingles(text: str, size: int = 4) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+# The permutations of seed 1, drawn once (MinHash(seed=1) draws the same ones on every call).
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1)
+
+
 def signature(text: str) -> np.ndarray | None:
     """The MinHash signature of a body (uint64 array), or None for a body too short to compare."""
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_PERMUTATIONS.permutations,
+                      scheme=_PERMUTATIONS.scheme)
     minhash.update_batch(grams)
     return minhash.hashvalues.astype(np.uint64)
 

@@ -15,9 +15,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import lxml.html
 import trafilatura
+from lxml.cssselect import CSSSelector
 
 VIETNAM = timezone(timedelta(hours=7))
 
@@ -94,9 +96,20 @@ def text_of(element) -> str:
     return clean_text(" ".join(element.itertext()))
 
 
+@lru_cache(maxsize=1024)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+def select(tree, selector: str) -> list:
+    """`tree.cssselect(selector)`, with the selector compiled to XPath once per process (not on
+    every page: compiling was a tenth of the extraction's time)."""
+    return _compiled(selector)(tree)
+
+
 def first_text(tree, selectors) -> str | None:
     for selector in selectors:
-        for element in tree.cssselect(selector):
+        for element in select(tree, selector):
             text = text_of(element)
             if text:
                 return text
@@ -203,10 +216,22 @@ class PageMeta:
 
 
 def page_metadata(tree) -> PageMeta:
+    # {(attribute, value): [content, ...]} of every <meta> with a content, in page order: one
+    # pass, instead of compiling and running an XPath per name and attribute
+    metas: dict[tuple[str, str], list[str]] = {}
+    for element in tree.getroottree().iter("meta"):     # all of the document, as //meta
+        content = element.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            value = element.get(attr)
+            if value is not None:
+                metas.setdefault((attr, value), []).append(content)
+
     def meta(*names):
         for name in names:
             for attr in ("property", "name", "itemprop"):
-                found = tree.xpath(f'//meta[@{attr}="{name}"]/@content')
+                found = metas.get((attr, name))
                 if found and found[0].strip():
                     return clean_text(found[0])
         return None
@@ -280,7 +305,7 @@ def extract_article(html: str | bytes, url: str | None = None,
 def _extract_with_rules(tree, meta: PageMeta, rules: SiteRules) -> Extracted:
     result = Extracted(method="site")
     for selector in rules.noise:
-        for element in tree.cssselect(selector):
+        for element in select(tree, selector):
             if element.getparent() is not None:
                 element.drop_tree()
 
@@ -296,7 +321,7 @@ def _extract_with_rules(tree, meta: PageMeta, rules: SiteRules) -> Extracted:
 
     container = None
     for selector in rules.body:
-        found = tree.cssselect(selector)
+        found = select(tree, selector)
         if found:
             container = found[0]
             break
@@ -306,7 +331,7 @@ def _extract_with_rules(tree, meta: PageMeta, rules: SiteRules) -> Extracted:
 
     author_el = None
     for selector in rules.author:
-        found = tree.cssselect(selector)
+        found = select(tree, selector)
         if found:
             author_el = found[-1]
             break
@@ -330,9 +355,9 @@ def _extract_with_rules(tree, meta: PageMeta, rules: SiteRules) -> Extracted:
     result.sapo = sapo or None
     result.body = "\n\n".join(texts)
 
-    result.tags = [t for t in (text_of(a) for s in rules.tags for a in tree.cssselect(s)) if t] \
+    result.tags = [t for t in (text_of(a) for s in rules.tags for a in select(tree, s)) if t] \
         or meta.tags
-    sections = [text_of(e) for s in rules.section for e in tree.cssselect(s)]
+    sections = [text_of(e) for s in rules.section for e in select(tree, s)]
     result.section = next((s for s in reversed(sections) if s), None) or meta.section
     return result
 

@@ -81,6 +81,11 @@ class NewsSpider(scrapy.Spider):
         settings = self.crawler.settings
         self.db = NewsDB(settings.get("NEWS_DB") or "data/news.db")
         self.reached_since: set[str] = set()   # listing chains that went back past the date
+        self.found_this_run: set[str] = set()  # new article URLs first met this run
+        self.requested: set[str] = set()       # every article URL requested this run
+        # after a killed or failed run, walk every listing page (up to the bound) once
+        self.stop_at_known = self.db.previous_run_was_clean(
+            self.name, self.crawler.stats.get_value("newscrawl/run_id"))
         for url in self.start_urls:
             yield scrapy.Request(url, self.parse_listing, errback=self.on_download_error,
                                  cb_kwargs={"page": 1, "stale": 0, "chain": url})
@@ -146,6 +151,9 @@ class NewsSpider(scrapy.Spider):
         """Requests for the links not stored yet; a stored one older than a backfill's date
         marks its listing chain as done."""
         for url in links:
+            if url in self.found_this_run or url in self.requested:
+                continue                        # met on a feed or another listing of this run
+            self.requested.add(url)
             seen, published_at = self.db.seen(self.name, url, self.article_id(url))
             if seen:
                 self.crawler.stats.inc_value("newscrawl/articles_already_stored")
@@ -153,6 +161,8 @@ class NewsSpider(scrapy.Spider):
                         and published_at[:10] < self.backfill_since:
                     self.reached_since.add(chain)
                 continue
+            if not self.db.refused_before(url):   # tried again, but not news
+                self.found_this_run.add(url)
             yield scrapy.Request(url, self.parse_article, errback=self.on_download_error,
                                  headers={"Referer": referer}, priority=self.ARTICLE_PRIORITY,
                                  meta={"chain": chain})
@@ -172,18 +182,34 @@ class NewsSpider(scrapy.Spider):
                            f"no article links (selectors {list(self.listing_links)}); the section "
                            "is empty or the site's layout changed: open the page and check the "
                            "spider's listing_links", level=logging.WARNING)
-        requests = list(self.new_article_requests(links, response.url, chain))
-        yield from requests
-        stale = 0 if requests else stale + 1
-        if not self.backfill_since and links and stale > self.crawler.settings.getint(
-                "NEWS_SAFETY_PAGES", 0):
+        yield from self.new_article_requests(links, response.url, chain)
+        # stale: every link was stored before this run began (not merely earlier in this run)
+        stale = 0 if any(url in self.found_this_run for url in links) else stale + 1
+        if self.stop_at_known and not self.backfill_since and links and \
+                stale > self.crawler.settings.getint("NEWS_SAFETY_PAGES", 0):
             return          # only stored articles here: older pages hold nothing new
-        if page < self.max_listing_pages:
-            for selector in self.pagination_links:
-                for href in response.css(selector).xpath("@href").getall():
-                    yield response.follow(href, self.parse_listing, errback=self.on_download_error,
-                                          cb_kwargs={"page": page + 1, "stale": stale,
-                                                     "chain": chain})
+        next_page = self.next_page(response, page)
+        if next_page and page < self.max_listing_pages:
+            yield response.follow(next_page, self.parse_listing, errback=self.on_download_error,
+                                  cb_kwargs={"page": page + 1, "stale": stale, "chain": chain})
+
+    NEXT_WORDS = {"›", "»", ">", "sau", "tiếp", "trang sau", "next", "xem tiếp"}
+
+    def next_page(self, response, page: int) -> str | None:
+        """The link to the next listing page: rel=next, a "next" link, or the one numbered page+1.
+
+        Pages are followed one at a time, newest first, so a crawl can stop where older pages
+        hold nothing new (or, in a backfill, where they pass the date)."""
+        anchors = [a for selector in self.pagination_links for a in response.css(selector)]
+        for anchor in anchors:
+            text = " ".join(anchor.css("::text").getall()).strip().lower()
+            classes = (anchor.attrib.get("class", "") + " " + anchor.attrib.get("rel", "")).lower()
+            if "next" in classes.split() or text in self.NEXT_WORDS:
+                return anchor.attrib.get("href")
+        for anchor in anchors:
+            if " ".join(anchor.css("::text").getall()).strip() == str(page + 1):
+                return anchor.attrib.get("href")
+        return None
 
     def parse_feed(self, response):
         selector = scrapy.Selector(response)
@@ -203,9 +229,11 @@ class NewsSpider(scrapy.Spider):
             return
         if not is_html(response):
             self.crawler.stats.inc_value("newscrawl/articles_failed")
+            content_type = response.headers.get('Content-Type', b'?').decode('latin-1')
             report_problem(self, "not_html", response.url,
-                           f"article URL answered {response.headers.get('Content-Type', b'?').decode()}"
-                           " instead of HTML; nothing stored")
+                           f"article URL answered {content_type} instead of HTML; nothing stored")
+            self.db.remember_not_article(self.name, canonical_url(response.url),
+                                         f"not HTML: {content_type}")
             return
         try:
             found, url, article_id = self.read_page(response.text, response.url)
@@ -219,6 +247,7 @@ class NewsSpider(scrapy.Spider):
                            "no article title/body found (" + "; ".join(found.problems or ["too short"])
                            + "); if this is an article, the layout changed: run "
                            "`newscrawl extract` on the saved page")
+            self.db.remember_not_article(self.name, url, "; ".join(found.problems or ["too short"]))
             return
         chain = response.meta.get("chain")
         if chain and self.backfill_since and found.published_at \

@@ -89,6 +89,7 @@ class CrawlRunRecorder:
         fields = run_counters(self.crawler.stats.get_stats())
         try:
             with NewsDB(self.db_path) as db:
+                fields.update(self._health(db, spider, reason))   # crawler/health.py
                 db.finish_run(
                     self.run_id, status=status_for(reason), finish_reason=reason, **fields
                 )
@@ -98,3 +99,14 @@ class CrawlRunRecorder:
                 "crawl marks it 'interrupted'",
                 spider.name, self.run_id, self.db_path, exc,
             )
+
+    def _health(self, db: NewsDB, spider: Any, reason: str) -> dict[str, Any]:
+        """Site health columns (articles_found, coverage_*, flag); {} if they cannot be made."""
+        from crawler.health import assess_run
+        try:
+            return assess_run(db, spider, self.crawler.stats.get_stats(), self.crawler.settings,
+                              self.run_id, reason)
+        except Exception as exc:  # bookkeeping must not stop a crawl
+            logger.error("[%s] cannot assess site health for run %s: %r", spider.name,
+                         self.run_id, exc)
+            return {}

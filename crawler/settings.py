@@ -37,7 +37,7 @@ DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 
 # --- Discovery ----------------------------------------------------------------------------
 # How many listing pages to follow per start page (pagination is bounded).
-NEWS_MAX_LISTING_PAGES = 5
+NEWS_MAX_LISTING_PAGES = 10
 # Incremental runs stop paginating at a page holding only stored articles; follow this many more.
 NEWS_SAFETY_PAGES = 0
 # Refetch (conditionally) articles published in the last N days, last fetched over H hours ago.
@@ -56,6 +56,36 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 500,
 }
+
+# --- When a site misbehaves (crawler/middlewares.py, crawler/health.py) --------------------
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt (100) and the download: no private / loopback / link-local / off-site host
+    "crawler.middlewares.SafeTargetMiddleware": 40,
+    # Scrapy's robots.txt middleware lets requests that wait for robots.txt through unchecked
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
+    # sees 3xx before Scrapy's RedirectMiddleware (600): no off-site, private or looping redirect
+    "crawler.middlewares.RedirectGuardMiddleware": 650,
+    # after decompression (590): a header-vs-meta charset conflict settled by what decodes
+    "crawler.middlewares.CharsetMiddleware": 580,
+}
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.RetryFailedMiddleware": 950,   # the next run fetches what failed
+    "crawler.health.HealthSpiderMiddleware": 960,       # listing links and field coverage
+}
+# Hosts that may be fetched although private / off-site (sources and the proxy always may).
+NEWS_ALLOWED_HOSTS: list[str] = []
+# Request again what the previous run of a site failed on (first 50 problem URLs).
+NEWS_RETRY_FAILED = True
+# "layout changed?" when title / body / date are missing on more than this share of at least
+# NEWS_LAYOUT_MIN_ARTICLES article pages of a run, or the listings yield no article link.
+NEWS_LAYOUT_MISSING_THRESHOLD = 0.5
+NEWS_LAYOUT_MIN_ARTICLES = 5
+# "stale?" when a site that had new articles has had none for this many days (0: off).
+NEWS_STALE_DAYS = 7
+# Scrapy's remote-control extension writes job files under ~/.local/state: files are written only
+# under the data directory (NEWS_DB), and nothing outside may drive a crawl.
+REMOTE_CONTROL_ENABLED = False
 
 LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

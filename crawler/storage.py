@@ -12,6 +12,8 @@ Schema (created on first open, idempotently):
 * ``duplicates`` copies of stored stories, not stored as articles: a mirror under the same slug
   and id, the same site id under another URL, or near-identical text on another site
   (``crawler/dedup.py``), with how each matched and the similarity.
+* ``not_articles`` pages at article-like URLs that are not articles (PDF, video-only, "not
+  found"), so incremental runs do not fetch them every night.
 * ``minhashes`` / ``minhash_bands`` the body signatures and their LSH band keys (indexed) that
   find near-identical text in constant time.
 * ``crawl_runs`` one row per spider run: start/finish times, status ('running', 'finished',
@@ -92,6 +94,14 @@ RUN_COLUMNS: dict[str, Any] = {
     # Exit status of the crawl process, filled in by the scheduler (crawler/scheduling.py); NULL
     # for runs started by hand. Negative: killed by that signal (-9 = SIGKILL).
     "exit_status": int,
+    # Site health (crawler/health.py): articles found on listings/feeds, share of new articles
+    # with each field, and why the site needs a look ("layout changed? ...", "stale? ...").
+    "articles_found": int,
+    "coverage_title": float,
+    "coverage_body": float,
+    "coverage_date": float,
+    "coverage_author": float,
+    "flag": str,
 }
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 
@@ -170,6 +180,9 @@ class NewsDB:
         duplicates.create_index(["copy_site", "copy_article_id"], if_not_exists=True)
         db.table("minhashes").create({"article": int, "signature": bytes}, pk="article",
                                      if_not_exists=True)
+        not_articles = {"url": str, "site": str, "reason": str, "seen_at": str, "times": int}
+        db.table("not_articles").create(not_articles, pk="url", if_not_exists=True)
+        self._add_missing_columns(db.table("not_articles"), not_articles)
         db.table("minhash_bands").create({"band_key": str, "article": int}, if_not_exists=True)
         db.table("minhash_bands").create_index(["band_key"], if_not_exists=True)
         db.table("minhash_bands").create_index(["article"], if_not_exists=True)
@@ -180,6 +193,9 @@ class NewsDB:
         # Full-text search (articles_fts), kept in sync by SQL triggers: see crawler/search.py.
         from crawler.search import setup_fts
         setup_fts(db.conn)
+        # The site_health view (one row per site: last run, coverage, flag): crawler/health.py.
+        from crawler.health import setup_health_view
+        setup_health_view(db.conn)
 
     @staticmethod
     def _add_missing_columns(table: "sqlite_utils.db.Table", columns: dict[str, Any]) -> None:
@@ -212,7 +228,8 @@ class NewsDB:
             conn.execute("COMMIT")
 
     # --- articles -----------------------------------------------------------------------
-    def store_article(self, article: "Article", content_type: str = "text/html") -> str:
+    def store_article(self, article: "Article", content_type: str = "text/html",
+                      changed_at: str | None = None) -> str:
         """Insert or refresh one article (and its raw page) in one committed transaction.
 
         Returns "new", "unchanged" (same content hash: nothing is written), "updated" (the old
@@ -221,6 +238,9 @@ class NewsDB:
         it replaces the copy, which moves to `duplicates`.
         """
         fetched_at = article.fetched_at or now_iso()
+        # when the text changed (updated_at, article_versions.replaced_at): the fetch, unless
+        # the page was read again without fetching it (`newscrawl reextract`)
+        changed_at = changed_at or fetched_at
         row = {
             "site": article.site,
             "article_id": article.article_id,
@@ -262,12 +282,12 @@ class NewsDB:
                 self.db.execute(
                     f"INSERT INTO article_versions (article, {', '.join(_VERSION_FIELDS)}, "
                     f"replaced_at) VALUES (?, {', '.join('?' * len(_VERSION_FIELDS))}, ?)",
-                    [existing["id"], *(existing[f] for f in _VERSION_FIELDS), fetched_at])
+                    [existing["id"], *(existing[f] for f in _VERSION_FIELDS), changed_at])
                 fields = [c for c in _CONTENT_FIELDS if c != "slug_key"]
                 self.db.execute(
                     f"UPDATE articles SET {', '.join(f'{c} = ?' for c in fields)}, "
                     "updated_at = ? WHERE id = ?",
-                    [*(row[c] for c in fields), fetched_at, existing["id"]],
+                    [*(row[c] for c in fields), changed_at, existing["id"]],
                 )
                 self._put_signature(existing["id"], sig)
                 outcome = "updated"
@@ -384,12 +404,40 @@ class NewsDB:
                 [site, article_id]).fetchone()
         if row is not None:
             return True, row[0]
-        row = self.db.execute("SELECT 1 FROM duplicates WHERE copy_url = ?", [url]).fetchone()
+        row = self.db.execute("SELECT 1 FROM duplicates WHERE copy_url = ? UNION ALL "
+                              "SELECT 1 FROM not_articles WHERE url = ? AND times >= 2",
+                              [url, url]).fetchone()
         if row is None and article_id:
             row = self.db.execute(
                 "SELECT 1 FROM duplicates WHERE copy_site = ? AND copy_article_id = ?",
                 [site, article_id]).fetchone()
         return row is not None, None
+
+    def refused_before(self, url: str) -> bool:
+        """Was this URL found not to be an article by an earlier run?"""
+        return self.db.execute("SELECT 1 FROM not_articles WHERE url = ?",
+                               [url]).fetchone() is not None
+
+    def remember_not_article(self, site: str, url: str, reason: str) -> None:
+        """A page at an article-like URL that is not an article (a PDF, a video-only page, a
+        "not found" page). Seen so twice (the next run tries it again, in case it was a passing
+        fault), incremental runs stop fetching it."""
+        with self._write():
+            self.db.execute(
+                "INSERT INTO not_articles (url, site, reason, seen_at, times) "
+                "VALUES (?, ?, ?, ?, 1) ON CONFLICT (url) DO UPDATE SET reason = excluded.reason, "
+                "seen_at = excluded.seen_at, times = COALESCE(times, 1) + 1",
+                [url, site, reason, now_iso()])
+
+    def previous_run_was_clean(self, site: str, before_run: int | None) -> bool:
+        """Did the last run of `site` before `before_run` finish? If it was killed or failed,
+        the next run walks all listing pages (up to the bound) instead of stopping at the first
+        page of stored articles. (URLs a finished run failed on are requested again by
+        crawler.middlewares.RetryFailedMiddleware.)"""
+        row = self.db.execute(
+            "SELECT status FROM crawl_runs WHERE spider = ? AND id < ? "
+            "ORDER BY id DESC LIMIT 1", [site, before_run or 2**62]).fetchone()
+        return row is None or row[0] == "finished"
 
     def due_for_refresh(self, site: str, published_since: str, fetched_before: str) -> list[dict]:
         """Recent articles last fetched long enough ago to check again for changes, with the

@@ -17,7 +17,10 @@ HOST_PREFIXES = ("www.", "m.")
 
 def bare_host(host: str) -> str:
     """`www.LaoDongThuDo.vn:443` -> `laodongthudo.vn`."""
-    host = (host or "").lower().split(":")[0].rstrip(".")
+    host = (host or "").lower()
+    if host.startswith("["):        # an IPv6 literal, `[::1]:8080`: keep the brackets, drop the port
+        return host.split("]", 1)[0] + "]"
+    host = host.split(":")[0].rstrip(".")
     for prefix in HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
             return host[len(prefix):]

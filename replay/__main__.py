@@ -1,13 +1,13 @@
 """`python -m replay serve|exec`: run the offline replay proxy from a shell.
 
-    python -m replay serve [--host 127.0.0.1] [--port N] [-v]
+    python -m replay serve [--host 127.0.0.1] [--port N] [-v] [--faults SPEC] [--encodings]
         Serve until Ctrl-C or SIGTERM; prints the proxy URL and an example crawl command.
 
     python -m replay snapshot DIR [--per-site N]
         Save article pages with their expected JSON beside them (DIR/<site>/<id>-<kind>.html
         and .json): the saved pages the extraction tests read (tests/pages).
 
-    python -m replay exec [--port N] [-v] -- CMD [ARGS...]
+    python -m replay exec [--port N] [-v] [--faults SPEC] [--encodings] -- CMD [ARGS...]
         Serve on a free port (or N), run CMD with http(s)_proxy pointing here, stop, and exit
         with CMD's exit status. SIGINT/SIGTERM are forwarded to CMD.
 """
@@ -34,11 +34,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    serve.add_argument("--faults", metavar="SPEC", default=None,
+                       help="inject faults (replay/faults.py), e.g. 'random=0.2 seed=7' or "
+                            "'503x2@https://laodongthudo.vn/... layout-listings@baolaocai.vn'")
+    serve.add_argument("--encodings", action="store_true",
+                       help="add the pages in awkward encodings (replay/encodings.py)")
 
     run = sub.add_parser("exec", help="serve while one command runs through the proxy")
     run.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     run.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    run.add_argument("--faults", metavar="SPEC", default=None,
+                       help="inject faults (replay/faults.py), e.g. 'random=0.2 seed=7' or "
+                            "'503x2@https://laodongthudo.vn/... layout-listings@baolaocai.vn'")
+    run.add_argument("--encodings", action="store_true",
+                       help="add the pages in awkward encodings (replay/encodings.py)")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
 
     snap = sub.add_parser("snapshot", help="save article pages with their expected JSON")
@@ -165,7 +175,17 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(message)s")
     if args.verbose:
         logging.getLogger("replay").setLevel(logging.DEBUG)
-    server = ReplayServer(host=args.host, port=args.port)
+    web = faults = None
+    if args.encodings:
+        from replay.web import ReplayWeb
+        web = ReplayWeb(encodings=True)
+    if args.faults:
+        from replay.faults import Faults
+        try:
+            faults = Faults.from_spec(args.faults, web=ReplayWeb(encodings=True) if web else None)
+        except ValueError as exc:
+            _parser().error(f"--faults: {exc}")
+    server = ReplayServer(web=web, host=args.host, port=args.port, faults=faults)
     if args.command == "serve":
         return _serve(server)
     cmd = list(args.cmd)

@@ -15,7 +15,9 @@ calls are serialised, so ``web`` need not be thread-safe); HEAD is asked of ``we
 without the body. The server always sends ``Content-Length`` and honours ``Connection: close``.
 Every request answered is recorded in ``ReplayServer.requests`` (``LoggedRequest``: monotonic time,
 method, scheme, host, target, lower-cased headers, status, connection serial number, TLS SNI).
-``faults=`` takes an object whose ``before(request)`` may answer instead of ``web``.
+``faults=`` takes an object whose ``before(request)`` may answer instead of ``web`` (see
+``replay.faults``); an answer with a ``truncate_at`` attribute is cut after that many body bytes,
+Content-Length still announcing the whole body, and the connection closed.
 
 Scrapy notes: Scrapy sends ``CONNECT host:443 HTTP/1.1`` + ``Host`` only, waits for the blank line,
 then starts TLS with SNI = the tunnelled host. It reuses a tunnel for the next request to the same
@@ -638,5 +640,10 @@ class ReplayServer:
         with self._lock:
             self._requests.append(request)
         log.debug("replay: %s %s://%s%s -> %s", head.method, scheme, host, target, request.status)
+        cut = getattr(response, "truncate_at", None)   # replay.faults: a body cut short
+        if cut is not None and head.method != "HEAD":
+            data = _serialize(response, False, False)
+            sock.sendall(data[:len(data) - len(response.body or b"") + int(cut)])
+            raise DropConnection()
         sock.sendall(_serialize(response, head.method == "HEAD", keep_alive))
         return keep_alive

@@ -260,8 +260,9 @@ class ReplayWeb:
             body = epi.article_page(ctx, art)
         else:
             body = hanoigov.article_page(ctx, art)
-        headers = [("Content-Type", HTML), ("Cache-Control", "max-age=300"),
-                   ("ETag", '"' + hashlib.sha1(f"{art.url}|{art.published_at}".encode()).hexdigest()[:20] + '"')]
+        # the ETag changes with the article's text, as a real server's does
+        tag = hashlib.sha1(f"{art.url}|{art.title}|{art.sapo}|{art.blocks}".encode()).hexdigest()
+        headers = [("Content-Type", HTML), ("Cache-Control", "max-age=300"), ("ETag", f'"{tag[:20]}"')]
         if art.published_at:
             mod = epi.modified(art.published_at) if site == "baolaocai" else art.published_at
             headers.append(("Last-Modified", format_datetime(parse_iso(mod).astimezone(timezone.utc), usegmt=True)))

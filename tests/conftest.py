@@ -26,3 +26,20 @@ def replay_server():
 def replay_env(replay_server) -> dict[str, str]:
     """os.environ plus the proxy variables: pass as `env=` to a subprocess that should crawl."""
     return {**os.environ, **replay_server.env()}
+
+
+@pytest.fixture(scope="session")
+def crawled_db(tmp_path_factory, replay_server, repo_root) -> Path:
+    """A database filled by one real `newscrawl crawl` of the four sites through the replay
+    (session-wide, shared: copy it before writing, e.g. with sqlite3's backup())."""
+    import subprocess
+    import sys
+
+    db = tmp_path_factory.mktemp("crawled") / "news.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db),
+         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+        env={**os.environ, **replay_server.env()}, cwd=repo_root,
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return db

@@ -1,0 +1,196 @@
+"""Nightly runs fetch only what is new, and every story is stored once.
+
+Each test crawls the replay for real (subprocess `newscrawl crawl`, a ReplayServer on 127.0.0.1
+whose pages it chooses) into a temporary SQLite file and reads the replay's request log.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.items import Article
+from crawler.storage import NewsDB
+from replay.corpus import build_corpus
+from replay.server import ReplayServer
+from replay.web import ReplayWeb
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+
+
+def crawl(server, db, *args, repo_root, sites=("hanoigov",)):
+    env = {**os.environ, **server.env()}
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "crawl", *sites, "--db", str(db), *FAST, *args],
+        env=env, cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return result
+
+
+def query(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+
+
+def fetched_articles(server, web, since):
+    pages = {a.url for a in web.articles() + web.copies()}
+    return [f"https://{r.host}{r.target}" for r in server.requests
+            if r.time >= since and f"https://{r.host}{r.target}" in pages]
+
+
+def test_a_rerun_with_k_new_articles_fetches_exactly_k_article_pages(tmp_path, repo_root):
+    db = tmp_path / "news.db"
+    with ReplayServer(web=ReplayWeb()) as server:
+        crawl(server, db, repo_root=repo_root)
+    newer = ReplayWeb(extra={"hanoigov": 5})
+    with ReplayServer(web=newer) as server:
+        since = time.monotonic()
+        crawl(server, db, repo_root=repo_root)
+        fetched = fetched_articles(server, newer, since)
+    expected_new = {a.url for a in newer.articles("hanoigov")[:5]}
+    assert sorted(fetched) == sorted(expected_new)
+    [run] = query(db, "select * from crawl_runs order by id desc limit 1")
+    assert run["articles_new"] == 5
+
+
+def test_pagination_stops_at_a_page_of_stored_articles_unless_told_to_go_further(tmp_path, repo_root):
+    db = tmp_path / "news.db"
+    with ReplayServer(web=ReplayWeb()) as server:
+        crawl(server, db, repo_root=repo_root)
+        since = time.monotonic()
+        crawl(server, db, repo_root=repo_root)
+        listings = [r for r in server.requests if r.time >= since and "cur=" in r.target]
+        assert listings == []                         # page 1 holds only stored articles
+        since = time.monotonic()
+        crawl(server, db, "-s", "NEWS_SAFETY_PAGES=1", repo_root=repo_root)
+        listings = [r.target for r in server.requests if r.time >= since and "cur=" in r.target]
+        assert [t.rsplit("cur=", 1)[1] for t in listings] == ["2"]
+
+
+def test_recent_articles_are_refetched_conditionally_and_changes_are_versioned(tmp_path, repo_root):
+    db = tmp_path / "news.db"
+    corpus = build_corpus()
+    with ReplayServer(web=ReplayWeb(corpus=corpus)) as server:
+        crawl(server, db, repo_root=repo_root)
+    with sqlite3.connect(db) as conn:                  # as if fetched two days ago
+        conn.execute("update articles set fetched_at = '2000-01-01T00:00:00+07:00'")
+    corrected = build_corpus()
+    target = corrected["hanoigov"][0]
+    corrected["hanoigov"][0] = replace(target, blocks=["Đính chính: " + target.blocks[0]]
+                                       + list(target.blocks[1:]))
+    web = ReplayWeb(corpus=corrected)
+    refresh = ["-s", "NEWS_REFRESH_DAYS=100000", "-s", "NEWS_REFRESH_AFTER_HOURS=20"]
+    with ReplayServer(web=web) as server:
+        since = time.monotonic()
+        crawl(server, db, *refresh, repo_root=repo_root)
+        stored = {a.url for a in web.articles("hanoigov") + web.copies("hanoigov")}
+        refetches = [r for r in server.requests if r.time >= since
+                     and f"https://{r.host}{r.target}" in stored]
+    assert refetches and all("if-none-match" in r.headers for r in refetches)
+    assert {r.status for r in refetches} == {200, 304}
+    assert [r.status for r in refetches].count(200) == 1     # only the corrected page
+    [row] = query(db, "select * from articles where url = ?", (target.url,))
+    assert row["body"].startswith("Đính chính: ") and row["updated_at"]
+    [old] = query(db, "select * from article_versions")
+    assert old["url"] == target.url and not old["body"].startswith("Đính chính")
+    [run] = query(db, "select * from crawl_runs order by id desc limit 1")
+    assert (run["articles_new"], run["articles_updated"]) == (0, 1)
+    assert run["articles_unchanged"] == len(refetches) - 1
+
+
+def test_backfill_follows_pagination_back_to_a_date(tmp_path, repo_root):
+    db = tmp_path / "news.db"
+    web = ReplayWeb()
+    articles = web.articles("hanoigov")
+    with ReplayServer(web=web) as server:
+        crawl(server, db, "-s", "NEWS_MAX_LISTING_PAGES=1", repo_root=repo_root)
+        first = {r["url"] for r in query(db, "select url from articles")}
+        assert len(first) < len(articles)
+        since = sorted(a.published_at for a in articles if a.published_at)[len(articles) // 3][:10]
+        crawl(server, db, "--backfill", "--since", since, repo_root=repo_root)
+    stored = {r["url"] for r in query(db, "select url from articles")}
+    wanted = {a.url for a in articles if a.published_at and a.published_at[:10] >= since}
+    assert wanted <= stored
+    assert len(stored) < len(articles) + len(web.copies("hanoigov"))   # it stopped at the date
+
+
+def test_a_mirror_copy_is_recorded_as_a_duplicate_of_the_original(tmp_path):
+    web = ReplayWeb()
+    [mirror_url] = web.mirror_urls()
+    original = next(a for a in web.articles("laodongthudo") if a.seed == "004")
+    with NewsDB(tmp_path / "news.db") as db:
+        article = Article(url=original.url, site="laodongthudo", article_id="118053",
+                          title=original.title, body=original.body_text,
+                          published_at=original.published_at)
+        assert db.store_article(article) == "new"
+        copy = replace(article, url=mirror_url, site="tinbong247news", published_at=None)
+        assert db.store_article(copy) == "duplicate"
+        [dup] = db.db.query("select * from duplicates")
+        assert (dup["copy_url"], dup["original_url"], dup["method"]) == (
+            mirror_url, original.url, "same slug and id")
+        assert db.seen("tinbong247news", mirror_url, None)[0]
+
+
+def test_the_original_replaces_a_copy_stored_before_it(tmp_path):
+    web = ReplayWeb()
+    copy = web.copies("hanoigov")[0]
+    original = next(a for a in web.articles() if a.url == copy.copy_of)
+    as_article = lambda a: Article(url=a.url, site=a.site, article_id=a.article_id,
+                                   title=a.title, body=a.body_text, published_at=a.published_at)
+    with NewsDB(tmp_path / "news.db") as db:
+        assert db.store_article(as_article(copy)) == "new"         # nothing to compare yet
+        assert db.store_article(as_article(original)) == "new"     # the original arrives
+        assert [r["url"] for r in db.db.query("select url from articles")] == [original.url]
+        [dup] = db.db.query("select * from duplicates")
+        assert (dup["copy_url"], dup["original_url"]) == (copy.url, original.url)
+        assert dup["similarity"] >= 0.5
+
+
+def test_the_same_site_id_under_another_url_is_one_article(tmp_path):
+    with NewsDB(tmp_path / "news.db") as db:
+        article = Article(url="https://laodongthudo.vn/old-slug-118053.html", site="laodongthudo",
+                          article_id="118053", title="T", body="Nội dung " * 50)
+        assert db.store_article(article) == "new"
+        renamed = replace(article, url="https://laodongthudo.vn/new-slug-118053.html")
+        assert db.store_article(renamed) == "unchanged"
+        assert db.db.execute("select count(*) from articles").fetchone()[0] == 1
+
+
+def test_kill_9_mid_crawl_then_rerun_loses_nothing_and_duplicates_nothing(tmp_path, repo_root):
+    db = tmp_path / "news.db"
+    web = ReplayWeb()
+    with ReplayServer(web=web) as server:
+        env = {**os.environ, **server.env()}
+        slow = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db),
+             "-s", "DOWNLOAD_DELAY=0.05", "-s", "AUTOTHROTTLE_ENABLED=False"],
+            env=env, cwd=repo_root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        stored = 0
+        while stored < 30 and time.monotonic() < deadline and slow.poll() is None:
+            time.sleep(0.1)
+            try:
+                stored = query(db, "select count(*) n from articles")[0]["n"]
+            except sqlite3.Error:
+                pass
+        assert slow.poll() is None, "the crawl ended before it could be killed"
+        slow.send_signal(signal.SIGKILL)
+        slow.wait(timeout=30)
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        kept = query(db, "select count(*) n from articles")[0]["n"]
+        assert kept >= stored
+        crawl(server, db, repo_root=repo_root, sites=())
+    urls = [r["url"] for r in query(db, "select url from articles")]
+    assert len(urls) == len(set(urls))
+    assert set(urls) == {a.url for a in web.articles()}
+    statuses = [r["status"] for r in query(db, "select status from crawl_runs order by id")]
+    assert statuses[:4].count("interrupted") >= 1 and statuses[4:] == ["finished"] * 4

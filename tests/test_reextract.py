@@ -1,0 +1,114 @@
+"""`newscrawl reextract`: stored articles read again from their raw pages with the current rules.
+
+A real database from a replay crawl of one site (subprocess `newscrawl crawl`, a ReplayServer on
+127.0.0.1), then a stored body tampered with in SQL (re-extraction restores it; the tampered text
+is kept in article_versions), and a rule changed (every title comes out different).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from crawler.items import Article
+from crawler.reextract import reextract
+from crawler.sites import site_spiders
+from replay.server import ReplayServer
+from replay.web import ReplayWeb
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+
+
+def query(db, sql, params=()):
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+
+
+@pytest.fixture(scope="module")
+def hanoigov_db(tmp_path_factory, repo_root):
+    """A database holding one real crawl of hanoigov through the replay."""
+    db = tmp_path_factory.mktemp("reextract") / "news.db"
+    with ReplayServer(web=ReplayWeb()) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "crawl", "hanoigov", "--db", str(db), *FAST],
+            env={**os.environ, **server.env()}, cwd=repo_root, capture_output=True, text=True,
+            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return db
+
+
+@pytest.fixture
+def db(hanoigov_db, tmp_path):
+    copy = tmp_path / "news.db"
+    with sqlite3.connect(hanoigov_db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy
+
+
+def run_cli(db, *args, repo_root):
+    return subprocess.run([sys.executable, "-m", "crawler.cli", "reextract", "--db", str(db),
+                           *args], cwd=repo_root, capture_output=True, text=True, timeout=300)
+
+
+def test_reextract_restores_a_tampered_body_and_keeps_the_tampered_text_as_a_version(db, repo_root):
+    stored = query(db, "select * from articles order by id")
+    assert len(stored) >= 20
+    target = stored[3]
+    # as an older extraction would have stored it: another body, with its content hash
+    tampered = Article(url=target["url"], site=target["site"], article_id=target["article_id"],
+                       title=target["title"], sapo=target["sapo"], body="Bị sửa tay.",
+                       author=target["author"], published_at=target["published_at"])
+    with sqlite3.connect(db) as conn:
+        conn.execute("update articles set body = ?, content_hash = ? where id = ?",
+                     (tampered.body, tampered.content_hash, target["id"]))
+
+    result = run_cli(db, "--jobs", "2", repo_root=repo_root)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert (f"read {len(stored)}, changed 1, unchanged {len(stored) - 1}, failed 0"
+            in result.stdout), result.stdout
+    assert "articles/s" in result.stdout
+
+    [row] = query(db, "select * from articles where id = ?", (target["id"],))
+    assert row["body"] == target["body"]                  # restored from the raw page
+    assert row["content_hash"] == target["content_hash"]
+    assert row["fetched_at"] == target["fetched_at"]      # nothing was fetched
+    assert row["updated_at"] and row["updated_at"] >= target["fetched_at"]
+    [version] = query(db, "select * from article_versions")
+    assert (version["article"], version["body"]) == (target["id"], "Bị sửa tay.")
+    assert version["replaced_at"] == row["updated_at"]
+    # every other row untouched
+    after = {r["id"]: r for r in query(db, "select * from articles")}
+    assert all(after[r["id"]] == r for r in stored if r["id"] != target["id"])
+    # the search index follows the row
+    hits = query(db, "select rowid from articles_fts where articles_fts match ?", ('"Bị sửa tay"',))
+    assert hits == []
+
+    again = run_cli(db, repo_root=repo_root)                 # nothing left to change
+    assert f"changed 0, unchanged {len(stored)}, failed 0" in again.stdout, again.stdout
+
+
+def test_a_rule_change_updates_every_article_of_the_site_and_only_that_site(db, monkeypatch):
+    stored = query(db, "select id, title from articles where site = 'hanoigov' order by id")
+    spider = site_spiders()["hanoigov"]
+    # a new rule: drop the last word of every title (before the site's time stamp suffix)
+    suffix = rf"\s+\S+\s*(?:{spider.rules.title_suffix})?"
+    monkeypatch.setattr(spider, "rules", spider.rules.but(title_suffix=suffix))
+
+    result = reextract(db, site="hanoigov", jobs=1)
+    assert (result.read, result.changed, result.failed) == (len(stored), len(stored), 0)
+    titles = {r["id"]: r["title"] for r in query(db, "select id, title from articles")}
+    assert all(titles[r["id"]] == r["title"].rsplit(" ", 1)[0] for r in stored)
+    versions = query(db, "select article, title from article_versions order by article")
+    assert [(v["article"], v["title"]) for v in versions] == [(r["id"], r["title"]) for r in stored]
+
+    assert reextract(db, site="laodongthudo", jobs=1).read == 0   # --site filters
+
+
+def test_unknown_site_and_missing_database_are_usage_errors(tmp_path, db, repo_root):
+    assert run_cli(db, "--site", "nosuchsite", repo_root=repo_root).returncode == 2
+    result = run_cli(tmp_path / "none.db", repo_root=repo_root)
+    assert result.returncode == 1 and "no database" in result.stderr
