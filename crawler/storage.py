@@ -314,23 +314,24 @@ class NewsDB:
         """(id, url, published_at, method, similarity) of a stored story on ANOTHER site (or
         host) that this article copies, or None."""
         if slug_key:
+            # a mirror: another site's article whose own id is in the same last path segment
             found = self.db.execute(
-                "SELECT id, url, published_at FROM articles WHERE slug_key = ? AND url != ? "
-                "LIMIT 1", [slug_key, article.url]).fetchone()
+                "SELECT id, url, published_at FROM articles WHERE slug_key = ? AND site != ? "
+                "AND article_id IS NOT NULL AND instr(slug_key, article_id) > 0 LIMIT 1",
+                [slug_key, article.site]).fetchone()
             if found is not None:
                 return (*found, "same slug and id", 1.0)
         if sig is None:
             return None
         keys = dedup.band_keys(sig)
         candidates = self.db.execute(
-            "SELECT DISTINCT m.article, m.signature, a.url, a.published_at, a.site "
+            "SELECT DISTINCT m.article, m.signature, a.url, a.published_at "
             "FROM minhash_bands b JOIN minhashes m ON m.article = b.article "
             "JOIN articles a ON a.id = b.article "
-            f"WHERE b.band_key IN ({', '.join('?' * len(keys))})", keys).fetchall()
+            f"WHERE b.band_key IN ({', '.join('?' * len(keys))}) AND a.site != ?",
+            [*keys, article.site]).fetchall()
         best = None
-        for article_id, blob, url, published_at, site in candidates:
-            if site == article.site:
-                continue
+        for article_id, blob, url, published_at in candidates:
             score = dedup.similarity(sig, dedup.from_blob(blob))
             if score >= dedup.NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[4]):
                 best = (article_id, url, published_at, "near-identical text", round(score, 3))

@@ -573,11 +573,16 @@ def _site_corpus(site: str, articles_per_site: int, seed: int, extra: int) -> li
     n = max(0, articles_per_site - len(seeds))
     rng = random.Random(f"{seed}:{site}:base")
     top, (lo, hi) = ID_PLAN[site]
+    hi = max(1, min(hi, top // (2 * n + 2)))   # a large corpus keeps its ids positive
+    lo = min(lo, hi)
     ids, cur = [], top
     old_cut = n - n // 4 if site == "baolaocai" else n + 1
+    seed_ids = {a.article_id for a in seeds}
     for i in range(n):
         if i == old_cut:
             cur = 402990
+        while str(cur) in seed_ids:            # never reuse a seed article's id
+            cur -= 1
         ids.append(str(cur))
         cur -= rng.randint(lo, hi)
     span = max(timedelta(minutes=30), timedelta(days=150) / max(n, 1))
