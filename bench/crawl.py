@@ -116,7 +116,7 @@ def ceiling(pages: list[tuple[str, str]]) -> dict:
 
 # --- running a child and measuring it ------------------------------------------------------
 
-def _tree_rss(root: int, hwm: dict[int, int]) -> int:
+def _tree_rss(root: int, hwm: dict[int, int], pss: list[int] | None = None) -> int:
     """Sum of the resident set sizes (bytes) of `root` and its descendants, from /proc; each
     one's peak (VmHWM, bytes) goes into `hwm` by pid. (VmHWM is the peak of the process's own
     memory since its exec, unlike ru_maxrss, which counts the parent's size at fork.)"""
@@ -142,6 +142,11 @@ def _tree_rss(root: int, hwm: dict[int, int]) -> int:
                 for line in handle:
                     if line.startswith("VmHWM:"):
                         hwm[pid] = max(hwm.get(pid, 0), int(line.split()[1]) * 1024)
+            if pss is not None:   # proportional set size: shared pages counted once in all
+                with open(f"/proc/{pid}/smaps_rollup") as handle:
+                    for line in handle:
+                        if line.startswith("Pss:"):
+                            pss[0] += int(line.split()[1]) * 1024
         except (OSError, IndexError, ValueError):
             pass
     return total
@@ -150,6 +155,7 @@ def _tree_rss(root: int, hwm: dict[int, int]) -> int:
 def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200) -> dict:
     """Run `command`; wall time, CPU and peak RSS of it and its descendants."""
     peak = [0]
+    peak_pss = [0]
     hwm: dict[int, int] = {}
     sampler_cpu = [0.0]
     done = threading.Event()
@@ -162,7 +168,9 @@ def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200
         def sample():
             t0 = time.thread_time()
             while not done.wait(0.2):
-                peak[0] = max(peak[0], _tree_rss(proc.pid, hwm))
+                pss = [0]
+                peak[0] = max(peak[0], _tree_rss(proc.pid, hwm, pss))
+                peak_pss[0] = max(peak_pss[0], pss[0])
             sampler_cpu[0] = time.thread_time() - t0
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -182,7 +190,7 @@ def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200
     return {"command": command, "returncode": proc.returncode, "wall": wall,
             "cpu": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime,
             "sys": usage.ru_stime, "maxrss_mb": max(hwm.values(), default=0) / 2**20,
-            "processes": len(hwm),
+            "processes": len(hwm), "tree_pss_mb": peak_pss[0] / 2**20,
             "tree_peak_mb": peak[0] / 2**20,
             "bench_cpu": cpu_self() - cpu0 - sampler_cpu[0], "sampler_cpu": sampler_cpu[0],
             "load_after": load(),
@@ -369,6 +377,8 @@ def main(argv=None) -> int:
         f"{crawl['maxrss_mb']:.0f} MB |",
         f"| peak RSS, crawl process tree (sum, sampled every 0.2 s) | "
         f"{crawl['tree_peak_mb']:.0f} MB |",
+        f"| peak PSS, crawl process tree (shared pages counted once) | "
+        f"{crawl['tree_pss_mb']:.0f} MB |",
         f"| replay server CPU seconds meanwhile (same machine, same cores) | "
         f"{crawl['bench_cpu']:.1f} ({1000 * crawl['bench_cpu'] / max(new, 1):.1f} ms per "
         "article page) |",
