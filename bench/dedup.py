@@ -18,7 +18,7 @@ Then, on that database:
    half articles of another corpus (`build_corpus(seed=2)`) that are not stored (same site, URL
    and id all unknown: the slowest path, 4 indexed queries). Microseconds per lookup.
 2. **near-duplicate check**: for `--probes` new bodies (seed 2, not stored: URL, site id, slug
-   and body all unknown), `dedup.signature(body)` and then `NewsDB._original_of(article, slug_key,
+   and body all unknown), `dedup.signature(body)` and then `NewsDB._same_story(article, slug_key,
    sig)` (the LSH band-key lookup and the similarity check of the candidates), timed apart.
    Milliseconds per check; it must not grow with N. The number of LSH candidates per probe is
    reported beside it.
@@ -134,17 +134,17 @@ def fill(db: NewsDB, corpus, budget: float, log) -> dict:
     arts = crawl_order(corpus)
     articles = [as_article(a) for a in arts]
     times: list[float] = []
-    in_check: list[float] = []          # time store_article spent in _original_of, per store
-    original_of = db._original_of
+    in_check: list[float] = []          # time store_article spent in _same_story, per store
+    same_story = db._same_story
 
-    def timed_original_of(*a, **k):
+    def timed_same_story(*a, **k):
         t = time.perf_counter()
         try:
-            return original_of(*a, **k)
+            return same_story(*a, **k)
         finally:
             in_check[-1] += time.perf_counter() - t
 
-    db._original_of = timed_original_of
+    db._same_story = timed_same_story
     outcomes: Counter = Counter()
     start = time.perf_counter()
     bulk_from = None
@@ -164,7 +164,7 @@ def fill(db: NewsDB, corpus, budget: float, log) -> dict:
                 bulk_from = i + 1
                 break
     store_s = time.perf_counter() - start
-    del db._original_of
+    del db._same_story
     bulk_s = 0.0
     if bulk_from is not None and bulk_from < len(articles):
         log(f"  store_article too slow (projected {projected:.0f} s): bulk-filling the other "
@@ -179,7 +179,7 @@ def fill(db: NewsDB, corpus, budget: float, log) -> dict:
 
 
 def unknown_articles(db: NewsDB, corpus, stored_bodies: set[str]) -> list:
-    """Articles of `corpus` not stored in `db` under any key seen() or _original_of() use, with
+    """Articles of `corpus` not stored in `db` under any key seen() or _same_story() use, with
     a body not stored either."""
     out = []
     for a in crawl_order(corpus):
@@ -224,7 +224,7 @@ CANDIDATES_SQL = ("SELECT DISTINCT m.article, m.signature, a.site FROM minhash_b
 def bench_near_dup(db: NewsDB, probes) -> dict:
     for a in probes[:20]:                                     # warm up
         article = as_article(a)
-        db._original_of(article, dedup.slug_key(article.url), dedup.signature(article.body))
+        db._same_story(article, dedup.slug_key(article.url), dedup.signature(article.body))
     sig_ms, check_ms, candidates, best_candidate, matches = [], [], [], [], 0
     sigs = []
     for a in probes:
@@ -233,11 +233,11 @@ def bench_near_dup(db: NewsDB, probes) -> dict:
         t = time.perf_counter()
         sig = dedup.signature(article.body)
         t1 = time.perf_counter()
-        match = db._original_of(article, slug, sig)
+        match = db._same_story(article, slug, sig)
         t2 = time.perf_counter()
         sig_ms.append((t1 - t) * 1000)
         check_ms.append((t2 - t1) * 1000)
-        matches += match is not None
+        matches += bool(match)
         sigs.append(sig)
         if sig is None:
             continue
@@ -343,9 +343,9 @@ def report(results, lines, args) -> list[str]:
                    f"{pct(s['unknown'], 95):.0f} | {statistics.median(s['all']):.0f} / "
                    f"{pct(s['all'], 95):.0f} / {max(s['all']):.0f} | {s['wrong']} |")
     out += ["", "## Near-duplicate check of a new body", "",
-            "`dedup.signature(body)` and `NewsDB._original_of(article, slug_key, sig)` timed "
+            "`dedup.signature(body)` and `NewsDB._same_story(article, slug_key, sig)` timed "
             "apart, for probe bodies of `build_corpus(seed=2)` not in the database.", "",
-            "| N | probes | signature ms median / p95 | _original_of ms median / p95 / max / mean | "
+            "| N | probes | signature ms median / p95 | _same_story ms median / p95 / max / mean | "
             "candidates median / p95 / max | matched (false) | best candidate sim: max / p99 / "
             "median | most similar stored (brute force): max / p99 / median |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -389,7 +389,7 @@ def report(results, lines, args) -> list[str]:
                 "| store_article ms/article | " + " | ".join(
                     f"{statistics.mean(times[i * step:(i + 1) * step]):.2f}"
                     for i in range(10)) + " |",
-                "| of which _original_of ms | " + " | ".join(
+                "| of which _same_story ms | " + " | ".join(
                     f"{1000 * statistics.mean(checks[i * step:(i + 1) * step]):.2f}"
                     for i in range(10)) + " |",
                 "| the rest ms | " + " | ".join(

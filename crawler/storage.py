@@ -260,14 +260,16 @@ class NewsDB:
         with self._write():
             existing = self._same_article(article)
             if existing is None:
-                match = self._original_of(article, row["slug_key"], sig)
-                if match is not None:
-                    original_id, original_url, original_date, method, similarity = match
-                    if not _published_before(article.published_at, original_date):
-                        self._record_duplicate(article.url, article.site, article.article_id,
-                                               original_url, method, similarity)
-                        return "duplicate"
-                    self._demote_to_copy(original_id, article.url, method, similarity)
+                matches = self._same_story(article, row["slug_key"], sig)
+                earlier = [m for m in matches
+                           if not _published_before(article.published_at, m[2])]
+                if earlier:   # a stored article is the original (the best match among them)
+                    _, original_url, _, method, similarity = earlier[0]
+                    self._record_duplicate(article.url, article.site, article.article_id,
+                                           original_url, method, similarity)
+                    return "duplicate"
+                for copy_id, _, _, method, similarity in matches:   # all later: copies of this
+                    self._demote_to_copy(copy_id, article.url, method, similarity)
                 cols = ("url", *_CONTENT_FIELDS, "first_seen_at")
                 cur = self.db.execute(
                     f"INSERT INTO articles ({', '.join(cols)}) "
@@ -310,9 +312,9 @@ class NewsDB:
         names = ["id", "url", "content_hash", *(f for f in _VERSION_FIELDS if f != "url")]
         return dict(zip(names, found))
 
-    def _original_of(self, article: "Article", slug_key: str | None, sig):
-        """(id, url, published_at, method, similarity) of a stored story on ANOTHER site (or
-        host) that this article copies, or None."""
+    def _same_story(self, article: "Article", slug_key: str | None, sig) -> list[tuple]:
+        """Stored articles of OTHER sites (or hosts) telling the same story as `article`:
+        [(id, url, published_at, method, similarity)], best match first."""
         if slug_key:
             # a mirror: another site's article whose own id is in the same last path segment
             found = self.db.execute(
@@ -320,9 +322,9 @@ class NewsDB:
                 "AND article_id IS NOT NULL AND instr(slug_key, article_id) > 0 LIMIT 1",
                 [slug_key, article.site]).fetchone()
             if found is not None:
-                return (*found, "same slug and id", 1.0)
+                return [(*found, "same slug and id", 1.0)]
         if sig is None:
-            return None
+            return []
         keys = dedup.band_keys(sig)
         candidates = self.db.execute(
             "SELECT DISTINCT m.article, m.signature, a.url, a.published_at "
@@ -330,12 +332,13 @@ class NewsDB:
             "JOIN articles a ON a.id = b.article "
             f"WHERE b.band_key IN ({', '.join('?' * len(keys))}) AND a.site != ?",
             [*keys, article.site]).fetchall()
-        best = None
+        matches = []
         for article_id, blob, url, published_at in candidates:
             score = dedup.similarity(sig, dedup.from_blob(blob))
-            if score >= dedup.NEAR_DUPLICATE_THRESHOLD and (best is None or score > best[4]):
-                best = (article_id, url, published_at, "near-identical text", round(score, 3))
-        return best
+            if score >= dedup.NEAR_DUPLICATE_THRESHOLD:
+                matches.append((article_id, url, published_at, "near-identical text",
+                                round(score, 3)))
+        return sorted(matches, key=lambda m: -m[4])
 
     def _put_signature(self, article_id: int, sig) -> None:
         self.db.execute("DELETE FROM minhash_bands WHERE article = ?", [article_id])

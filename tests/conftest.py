@@ -29,9 +29,10 @@ def replay_env(replay_server) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def crawled_db(tmp_path_factory, replay_server, repo_root) -> Path:
-    """A database filled by one real `newscrawl crawl` of the four sites through the replay
-    (session-wide, shared: copy it before writing, e.g. with sqlite3's backup())."""
+def crawl_of_the_replay(tmp_path_factory, replay_server, repo_root):
+    """One real `newscrawl crawl` of the four sites through the replay, for the whole session:
+    (database path, the finished process). Shared: copy the file before writing to it (e.g. with
+    sqlite3's backup())."""
     import subprocess
     import sys
 
@@ -42,4 +43,10 @@ def crawled_db(tmp_path_factory, replay_server, repo_root) -> Path:
         env={**os.environ, **replay_server.env()}, cwd=repo_root,
         capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    return db
+    return db, result
+
+
+@pytest.fixture(scope="session")
+def crawled_db(crawl_of_the_replay) -> Path:
+    """The database of `crawl_of_the_replay`."""
+    return crawl_of_the_replay[0]

@@ -1,6 +1,6 @@
 """End to end: real `newscrawl crawl` and `scrapy crawl` runs against the replay, into real SQLite.
 
-One full crawl of the four sites (module fixture) is checked for: every replay article stored once,
+One full crawl of the four sites (the session's `crawl_of_the_replay`) is checked for: every replay article stored once,
 the five seed articles right, bad input counted in crawl_runs and never stored, a rerun storing
 nothing new.
 """
@@ -33,15 +33,10 @@ def rows(db_path, sql, params=()):
         return [dict(r) for r in conn.execute(sql, params)]
 
 
-@pytest.fixture(scope="module")
-def crawled(tmp_path_factory, replay_server, repo_root):
-    """One `newscrawl crawl` of all four sites through the replay; returns (db path, result)."""
-    import os
-    db = tmp_path_factory.mktemp("crawl") / "news.db"
-    env = {**os.environ, **replay_server.env()}
-    result = newscrawl("crawl", "--db", str(db), *FAST, env=env, cwd=repo_root)
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    return db, result
+@pytest.fixture
+def crawled(crawl_of_the_replay):
+    """(database path, finished `newscrawl crawl` process) of the session's crawl of the replay."""
+    return crawl_of_the_replay
 
 
 def test_every_replay_article_is_stored_once(crawled):

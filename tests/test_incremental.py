@@ -154,6 +154,22 @@ def test_the_original_replaces_a_copy_stored_before_it(tmp_path):
         assert dup["similarity"] >= 0.5
 
 
+def test_an_original_arriving_after_two_copies_replaces_both(tmp_path):
+    web = ReplayWeb()
+    original = next(a for a in web.articles() if a.url == web.copies("hanoigov")[0].copy_of)
+    copies = [c for c in web.copies() if c.copy_of == original.url]
+    assert len(copies) == 2                      # one on hanoi.gov.vn, one on tuoitrethudo.vn
+    as_article = lambda a: Article(url=a.url, site=a.site, article_id=a.article_id,
+                                   title=a.title, body=a.body_text, published_at=a.published_at)
+    with NewsDB(tmp_path / "news.db") as db:
+        assert db.store_article(as_article(copies[0])) == "new"
+        assert db.store_article(as_article(copies[1])) in ("new", "duplicate")
+        assert db.store_article(as_article(original)) == "new"
+        assert [r["url"] for r in db.db.query("select url from articles")] == [original.url]
+        recorded = {r["copy_url"]: r["original_url"] for r in db.db.query("select * from duplicates")}
+        assert recorded == {c.url: original.url for c in copies}
+
+
 def test_the_same_site_id_under_another_url_is_one_article(tmp_path):
     with NewsDB(tmp_path / "news.db") as db:
         article = Article(url="https://laodongthudo.vn/old-slug-118053.html", site="laodongthudo",
