@@ -163,6 +163,7 @@ class NewsDB:
         articles.create_index(["published_at"], if_not_exists=True)
         self._add_missing_columns(articles, ARTICLE_COLUMNS)
         articles.create_index(["slug_key"], if_not_exists=True)
+        articles.create_index(["title"], if_not_exists=True)
 
         raw_columns = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
                        "etag": str, "last_modified": str}
@@ -326,12 +327,16 @@ class NewsDB:
         if sig is None:
             return []
         keys = dedup.band_keys(sig)
+        # candidates: articles sharing an LSH band, and (syndication keeps headlines) articles
+        # with the same title; both are index lookups, then the similarity decides
         candidates = self.db.execute(
-            "SELECT DISTINCT m.article, m.signature, a.url, a.published_at "
+            "SELECT m.article, m.signature, a.url, a.published_at "
             "FROM minhash_bands b JOIN minhashes m ON m.article = b.article "
             "JOIN articles a ON a.id = b.article "
-            f"WHERE b.band_key IN ({', '.join('?' * len(keys))}) AND a.site != ?",
-            [*keys, article.site]).fetchall()
+            f"WHERE b.band_key IN ({', '.join('?' * len(keys))}) AND a.site != ? UNION "
+            "SELECT m.article, m.signature, a.url, a.published_at FROM articles a "
+            "JOIN minhashes m ON m.article = a.id WHERE a.title = ? AND a.site != ?",
+            [*keys, article.site, article.title, article.site]).fetchall()
         matches = []
         for article_id, blob, url, published_at in candidates:
             score = dedup.similarity(sig, dedup.from_blob(blob))
