@@ -148,7 +148,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
         for article in newest:
             click.echo(f"  {(article['published_at'] or '(no date)')[:16]:16}  "
                        f"{article['site']:13} {article['title']}")
-    click.echo(f"Browse it: datasette {db_path}   (or: make serve)")
+    click.echo(f"Browse and search it: newscrawl serve --db {db_path}   (or: make serve)")
     # Sites that need a look (crawler/health.py): "layout changed?", "unreachable?", "stale?".
     flagged = [(row["spider"], row["flag"]) for row in rows.values() if row.get("flag")]
     if flagged:

@@ -86,6 +86,7 @@ class StoreArticlePipeline(_Pipeline):
         self.db_path = crawler.settings.get("NEWS_DB") or "data/news.db"
         self.db: NewsDB | None = None
         self.open_error: Exception | None = None
+        self.stored_this_run: set[str] = set()
 
     def open_spider(self) -> None:
         try:
@@ -118,6 +119,12 @@ class StoreArticlePipeline(_Pipeline):
             record_problem(self.stats, "db_error", item.url)
             return item
         self.stats.inc_value(f"newscrawl/articles_{outcome}")
+        if outcome == "new":
+            self.stored_this_run.add(item.url)
+        for copy_url in self.db.demoted:        # stored copies this original replaced
+            self.stats.inc_value("newscrawl/articles_duplicate")
+            if copy_url in self.stored_this_run:   # counted as new earlier in this run
+                self.stats.inc_value("newscrawl/articles_new", -1)
         return item
 
     def close_spider(self) -> None:

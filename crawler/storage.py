@@ -141,6 +141,7 @@ class NewsDB:
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
+        self.demoted: list[str] = []   # see store_article
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout=5000")
@@ -235,10 +236,11 @@ class NewsDB:
 
         Returns "new", "unchanged" (same content hash: nothing is written), "updated" (the old
         text goes to article_versions) or "duplicate" (a copy of a stored story: recorded in
-        `duplicates`, not stored). When the incoming article is the original of a stored copy,
-        it replaces the copy, which moves to `duplicates`.
+        `duplicates`, not stored). When the incoming article is the original of stored copies,
+        it replaces them: they move to `duplicates`, and `self.demoted` lists their URLs.
         """
         fetched_at = article.fetched_at or now_iso()
+        self.demoted = []
         # when the text changed (updated_at, article_versions.replaced_at): the fetch, unless
         # the page was read again without fetching it (`newscrawl reextract`)
         changed_at = changed_at or fetched_at
@@ -270,7 +272,8 @@ class NewsDB:
                                            original_url, method, similarity)
                     return "duplicate"
                 for copy_id, _, _, method, similarity in matches:   # all later: copies of this
-                    self._demote_to_copy(copy_id, article.url, method, similarity)
+                    self.demoted.append(self._demote_to_copy(copy_id, article.url, method,
+                                                             similarity))
                 cols = ("url", *_CONTENT_FIELDS, "first_seen_at")
                 cur = self.db.execute(
                     f"INSERT INTO articles ({', '.join(cols)}) "
@@ -364,7 +367,8 @@ class NewsDB:
 
     def _demote_to_copy(self, copy_id: int, original_url: str, method: str,
                         similarity: float) -> None:
-        """The stored article `copy_id` turned out to be a copy of `original_url`: move it out."""
+        """The stored article `copy_id` turned out to be a copy of `original_url`: move it out.
+        Returns its URL."""
         url, site, article_id = self.db.execute(
             "SELECT url, site, article_id FROM articles WHERE id = ?", [copy_id]).fetchone()
         self._record_duplicate(url, site, article_id, original_url, method, similarity)
@@ -374,6 +378,7 @@ class NewsDB:
         for table, key in (("article_versions", "article"), ("articles", "id")):
             self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [copy_id])
         self.db.execute("DELETE FROM raw_pages WHERE url = ?", [url])
+        return url
 
     def _put_raw(self, url: str, html: bytes | str, fetched_at: str, content_type: str,
                  etag: str | None = None, last_modified: str | None = None) -> None:
