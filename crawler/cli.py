@@ -142,7 +142,12 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
         newest = list(db.db.query(
             f"select site, published_at, title from articles where site in ({marks}) "
             "order by coalesce(published_at, '') desc limit 5", requested))
+        total = db.db.execute("select count(*) from articles").fetchone()[0]
+        copies = db.db.execute("select count(*) from duplicates").fetchone()[0]
     ok = _print_summary(requested, run_ids, rows, db_path)
+    click.echo(f"In the database now: {total} articles, {copies} copies recorded in duplicates "
+               "(a copy stored before its original arrived counts as new in its run, then moves "
+               "to duplicates)." if copies else f"In the database now: {total} articles.")
     if newest:
         click.echo("Newest articles in the database:")
         for article in newest:
