@@ -398,16 +398,6 @@ class NewsDB:
             return None
         return zlib.decompress(row[0])
 
-    def has_url(self, url: str) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM articles WHERE url = ? LIMIT 1", [url]
-        ).fetchone() is not None
-
-    def known_urls(self, site: str) -> set[str]:
-        return {
-            r[0] for r in self.db.execute("SELECT url FROM articles WHERE site = ?", [site])
-        }
-
     def seen(self, site: str, url: str, article_id: str | None) -> tuple[bool, str | None]:
         """Indexed lookups, the same cost at any table size: is this article (or a copy
         recorded as one) stored already? Returns (seen, its published_at if known)."""

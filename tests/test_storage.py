@@ -63,9 +63,9 @@ def test_new_unchanged_updated(tmp_path):
     assert row["first_seen_at"] == art.fetched_at
     assert db.raw_html(art.url) == b"<html>new</html>"
     assert db.db["articles"].count == 1
-    assert db.has_url(art.url) and not db.has_url("https://example.com/x")
-    assert db.known_urls("laodongthudo") == {art.url}
-    assert db.known_urls("baolaocai") == set()
+    assert db.seen("laodongthudo", art.url, art.article_id)[0]
+    assert not db.seen("laodongthudo", "https://example.com/x", None)[0]
+    assert not db.seen("baolaocai", "https://baolaocai.vn/x-post1.html", "1")[0]
     db.close()
 
 
@@ -98,7 +98,7 @@ def test_each_article_is_committed_at_once(tmp_path):
                                           article_id=str(i)))
         assert reader.db["articles"].count == i + 1
     # writer never closed: a crash now would keep all three
-    assert reader.known_urls("laodongthudo") == {
+    assert {r["url"] for r in reader.db.query("select url from articles")} == {
         f"https://laodongthudo.vn/a-{i}.html" for i in range(3)
     }
     reader.close()
