@@ -37,14 +37,6 @@ logger = logging.getLogger(__name__)
 H = "newscrawl/health/"
 FIELDS = ("title", "body", "date", "author")
 FLAG_FIELDS = ("title", "body", "date")       # author is often absent by design: never flagged
-HEALTH_RUN_COLUMNS: dict[str, Any] = {
-    "articles_found": int,
-    "coverage_title": float,
-    "coverage_body": float,
-    "coverage_date": float,
-    "coverage_author": float,
-    "flag": str,
-}
 
 
 def _callback_name(response: Any) -> str:

@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import codecs
 import ipaddress
-import json
 import logging
 import os
 import re
 import socket
-import sqlite3
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -45,7 +43,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
 from crawler.problems import record_problem
-from crawler.urls import bare_host, same_site
+from crawler.urls import bare_host, canonical_url, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -362,38 +360,6 @@ RETRY_KINDS = ("download_failed", "broken_page", "not_html", "not_article", "emp
 RETRY_MAX = 200
 
 
-def failed_last_run(db_path: str, spider: str) -> list[str]:
-    """URLs the last completed run of `spider` failed on (problem kinds in RETRY_KINDS) that are
-    not stored as articles now. Read-only; [] when the database cannot be read."""
-    if not os.path.exists(db_path):
-        return []
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
-        return []
-    try:
-        row = conn.execute(
-            "SELECT problem_urls FROM crawl_runs WHERE spider = ? AND status != 'running' "
-            "AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [spider]).fetchone()
-        if not row or not row[0]:
-            return []
-        urls = []
-        for entry in json.loads(row[0]):
-            kind, _, url = str(entry).partition(" ")
-            if kind in RETRY_KINDS and url.startswith(("http://", "https://")) and url not in urls:
-                urls.append(url)
-        marks = ", ".join("?" * len(urls))
-        stored = {r[0] for r in conn.execute(
-            f"SELECT url FROM articles WHERE url IN ({marks}) UNION "
-            f"SELECT url FROM not_articles WHERE times >= 2 AND url IN ({marks})", urls + urls)} \
-            if urls else set()
-        return [u for u in urls if u not in stored][:RETRY_MAX]
-    except (sqlite3.Error, ValueError, TypeError):
-        return []
-    finally:
-        conn.close()
-
-
 class RetryFailedMiddleware:
     """Spider middleware: after the spider's start requests, request again what the previous run
     of this site failed to get (article pages to parse_article, other pages to parse_listing)."""
@@ -415,15 +381,17 @@ class RetryFailedMiddleware:
         spider = self.crawler.spider
         if not self.crawler.settings.getbool("NEWS_RETRY_FAILED", True):
             return []
-        db_path = self.crawler.settings.get("NEWS_DB") or "data/news.db"
         parse_listing = getattr(spider, "parse_listing", None)
         parse_article = getattr(spider, "parse_article", None)
         article_id = getattr(spider, "article_id", None)
-        if parse_listing is None or parse_article is None or article_id is None:
+        db = getattr(spider, "db", None)          # opened by NewsSpider.start()
+        if parse_listing is None or parse_article is None or article_id is None or db is None:
             return []
         errback = getattr(spider, "on_download_error", None)
         requests = []
-        for url in failed_last_run(db_path, spider.name):
+        failed = [url for url in db.failed_last_run(spider.name, RETRY_KINDS)
+                  if not db.seen(spider.name, canonical_url(url), article_id(url))[0]]
+        for url in failed[:RETRY_MAX]:
             if article_id(url):
                 requests.append(Request(url, parse_article, errback=errback))
             else:

@@ -417,6 +417,19 @@ class NewsDB:
                 [site, article_id]).fetchone()
         return row is not None, None
 
+    def failed_last_run(self, site: str, kinds: tuple[str, ...]) -> list[str]:
+        """URLs the last completed run of `site` had problems of these kinds with (the first 50
+        problems a run keeps in `problem_urls`), in order, once each."""
+        row = self.db.execute(
+            "SELECT problem_urls FROM crawl_runs WHERE spider = ? AND status != 'running' "
+            "AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [site]).fetchone()
+        urls: list[str] = []
+        for entry in json.loads(row[0]) if row and row[0] else []:
+            kind, _, url = str(entry).partition(" ")
+            if kind in kinds and url.startswith(("http://", "https://")) and url not in urls:
+                urls.append(url)
+        return urls
+
     def refused_before(self, url: str) -> bool:
         """Was this URL found not to be an article by an earlier run?"""
         return self.db.execute("SELECT 1 FROM not_articles WHERE url = ?",

@@ -12,9 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from urllib.parse import urlsplit
 
-import pytest
 
 from crawler.items import Article
 from crawler.storage import NewsDB
