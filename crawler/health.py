@@ -215,6 +215,7 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                 flags.append(f"stale? no new article for {age.days} days (newest first seen "
                              f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
                              f"that {', '.join(spider.start_urls[:2])} still list new articles")
+    flags += drift_flags(rule_drift(stats), settings)
     if flags:
         fields["flag"] = "; ".join(flags)
         for flag in flags:
@@ -222,6 +223,85 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
             spider.logger.error("[%s] %s? %s (run %s)", site, word, flag.split("?", 1)[1].strip(),
                                 run_id)
     return fields
+
+
+# --- rules that drifted: a fallback answered where the site's rule found nothing --------------
+
+# Where each layer's answer came from, in words for a flag (crawler/extraction.py, discovery).
+LAYER_WORDS = {
+    "rule": "the site rule", "family-marker": "the CMS family's markers",
+    "meta": "the page's meta tags", "jsonld": "JSON-LD", "h1": "the <h1>",
+    "title-tag": "the <title>", "lead-block": "the visible lead block",
+    "header-stamp": "the header stamp", "time-element": "a <time> element",
+    "trafilatura": "trafilatura", "bold-line": "the right-aligned bold line",
+    "first-paragraph": "the first paragraph", "listing-rule": "the listing rule",
+    "listing-content": "the listing's main content", "feed": "the feeds",
+    "sitemap": "the sitemaps", "home": "the home page",
+}
+# A rule's field name -> the article field its layers are counted under.
+RULE_FIELD = {"date": "published_at"}
+# Rules whose drift is flagged whenever they miss; the others (author, tags, section) only when a
+# fallback found what they missed, since many articles have no byline or tags by design.
+ALWAYS_FLAGGED = ("title", "sapo", "body", "date", "listing_links")
+R = "newscrawl/rules/"
+
+
+def rule_drift(stats: dict) -> dict[str, dict]:
+    """Every rule that matched nothing on some page of this run, and who answered instead:
+    {rule: {"pages": n, "missed": m, "answered_by": {layer: count}}} (the crawl_runs record).
+
+    Read from the counters the page path and discovery keep (``newscrawl/rules/<rule>/pages`` and
+    ``/missed``, ``newscrawl/layer/<field>/<layer>``, ``newscrawl/discovery/<layer>``)."""
+    drift: dict[str, dict] = {}
+    for key, value in stats.items():
+        if not (key.startswith(R) and key.endswith("/missed")) or not value:
+            continue
+        rule = key[len(R):-len("/missed")]
+        field = RULE_FIELD.get(rule, rule)
+        if rule in ("listing_links", "pagination_links", "start_urls"):
+            prefix = "newscrawl/discovery/"
+        else:
+            prefix = f"newscrawl/layer/{field}/"
+        answered = {k[len(prefix):]: int(v) for k, v in stats.items()
+                    if k.startswith(prefix) and v and k[len(prefix):] not in ("rule", "listing-rule")}
+        drift[rule] = {"pages": int(stats.get(f"{R}{rule}/pages") or 0), "missed": int(value),
+                       "answered_by": answered}
+    return drift
+
+
+def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
+    """The "rules drifted?" flags: a rule that missed on more than NEWS_LAYOUT_MISSING_THRESHOLD
+    of the pages it was tried on (article rules: at least NEWS_LAYOUT_MIN_ARTICLES pages), named
+    with what it matched and which fallback answered instead."""
+    threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD", 0.5)
+    min_pages = settings.getint("NEWS_LAYOUT_MIN_ARTICLES", 5)
+    flags = []
+    for rule, seen in sorted(drift.items()):
+        pages, missed, answered = seen["pages"], seen["missed"], seen["answered_by"]
+        if not pages or missed / pages <= threshold:
+            continue
+        if rule == "start_urls":
+            what = f"{missed} of {pages} start pages failed"
+        elif rule in ("listing_links", "pagination_links"):
+            if rule == "pagination_links" and (missed < pages or pages < 2):
+                continue                # the last listing page has no next page: not drift
+            what = f"{rule} matched nothing on {missed} of {pages} listing pages"
+        else:
+            if pages < min_pages:
+                continue
+            if rule not in ALWAYS_FLAGGED and sum(answered.values()) * 2 < missed:
+                continue                # mostly pages without a byline / tags: not drift
+            what = f"rules.{rule} matched {pages - missed} of {pages} pages"
+        if answered:
+            best = sorted(answered.items(), key=lambda kv: -kv[1])
+            noun = {"date": "dates", "body": "bodies", "listing_links": "links",
+                    "pagination_links": "next pages", "start_urls": "articles"}.get(rule, f"{rule}s")
+            what += f"; {noun} came from " + ", ".join(
+                f"{LAYER_WORDS.get(layer, layer)} ({n})" for layer, n in best)
+        else:
+            what += "; no fallback answered either"
+        flags.append(f"rules drifted? {what}")
+    return flags
 
 
 # --- the site_health view ------------------------------------------------------------------

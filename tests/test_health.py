@@ -144,3 +144,58 @@ def test_newscrawl_check_prints_which_fields_came_out(repo_root):
     assert line.split()[1] == "0" and line.split()[-1] == "FAILED"
     assert "layout changed? no article link" in bad.stdout
     assert [l for l in bad.stdout.splitlines() if l.startswith("hanoigov ")][0].endswith("ok")
+
+
+# --- "rules drifted?": the counters of the page path and discovery, turned into a flag -----------
+
+def _settings(**values):
+    from scrapy.settings import Settings
+    from crawler import settings as project_settings
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.setdict(values)
+    return settings
+
+
+def test_a_rule_that_stopped_matching_is_named_with_the_fallback_that_answered():
+    from crawler.health import drift_flags, rule_drift
+    stats = {"newscrawl/rules/date/pages": 19, "newscrawl/rules/date/missed": 19,
+             "newscrawl/layer/published_at/header-stamp": 17,
+             "newscrawl/layer/published_at/meta": 2,
+             "newscrawl/rules/body/pages": 19, "newscrawl/rules/body/missed": 0,
+             "newscrawl/layer/body/rule": 19}
+    drift = rule_drift(stats)
+    assert drift == {"date": {"pages": 19, "missed": 19,
+                              "answered_by": {"header-stamp": 17, "meta": 2}}}
+    assert drift_flags(drift, _settings()) == [
+        "rules drifted? rules.date matched 0 of 19 pages; dates came from the header stamp (17), "
+        "the page's meta tags (2)"]
+
+
+def test_no_drift_flag_for_a_few_misses_or_for_absent_bylines():
+    from crawler.health import drift_flags, rule_drift
+    stats = {"newscrawl/rules/date/pages": 40, "newscrawl/rules/date/missed": 1,   # undated page
+             "newscrawl/rules/author/pages": 40, "newscrawl/rules/author/missed": 30,
+             "newscrawl/layer/author/meta": 2,                                      # no byline
+             "newscrawl/rules/pagination_links/pages": 3,
+             "newscrawl/rules/pagination_links/missed": 1}                          # last page
+    assert drift_flags(rule_drift(stats), _settings()) == []
+    few = {"newscrawl/rules/title/pages": 3, "newscrawl/rules/title/missed": 3}
+    assert drift_flags(rule_drift(few), _settings()) == []      # fewer than 5 pages: no verdict
+    assert drift_flags(rule_drift(few), _settings(NEWS_LAYOUT_MIN_ARTICLES=3)) == [
+        "rules drifted? rules.title matched 0 of 3 pages; no fallback answered either"]
+
+
+def test_listing_and_start_page_drift_names_the_discovery_layer():
+    from crawler.health import drift_flags, rule_drift
+    stats = {"newscrawl/rules/listing_links/pages": 3,
+             "newscrawl/rules/listing_links/missed": 3,
+             "newscrawl/discovery/listing-content": 40,
+             "newscrawl/rules/start_urls/pages": 1, "newscrawl/rules/start_urls/missed": 1,
+             "newscrawl/discovery/sitemap": 12}
+    flags = drift_flags(rule_drift(stats), _settings())
+    assert flags == [
+        "rules drifted? listing_links matched nothing on 3 of 3 listing pages; links came from "
+        "the listing's main content (40), the sitemaps (12)",
+        "rules drifted? 1 of 1 start pages failed; articles came from the listing's main "
+        "content (40), the sitemaps (12)"]
