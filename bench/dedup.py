@@ -48,7 +48,7 @@ import numpy as np
 
 from crawler import dedup
 from crawler.items import Article
-from crawler.storage import _CONTENT_FIELDS, NewsDB, now_iso
+from crawler.store import _CONTENT_FIELDS, NewsDB, now_iso
 from replay.corpus import SITES, build_corpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -75,7 +75,7 @@ def _page(article) -> bytes:
 
 def as_article(a, html: bytes | None):
     from crawler.items import Article
-    from crawler.storage import now_iso
+    from crawler.store import now_iso
     return Article(url=a.url, site=a.site, article_id=a.article_id, title=a.title,
                    body=a.body_text, sapo=a.sapo, author=a.author, published_at=a.published_at,
                    section=a.section, tags=list(a.tags), image_url=a.image_url,
@@ -103,7 +103,7 @@ def _compressed_page(a) -> bytes:
 
 
 def bulk_fill(db, articles, log) -> float:
-    from crawler.storage import _CONTENT_FIELDS
+    from crawler.store import _CONTENT_FIELDS
     cols = ("url", *_CONTENT_FIELDS, "first_seen_at")
     conn = db.db.conn
     start = time.perf_counter()
@@ -161,7 +161,7 @@ def db_size(path: Path) -> dict:
 
 def bench_size(n: int, timed: int, batch: int, work: Path, log) -> dict:
     global _WEB
-    from crawler.storage import NewsDB
+    from crawler.store import NewsDB
     from replay.web import ReplayWeb
 
     per_site = -(-(n + 2 * timed) // 4)

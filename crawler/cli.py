@@ -69,7 +69,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
-    from crawler.storage import NewsDB
+    from crawler.store import NewsDB
 
     settings = project_settings()
     if not verbose:
@@ -177,7 +177,7 @@ def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
     import tempfile
     import time
 
-    from crawler.storage import NewsDB
+    from crawler.store import NewsDB
 
     with NewsDB(db_path) as db:
         before = db.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
@@ -375,7 +375,7 @@ def serve(db_path: str | None, port: int, host: str, datasette_args: tuple[str, 
     if not indexed:  # made by an older version: add the search index once (the only write)
         click.echo(f"Adding the full-text search index to {db_path} (once)...", err=True)
         try:
-            from crawler.storage import NewsDB
+            from crawler.store import NewsDB
             NewsDB(db_path).close()
         except Exception as exc:
             click.echo(f"warning: could not add the search index ({exc}); search will not work",

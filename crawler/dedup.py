@@ -1,6 +1,6 @@
 """Telling copies from originals: one story, one row.
 
-Three ways an incoming article can be a story we already have (checked by `crawler.storage`):
+Three ways an incoming article can be a story we already have (checked by `crawler.store`):
 1. the same site id: same site and `article_id`, under any URL spelling (a changed slug);
 2. a mirror: another host serving the original's slug and id (`/<slug>-118053.html`), matched by
    the last path segment (`slug_key`, indexed);

@@ -32,7 +32,7 @@ from scrapy.http import HtmlResponse
 from crawler.extraction import Extracted, SiteRules, extract_article
 from crawler.items import Article
 from crawler.problems import report_problem
-from crawler.storage import TZ, NewsDB, now_iso
+from crawler.store import TZ, NewsDB, now_iso
 from crawler.urls import canonical_url, same_site
 
 

@@ -20,7 +20,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Article
 from crawler.problems import record_problem
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 
 logger = logging.getLogger(__name__)
 

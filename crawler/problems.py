@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from crawler.storage import PROBLEM_URLS_MAX
+from crawler.store import PROBLEM_URLS_MAX
 
 
 def record_problem(stats, kind: str, url: str, level: int = logging.ERROR) -> None:

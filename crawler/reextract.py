@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 from urllib.parse import urljoin
 
-from crawler.storage import NewsDB, now_iso
+from crawler.store import NewsDB, now_iso
 
 # Fields an extraction yields, as stored (tags a list here, JSON in the database).
 _FIELDS = ("title", "sapo", "body", "author", "published_at", "section", "tags", "image_url")

@@ -15,7 +15,7 @@ from typing import Any
 
 from scrapy import signals
 
-from crawler.storage import PROBLEM_URLS_MAX, NewsDB
+from crawler.store import PROBLEM_URLS_MAX, NewsDB
 
 logger = logging.getLogger(__name__)
 

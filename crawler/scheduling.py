@@ -449,7 +449,7 @@ def _parse_time(value: str | None) -> datetime | None:
 def live_run(db, site: str, max_age: float) -> dict | None:
     """A crawl_runs row of `site` still 'running' whose process is alive (and which started less
     than `max_age` seconds ago, so a reused pid cannot block a site forever), or None."""
-    from crawler.storage import TZ, _pid_alive
+    from crawler.store import TZ, _pid_alive
     now = datetime.now(TZ)
     for row in db.db.query("SELECT id, pid, started_at FROM crawl_runs "
                            "WHERE spider = ? AND status = 'running' ORDER BY id DESC", [site]):
@@ -465,7 +465,7 @@ def last_runs(db_path: Path) -> dict[str, dict]:
     """The newest crawl_runs row of each spider ({} if there is no database yet)."""
     if not db_path.exists():
         return {}
-    from crawler.storage import NewsDB
+    from crawler.store import NewsDB
     with NewsDB(db_path) as db:
         return {row["spider"]: row for row in db.db.query(
             "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY spider)")}
@@ -493,7 +493,7 @@ def missed_slot(db_path: Path, schedule: SiteSchedule, timezone: str, within: fl
     if slot is None:
         return None
     if db_path.exists():
-        from crawler.storage import NewsDB
+        from crawler.store import NewsDB
         with NewsDB(db_path) as db:
             for row in db.db.query("SELECT started_at FROM crawl_runs WHERE spider = ? "
                                    "ORDER BY id DESC LIMIT 50", [schedule.site]):
@@ -599,7 +599,7 @@ class Runner:
             lock.release()
 
     def _run(self, site: str, why: str) -> dict | None:
-        from crawler.storage import NewsDB, now_iso
+        from crawler.store import NewsDB, now_iso
         config = self.config
         schedule = config.site(site)
         with NewsDB(config.db) as db:
@@ -685,7 +685,7 @@ class Runner:
     def _finalize(self, site: str, pid: int, before: int, rc: int, started_at: str,
                   stop_reason: str | None, killed: bool, tail: deque) -> dict | None:
         """Make the run's crawl_runs row final and return it."""
-        from crawler.storage import NewsDB, now_iso
+        from crawler.store import NewsDB, now_iso
         with NewsDB(self.config.db) as db:
             rows = list(db.db.query(
                 "SELECT * FROM crawl_runs WHERE spider = ? AND id > ? AND pid = ? ORDER BY id",
@@ -839,7 +839,7 @@ def serve(config: Config) -> int:
                   config.db, lock.path)
         return 1
     try:
-        from crawler.storage import NewsDB
+        from crawler.store import NewsDB
         NewsDB(config.db).close()  # create / upgrade the database before the first run
         runner = Runner(config)
         _install_signals(runner)

@@ -28,7 +28,7 @@ import pytest
 from crawler import search
 from crawler.items import Article
 from crawler.search import fold
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), None)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 from replay.faults import Faults
 from replay.server import ReplayServer
 from replay.web import ReplayWeb

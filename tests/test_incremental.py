@@ -15,7 +15,7 @@ from dataclasses import replace
 
 
 from crawler.items import Article
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 from replay.corpus import build_corpus
 from replay.server import ReplayServer
 from replay.web import ReplayWeb

@@ -23,7 +23,7 @@ from crawler.pipelines import (
     ValidateArticlePipeline,
 )
 from crawler.runs import CrawlRunRecorder
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 
 PIPELINES = {
     "crawler.pipelines.ValidateArticlePipeline": 100,

@@ -25,7 +25,7 @@ import pytest
 
 from crawler import scheduling
 from crawler.scheduling import ConfigError, Runner, load_config
-from crawler.storage import NewsDB, _pid_alive
+from crawler.store import NewsDB, _pid_alive
 from replay.server import ReplayServer
 from replay.web import ReplayWeb
 
@@ -326,7 +326,7 @@ def test_catch_up_runs_a_missed_slot_once(tmp_path):
 
 HANGS = """
 import os, signal, sys, time
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 with NewsDB(sys.argv[1]) as db:
     db.start_run("hanoigov", os.getpid())

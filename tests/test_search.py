@@ -9,7 +9,7 @@ import pytest
 from crawler import search
 from crawler.items import Article
 from crawler.search import excerpt, excerpt_html, fold, match_query
-from crawler.storage import NewsDB
+from crawler.store import NewsDB
 
 
 def article(n: int, title: str, body: str, sapo: str | None = None, **kw) -> Article:

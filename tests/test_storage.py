@@ -1,4 +1,4 @@
-"""Tests for crawler/storage.py: the SQLite layer (real database files in tmp_path, no mocks).
+"""Tests for crawler/store/: the SQLite layer (real database files in tmp_path, no mocks).
 
 Covers new/unchanged/updated semantics, compressed raw pages, WAL mode, per-article commits
 visible to a second connection, crash bookkeeping (mark_interrupted) and idempotent schema.
@@ -10,7 +10,7 @@ import sys
 import zlib
 
 from crawler.items import Article
-from crawler.storage import NewsDB, now_iso
+from crawler.store import NewsDB, now_iso
 
 
 def make_article(**kw):
