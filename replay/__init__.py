@@ -1,12 +1,13 @@
 """The offline replay of the source sites.
 
 No machine here reaches the internet, so tests, the demo and the benchmarks crawl this instead:
-pages for laodongthudo.vn, tuoitrethudo.vn, baolaocai.vn, hanoi.gov.vn (and a mirror host) built
-in the markup `shared/sites.md` describes, with the noise real pages carry, served by a real HTTP(S)
-proxy on 127.0.0.1. Spiders keep the real URLs; only `https_proxy` points here.
+pages for laodongthudo.vn, tuoitrethudo.vn, baolaocai.vn, hanoi.gov.vn (and a mirror host), plus
+the declared sites laodong.vn and nld.com.vn, built in the markup `shared/sites.md` describes,
+with the noise real pages carry, served by a real HTTP(S) proxy on 127.0.0.1. Spiders keep the real URLs; only `https_proxy` points here.
 
 - `replay.model`   what one replay article is (also the ground truth for tests)
 - `replay.corpus`  the articles of each site: the five seeds plus generated ones
+- `replay.declared` laodong.vn and nld.com.vn: their articles, listings, feeds
 - `replay.render`  HTML for each CMS family: article pages, listings, RSS, robots.txt
 - `replay.web`     maps (host, path) to a response
 - `replay.server`  the proxy server; `python -m replay serve|exec`

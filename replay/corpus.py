@@ -30,6 +30,8 @@ HOSTS = {
     "tuoitrethudo": "tuoitrethudo.vn",
     "baolaocai": "baolaocai.vn",
     "hanoigov": "hanoi.gov.vn",
+    "laodong": "laodong.vn",          # declared sites (replay/declared.py), not in SITES
+    "nld": "nld.com.vn",
 }
 HANOIGOV_LISTING = "/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7320"
 # enough for at least 3 listing pages on every site (laodongthudo shows 16 a page)
@@ -309,7 +311,8 @@ TAGS_COMMON = ["Công đoàn", "đoàn viên công đoàn", "người lao độn
                "chăm lo đoàn viên", "đối thoại", "tiền lương", "lao động nữ"]
 TAGS_SITE = {"laodongthudo": ["LĐLĐ thành phố Hà Nội", "Công đoàn Thủ đô"],
              "tuoitrethudo": ["Hà Nội", "Tổng LĐLĐ Việt Nam"],
-             "baolaocai": ["Lào Cai"], "hanoigov": []}
+             "baolaocai": ["Lào Cai"], "hanoigov": [],
+             "laodong": ["Tổng LĐLĐ Việt Nam", "Báo Lao Động"], "nld": ["Người lao động", "TP HCM"]}
 AUTHORS = {
     "laodongthudo": ["Hoàng Phúc", "Phạm Diệp", "Thu Hà", "Hà Linh", "Bảo Ngọc", "Minh Anh", "Vũ Long",
                      "Ngọc Mai", "Khánh Linh", "Thanh Tùng", "Đức Hải", "Phương Thảo"],
@@ -318,6 +321,8 @@ AUTHORS = {
     "baolaocai": ["Thu Hằng", "Hồng Duyên", "Quang Minh", "Thanh Bình", "Lê Na", "Tuấn Ly",
                   "Hoàng Thu", "Mai Thư", "Đức Toàn"],
     "hanoigov": ["Hoàng Anh", "Minh Thu", "Ngọc Hà", "Thanh Xuân", "Duy Khánh", "Lan Hương"],
+    "laodong": ["Hà Anh", "Bảo Hân", "Quế Chi", "Nam Dương", "Xuyên Đông", "Thùy Linh", "Khánh Vy"],
+    "nld": ["Ngọc Giàu", "Nam Dương", "Hồng Đào", "Thanh Nga", "Duy Tính", "Mai Hương"],
 }
 TITLES = ["{org_s} tổ chức {event} năm {year}", "{unit_c}: Hơn {n} đoàn viên được hỗ trợ {gift}",
           "Trao {n} {gift} cho công nhân có hoàn cảnh khó khăn tại {zone}",
@@ -661,10 +666,14 @@ def build_corpus(articles_per_site: int = DEFAULT_ARTICLES_PER_SITE, seed: int =
     (the rest of the corpus is unchanged), to replay "the site published more since last crawl".
     Three articles of laodongthudo.vn are also republished on hanoi.gov.vn and tuoitrethudo.vn
     (`copy_of` set): a crawl must store each story once, from the original."""
+    from .declared import DECLARED_SITES, site_corpus   # imports this module
+
     extra = extra or {}
     corpus = {site: _site_corpus(site, articles_per_site, seed, extra.get(site, 0))
               for site in SITES}
     _syndicate(corpus)
+    for site in DECLARED_SITES:     # laodong.vn, nld.com.vn: their own corpus, not syndicated
+        corpus[site] = site_corpus(site, articles_per_site, seed, extra.get(site, 0))
     return corpus
 
 

@@ -67,6 +67,8 @@ DEFAULT_HOSTS = (
     "baolaocai.vn",
     "hanoi.gov.vn",
     "tinbong247news.net",
+    "laodong.vn",
+    "nld.com.vn",
 )
 
 MAX_LINE = 64 * 1024        # longest request line / header line accepted

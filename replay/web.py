@@ -5,7 +5,8 @@
     r.status, r.headers, r.body
 
 Serves, per site: every article page, every section listing with its pagination pages, `/`,
-`/robots.txt`, baolaocai's `/rss/home.rss`; the mirror host tinbong247news.net; `www.<host>` →
+`/robots.txt`, baolaocai's `/rss/home.rss`; the mirror host tinbong247news.net; the two declared
+sites laodong.vn and nld.com.vn (`replay/declared.py`: listings, RSS; no bad inputs); `www.<host>` →
 301 to the bare host; an HTML 404 for anything else (502 for hosts that are not replayed).
 Bad inputs a crawl meets (see `bad_urls`): an empty laodongthudo section, one article-shaped URL
 per site answering `application/pdf`, one undated article per site. No `Content-Length` header:
@@ -21,10 +22,16 @@ from datetime import timezone
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
+from . import declared
 from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, SITES, build_corpus
+from .declared import DECLARED_SITES
 from .model import Figure, ReplayArticle
 from .render import SiteContext, home_page, not_found_page, parse_iso, path_of
-from .render import epi, hanoigov, mastercms, mirror
+from .render import epi, hanoigov, laodong, mastercms, mirror, nld
+
+# The family sites (SITES: the four the project started with, with bad inputs and syndicated
+# copies) and the two declared ones (laodong.vn, nld.com.vn).
+ALL_SITES = SITES + DECLARED_SITES
 
 HTML = "text/html; charset=utf-8"
 EMPTY_SECTION = "/cong-doan/thu-do-anh-hung-thanh-pho-hoa-binh"
@@ -46,8 +53,10 @@ LISTINGS = {
     "baolaocai": [("Công đoàn Lào Cai", "/cong-doan-lao-cai-tag4194.html", lambda p: True),
                   ("Xã hội", "/xa-hoi/", lambda p: p == "/xa-hoi/")],
     "hanoigov": [("Chính trị - Xã hội", HANOIGOV_LISTING, lambda p: True)],
+    **declared.LISTINGS,
 }
-PAGE_SIZE = {"laodongthudo": 16, "tuoitrethudo": 10, "baolaocai": epi.PAGE_SIZE, "hanoigov": hanoigov.PAGE_SIZE}
+PAGE_SIZE = {"laodongthudo": 16, "tuoitrethudo": 10, "baolaocai": epi.PAGE_SIZE, "hanoigov": hanoigov.PAGE_SIZE,
+             **declared.PAGE_SIZE}
 
 # Pages at article-shaped URLs that are NOT articles, listed on each site's first listing page:
 # a PDF, a video-only page, a "soft 404" (status 200, "page not found" text). A crawl must count
@@ -95,6 +104,7 @@ ROBOTS = {
     "baolaocai": "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\nAllow: /\n",
     "hanoigov": "User-agent: *\nDisallow: /c/\nDisallow: /group/\nDisallow: /web/guest/login\nDisallow: /search\nAllow: /\n",
     "mirror": "User-agent: *\nDisallow: /wp-admin/\nAllow: /wp-admin/admin-ajax.php\nDisallow: /search\n",
+    **declared.ROBOTS,
 }
 
 
@@ -134,20 +144,20 @@ class ReplayWeb:
             extra_arts = encoded_articles(build_corpus, seed)
             self.encoded = {x.url: x.kind.removeprefix("encoding-") for x in extra_arts}
             self.corpus = {**self.corpus, _ESITE: extra_arts + list(self.corpus.get(_ESITE, []))}
-        self.host_site = {HOSTS[s]: s for s in SITES}
-        self.ctx = {s: SiteContext(s, HOSTS[s], self.corpus.get(s, [])) for s in SITES}
+        self.host_site = {HOSTS[s]: s for s in ALL_SITES}
+        self.ctx = {s: SiteContext(s, HOSTS[s], self.corpus.get(s, [])) for s in ALL_SITES}
         self._articles: dict[str, dict[str, ReplayArticle]] = {
-            s: {path_of(x.url): x for x in self.corpus.get(s, [])} for s in SITES}
+            s: {path_of(x.url): x for x in self.corpus.get(s, [])} for s in ALL_SITES}
         self._pdf = {s: path_of(u) for s, (_, u) in PDF_LINKS.items()}
         self._videos = {s: path_of(pages["video"][1]) for s, pages in NON_ARTICLES.items()}
         self._soft404 = {s: path_of(pages["soft404"][1]) for s, pages in NON_ARTICLES.items()}
         self._listings: dict[str, dict[str, _Listing]] = {}
-        for s in SITES:
+        for s in ALL_SITES:
             arts = self.corpus.get(s, [])
             d = {}
             for i, (label, lpath, member) in enumerate(LISTINGS[s]):
                 entries = [(path_of(x.url), x.title, x.sapo) for x in arts if member(x.section_path)]
-                if i == 0:
+                if i == 0 and s in NON_ARTICLES:
                     for k, (title, url) in enumerate(NON_ARTICLES[s].values()):
                         entries.insert(min(PDF_POSITION + 2 * k, len(entries)),
                                        (path_of(url), title, title + "."))
@@ -159,11 +169,12 @@ class ReplayWeb:
         self._cache_size = cache_size
 
     # ------------------------------------------------------------------ inventory
-    def articles(self, site: str | None = None) -> list[ReplayArticle]:
-        """The real articles (what a full crawl must store), newest first per site."""
+    def articles(self, site: str | None = None, sites: tuple[str, ...] = SITES) -> list[ReplayArticle]:
+        """The real articles (what a full crawl must store), newest first per site: of `site`, else
+        of `sites` (default: the four family sites; `sites=ALL_SITES` adds laodong.vn, nld.com.vn)."""
         if site:
             return [x for x in self.corpus.get(site, []) if not x.copy_of]
-        return [x for s in SITES for x in self.corpus.get(s, []) if not x.copy_of]
+        return [x for s in sites for x in self.corpus.get(s, []) if not x.copy_of]
 
     def copies(self, site: str | None = None) -> list[ReplayArticle]:
         """Syndicated copies of other sites' articles (`copy_of`): not to be stored again."""
@@ -185,7 +196,7 @@ class ReplayWeb:
         """Bad inputs reachable on the site: {"pdf", "video", "soft404", "empty_listing", "undated"}.
 
         "undated" articles are real articles (stored with an empty date); the others are not."""
-        return {**{kind: [url] for kind, (_, url) in NON_ARTICLES[site].items()},
+        return {**{kind: [url] for kind, (_, url) in NON_ARTICLES.get(site, {}).items()},
                 "empty_listing": [f"https://{HOSTS[site]}{EMPTY_SECTION}"] if site == "laodongthudo" else [],
                 "undated": [x.url for x in self.corpus.get(site, []) if not x.published_at]}
 
@@ -233,18 +244,22 @@ class ReplayWeb:
         if site == "baolaocai" and path == "/rss/home.rss":
             dated = [x for x in self.corpus.get(site, [])]
             return _text(epi.rss(self.ctx[site], dated[:20]), "application/rss+xml; charset=utf-8")
+        if path == declared.FEEDS.get(site):
+            render = laodong.rss if site == "laodong" else nld.rss
+            return _text(render(self.ctx[site], "Công đoàn", self.corpus[site][:20]),
+                         "application/rss+xml; charset=utf-8")
         if path == "/":
             secs = [(l.label, l.path) for l in self._listings[site].values()]
             return _html(home_page(self.ctx[site], f"https://{host}/", secs))
         art = self._articles[site].get(path)
         if art is not None:
             return self._article(site, art)
-        if path == self._pdf[site]:
+        if path == self._pdf.get(site):
             return Response(200, [("Content-Type", "application/pdf"),
                                   ("Content-Disposition", 'inline; filename="van-ban.pdf"')], PDF_BYTES)
-        if path == self._videos[site]:
+        if path == self._videos.get(site):
             return self._article(site, _video_page(site))
-        if path == self._soft404[site]:
+        if path == self._soft404.get(site):
             return _html(not_found_page(site, f"https://{host}{target}"))
         listing = self._listing(site, path, query)
         if listing is not None:
@@ -258,6 +273,10 @@ class ReplayWeb:
             body = mastercms.article_page(ctx, art)
         elif site == "baolaocai":
             body = epi.article_page(ctx, art)
+        elif site == "laodong":
+            body = laodong.article_page(ctx, art)
+        elif site == "nld":
+            body = nld.article_page(ctx, art)
         else:
             body = hanoigov.article_page(ctx, art)
         # the ETag changes with the article's text, as a real server's does
@@ -290,6 +309,8 @@ class ReplayWeb:
             page = _int(q["page"][0])
         elif site == "hanoigov" and "cur" in q:
             page = _int(q["cur"][0])
+        elif site in DECLARED_SITES:
+            path, page = declared.parse_page(site, path, q)
         listing = self._listings[site].get(_norm(path))
         if listing is None or page < 1:
             return None
@@ -303,6 +324,10 @@ class ReplayWeb:
             body = mastercms.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
         elif site == "baolaocai":
             body = epi.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+        elif site in DECLARED_SITES:
+            render = laodong.listing_page if site == "laodong" else nld.listing_page
+            body = render(ctx, url, listing.label, listing.path, entries, page, n_pages,
+                          lambda p, n, site=site: declared.page_path(site, p, n))
         else:
             body = hanoigov.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
         return _html(body)
@@ -333,6 +358,8 @@ def _page_path(site: str, section_path: str, n: int) -> str:
         return mastercms.page_path(site, section_path, n)
     if site == "baolaocai":
         return epi.page_path(section_path, n)
+    if site in DECLARED_SITES:
+        return declared.page_path(site, section_path, n)
     return hanoigov.page_path(section_path, n)
 
 

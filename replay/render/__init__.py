@@ -52,6 +52,8 @@ SITE_NAMES = {
     "baolaocai": "Báo Lào Cai",
     "hanoigov": "Cổng giao tiếp điện tử thành phố Hà Nội",
     "mirror": "Tin Bóng 247 News",
+    "laodong": "Báo Lao Động",
+    "nld": "Báo Người Lao Động",
 }
 
 # Header menus: (label, path, [(sub label, sub path)]). Paths that are not corpus listings 404.
@@ -103,6 +105,23 @@ MENUS = {
         ("Chỉ đạo điều hành", "/chi-dao-dieu-hanh", []), ("Văn bản", "/van-ban", []),
         ("Dịch vụ công", "/dich-vu-cong", []), ("Hỏi đáp", "/hoi-dap", []), ("Liên hệ", "/lien-he", []),
     ],
+    "laodong": [
+        ("Thời sự", "/thoi-su/", []),
+        ("Công đoàn", "/cong-doan/", [("Công đoàn toàn quốc", "/cong-doan-toan-quoc/"),
+                                      ("Vì lợi ích đoàn viên", "/vi-loi-ich-doan-vien/"),
+                                      ("Thiết chế công đoàn", "/thiet-che-cong-doan/"),
+                                      ("Chúng tôi là cán bộ công đoàn", "/chung-toi-la-can-bo-cong-doan/")]),
+        ("Xã hội", "/xa-hoi/", []), ("Kinh doanh", "/kinh-doanh/", []), ("Bạn đọc", "/ban-doc/", []),
+        ("Pháp luật", "/phap-luat/", []), ("Thế giới", "/the-gioi/", []), ("Việc làm", "/viec-lam/", []),
+        ("Video", "/video/", []), ("Ảnh", "/anh/", []),
+    ],
+    "nld": [
+        ("Thời sự", "/thoi-su.htm", []), ("Quốc tế", "/quoc-te.htm", []),
+        ("Công đoàn", "/cong-doan.htm", [("Việc làm", "/cong-doan/viec-lam.htm"),
+                                         ("Bạn cần biết", "/cong-doan/ban-can-biet.htm")]),
+        ("Kinh tế", "/kinh-te.htm", []), ("Pháp luật", "/phap-luat.htm", []), ("Giáo dục", "/giao-duc.htm", []),
+        ("Sức khỏe", "/suc-khoe.htm", []), ("Thể thao", "/the-thao.htm", []), ("Bạn đọc", "/ban-doc.htm", []),
+    ],
 }
 
 FOOTERS = {
@@ -115,6 +134,10 @@ FOOTERS = {
     "hanoigov": ("Cổng giao tiếp điện tử thành phố Hà Nội", "Số 12 Lê Lai, Hoàn Kiếm, Hà Nội",
                  "Cơ quan chủ quản: Ủy ban nhân dân thành phố Hà Nội."),
     "mirror": ("Tin Bóng 247 News - tổng hợp tin tức", "Hà Nội", "Trang tin tổng hợp."),
+    "laodong": ("Cơ quan của Tổng Liên đoàn Lao động Việt Nam", "Số 6 Phạm Văn Bạch, Cầu Giấy, Hà Nội",
+                "Tổng Biên tập: Nguyễn Ngọc Hiển. Giấy phép số 104/GP-BTTTT."),
+    "nld": ("Cơ quan của Thành ủy Thành phố Hồ Chí Minh", "Số 127 Võ Văn Tần, Quận 3, TP HCM",
+            "Tổng Biên tập: Tô Đình Tuân. Giấy phép số 115/GP-BTTTT."),
 }
 
 
