@@ -13,7 +13,7 @@ in turn beyond), without the duplicate check; then:
    `NewsDB.store_article` call each, each its own committed transaction (what
    `StoreArticlePipeline` does): ms per article (mean, median, p95, first and last 100).
 2. **batched**: the `--timed` articles after those, `--batch` per transaction (the nested
-   `NewsDB._write()`), for comparison.
+   `NewsDB.transaction()`), for comparison.
 3. **size**: file size after a WAL checkpoint, per 1,000 articles, and by table (sqlite's
    `dbstat` when available).
 
@@ -186,7 +186,7 @@ def bench_size(n: int, timed: int, batch: int, work: Path, log) -> dict:
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         c, t = time.thread_time(), time.perf_counter()
         for i in range(timed, len(rest), batch):
-            with db._write():
+            with db.transaction():
                 for a, page in zip(rest[i:i + batch], pages[i:i + batch]):
                     db.store_article(as_article(a, page))
         batched = 1000 * (time.perf_counter() - t) / max(1, len(rest) - timed)

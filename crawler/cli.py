@@ -47,7 +47,8 @@ def main() -> None:
 @main.command()
 @click.argument("sites", nargs=-1, metavar="[SITE]...")
 @click.option("--db", "db_path", metavar="PATH", default=None,
-              help="SQLite database to write (default: the NEWS_DB setting, data/news.db).")
+              help="SQLite database to write (default: $NEWS_DB, else schedule.toml's db, "
+                   "else data/news.db).")
 @click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("-v", "--verbose", is_flag=True,
@@ -69,7 +70,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
-    from crawler.store import NewsDB
+    from crawler.store import NewsDB, OpenError
 
     settings = project_settings()
     if not verbose:
@@ -77,7 +78,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     settings.setdict(_parse_overrides(overrides), priority="cmdline")
     if db_path:
         settings.set("NEWS_DB", db_path, priority="cmdline")
-    db_path = str(settings.get("NEWS_DB") or "data/news.db")
+    db_path = str(settings.get("NEWS_DB"))
     if backfill != bool(since):
         raise click.UsageError("--backfill and --since go together: "
                                "newscrawl crawl --backfill --since 2024-01-01")
@@ -103,14 +104,13 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     if not requested:
         raise click.UsageError("no spider found in the project; nothing to crawl")
 
-    # Open (and create) the database now, so a bad path fails before any fetch.
+    # Open (create, migrate) the database now, so a bad path fails before any fetch.
     try:
         NewsDB(db_path).close()
-    except Exception as exc:
-        raise click.ClickException(
-            f"cannot open the database {db_path}: {exc}. "
-            "Choose a writable path with --db PATH"
-        ) from exc
+    except OpenError as exc:
+        raise click.ClickException(f"{exc}. Nothing was fetched. Choose a writable path with "
+                                   "--db PATH") from exc
+    click.echo(f"Database: {os.path.abspath(db_path)}", err=True)
 
     if jobs > 1 and len(requested) > 1:
         child_args = ["--db", db_path, *(a for o in overrides for a in ("-s", o))]
@@ -138,12 +138,8 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
 
     with NewsDB(db_path) as db:
         rows = {row["id"]: row for row in db.runs([i for i in run_ids.values() if i])}
-        marks = ", ".join("?" * len(requested))
-        newest = list(db.db.query(
-            f"select site, published_at, title from articles where site in ({marks}) "
-            "order by coalesce(published_at, '') desc limit 5", requested))
-        total = db.db.execute("select count(*) from articles").fetchone()[0]
-        copies = db.db.execute("select count(*) from duplicates").fetchone()[0]
+        newest = db.newest_articles(requested, 5)
+        total, copies = db.count("articles"), db.count("duplicates")
     ok = _print_summary(requested, run_ids, rows, db_path)
     click.echo(f"In the database now: {total} articles, {copies} copies recorded in duplicates "
                "(a copy stored before its original arrived counts as new in its run, then moves "
@@ -180,7 +176,7 @@ def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
     from crawler.store import NewsDB
 
     with NewsDB(db_path) as db:
-        before = db.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0]
+        before = db.last_run_id()
     env = dict(os.environ)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = os.pathsep.join(p for p in [root, env.get("PYTHONPATH", "")] if p)
@@ -227,9 +223,7 @@ def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
     run_ids: dict[str, int | None] = {site: None for site in sites}
     with NewsDB(db_path) as db:
         for site, pid in pids.items():
-            row = db.db.execute("SELECT max(id) FROM crawl_runs WHERE spider = ? AND id > ? "
-                                "AND pid = ?", [site, before, pid]).fetchone()
-            run_ids[site] = row[0] if row else None
+            run_ids[site] = db.run_of_process(site, pid, after=before)
     for site, text in outputs.items():
         if run_ids[site] is None and text.strip():
             click.echo(f"{site}: the crawl process recorded no run; its output:\n{text[-3000:]}",
@@ -306,25 +300,37 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
     """Print, as one JSON object per line, the article the crawl extracts from each saved FILE.
 
     The site's rules are chosen from URL (or the page's canonical link); a page of another site
-    goes through the generic path. A file that fails gives an object with "error".
+    goes through the generic path. Each object says which layer gave each field
+    (`extracted_by`), which of the site's rules matched nothing (`rule_missed`), and, for a page
+    that is not stored, why (`rejection`; `for_good` when it is positively not an article).
+    A file that fails gives an object with "error".
     """
     import json
 
-    from crawler.extraction import page_metadata, parse_html
+    from crawler.extract.meta import page_metadata
+    from crawler.extraction import parse_html
     from crawler.newsspider import NewsSpider
+    from crawler.page import decode
     from crawler.sites import spider_for_url
-    from w3lib.encoding import html_to_unicode
 
     for path in files:
         try:
             with open(path, "rb") as handle:
                 raw = handle.read()
-            _, text = html_to_unicode(None, raw)
-            page_url = url or page_metadata(parse_html(text)).canonical or ""
+            page_url = url or page_metadata(parse_html(decode(raw))).canonical or ""
             spider = spider_for_url(page_url) or NewsSpider
-            found, canonical, article_id = spider.read_page(text, page_url)
-            record = {"file": path, "site": getattr(spider, "name", None), "url": canonical or None,
-                      "article_id": article_id, "is_article": found.is_article, **found.to_dict()}
+            page = spider.read_page(raw, page_url)
+            if page.found.problems and page.found.problems[0].startswith("could not parse"):
+                raise ValueError(page.found.problems[0])
+            shown = page.article.to_dict() if page.article else page.found.to_dict()
+            record = {"file": path, "site": getattr(spider, "name", None), "url": page.url,
+                      "article_id": page.article_id, "is_article": page.article is not None,
+                      **shown, "method": page.found.method,
+                      "extracted_by": page.found.extracted_by,
+                      "rule_missed": page.found.rule_missed,
+                      "rejection": page.rejection, "for_good": page.for_good}
+            for name in ("html", "etag", "last_modified", "fetched_at", "canonical_url"):
+                record.pop(name, None)
         except Exception as error:  # one bad file must not hide the others
             record = {"file": path, "error": f"{type(error).__name__}: {error}"}
         click.echo(json.dumps(record, ensure_ascii=False))
@@ -345,7 +351,8 @@ def schedule(args: tuple[str, ...]) -> None:
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--db", "db_path", metavar="PATH", default=None,
-              help="SQLite database to browse (default: the NEWS_DB setting, data/news.db).")
+              help="SQLite database to browse (default: $NEWS_DB, else schedule.toml's db, "
+                   "else data/news.db).")
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")
 @click.option("-h", "--host", default="127.0.0.1", show_default=True,
@@ -362,8 +369,7 @@ def serve(db_path: str | None, port: int, host: str, datasette_args: tuple[str, 
 
     from crawler import search
 
-    if not db_path:
-        db_path = str(project_settings().get("NEWS_DB") or "data/news.db")
+    db_path = db_path or str(project_settings().get("NEWS_DB"))
     if not os.path.isfile(db_path):
         raise click.ClickException(
             f"no database at {db_path}: crawl first (`newscrawl crawl --db {db_path}`, or "
@@ -414,7 +420,8 @@ def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @click.option("--site", "site", metavar="SITE", default=None,
               help="Only this site's articles (default: every stored article).")
 @click.option("--db", "db_path", metavar="PATH", default=None,
-              help="SQLite database (default: the NEWS_DB setting, data/news.db).")
+              help="SQLite database (default: $NEWS_DB, else schedule.toml's db, else "
+                   "data/news.db).")
 @click.option("-j", "--jobs", type=click.IntRange(1, None), default=None,
               help="Extraction processes (default: one per CPU).")
 def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
@@ -427,10 +434,10 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
     from crawler.reextract import format_result, reextract as run_reextract
     from crawler.sites import site_spiders
 
-    if not db_path:
-        db_path = str(project_settings().get("NEWS_DB") or "data/news.db")
+    db_path = db_path or str(project_settings().get("NEWS_DB"))
     if not os.path.isfile(db_path):
         raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
+    click.echo(f"Database: {os.path.abspath(db_path)}", err=True)
     if site is not None and site not in site_spiders():
         raise click.UsageError(f"unknown site: {site}. Known sites: "
                                f"{', '.join(sorted(site_spiders()))}")

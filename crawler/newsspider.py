@@ -32,7 +32,8 @@ from scrapy.http import HtmlResponse
 from crawler.extraction import Extracted, SiteRules, extract_article
 from crawler.items import Article
 from crawler.problems import report_problem
-from crawler.store import TZ, NewsDB, now_iso
+from crawler.runs import crawl_db
+from crawler.store import TZ, now_iso
 from crawler.urls import canonical_url, same_site
 
 
@@ -79,7 +80,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         settings = self.crawler.settings
-        self.db = NewsDB(settings.get("NEWS_DB") or "data/news.db")
+        self.db = crawl_db(self.crawler)      # the crawl's database (crawler/runs.py)
         self.reached_since: set[str] = set()   # listing chains that went back past the date
         self.found_this_run: set[str] = set()  # new article URLs first met this run
         self.requested: set[str] = set()       # every article URL requested this run
@@ -95,10 +96,6 @@ class NewsSpider(scrapy.Spider):
             for request in self.refresh_requests(settings.getfloat("NEWS_REFRESH_DAYS", 3),
                                                  settings.getfloat("NEWS_REFRESH_AFTER_HOURS", 20)):
                 yield request
-
-    def closed(self, reason):
-        if getattr(self, "db", None) is not None:
-            self.db.close()
 
     def refresh_requests(self, days: float, after_hours: float):
         """Conditional refetches of recent articles, to catch corrections and updates."""
@@ -232,8 +229,9 @@ class NewsSpider(scrapy.Spider):
             content_type = response.headers.get('Content-Type', b'?').decode('latin-1')
             report_problem(self, "not_html", response.url,
                            f"article URL answered {content_type} instead of HTML; nothing stored")
-            self.db.remember_not_article(self.name, canonical_url(response.url),
-                                         f"not HTML: {content_type}")
+            self.db.keep_refused(self.name, canonical_url(response.url), response.body,
+                                 now_iso(), content_type, f"not HTML: {content_type}",
+                                 for_good=True)
             return
         try:
             found, url, article_id = self.read_page(response.text, response.url)
@@ -247,7 +245,9 @@ class NewsSpider(scrapy.Spider):
                            "no article title/body found (" + "; ".join(found.problems or ["too short"])
                            + "); if this is an article, the layout changed: run "
                            "`newscrawl extract` on the saved page")
-            self.db.remember_not_article(self.name, url, "; ".join(found.problems or ["too short"]))
+            self.db.keep_refused(self.name, url, response.body, now_iso(),
+                                 response.headers.get("Content-Type", b"").decode("latin-1"),
+                                 "; ".join(found.problems or ["too short"]), for_good=False)
             return
         chain = response.meta.get("chain")
         if chain and self.backfill_since and found.published_at \

@@ -5,6 +5,11 @@ Counters go to the crawl stats under ``newscrawl/`` and end up in the ``crawl_ru
 
 * ``newscrawl/articles_new`` / ``_unchanged`` / ``_updated``  what store_article did
 * ``newscrawl/articles_failed``        dropped (no title / no body) or not stored (database error)
+
+A database that cannot be written any more (disk full, I/O error, file gone read-only) ends the
+run at once with the reason ``database_error`` (crawl_runs status 'failed'): what was committed
+stays, and the next run, seeing a failed run, walks every listing page and fetches what is
+missing. An error that concerns one article only (a constraint) is counted and the crawl goes on.
 * ``newscrawl/articles_without_date``  stored with an empty published_at
 * ``newscrawl/problem/<kind>``         one counter per kind: no_title, no_body, db_error
 * ``newscrawl/problem_urls``           list of "<kind> <url>", at most 50
@@ -17,10 +22,11 @@ import unicodedata
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import Article
 from crawler.problems import record_problem
-from crawler.store import NewsDB
+from crawler.runs import crawl_db
 
 logger = logging.getLogger(__name__)
 
@@ -79,44 +85,44 @@ class NormalizeTextPipeline(_Pipeline):
 
 
 class StoreArticlePipeline(_Pipeline):
-    """Write each article (and its raw page) to ``NEWS_DB``, committing each one."""
+    """Write each article (and its raw page) to the crawl's database, committing each one."""
 
     def __init__(self, crawler: Any):
         super().__init__(crawler)
-        self.db_path = crawler.settings.get("NEWS_DB") or "data/news.db"
-        self.db: NewsDB | None = None
-        self.open_error: Exception | None = None
+        self.db = None
+        self.failed: Exception | None = None   # the write error that ended the run
         self.stored_this_run: set[str] = set()
 
     def open_spider(self) -> None:
-        try:
-            self.db = NewsDB(self.db_path)
-        except (sqlite3.Error, OSError) as exc:
-            self.open_error = exc
-            logger.error(
-                "cannot open the database %s (%s); no article of this crawl will be stored. "
-                "Check that the folder is writable and the file is a newscrawl SQLite database, "
-                "or choose another one with --db PATH / -s NEWS_DB=PATH",
-                self.db_path, exc,
-            )
+        self.db = crawl_db(self.crawler)   # opened by crawler.runs.CrawlRunRecorder
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         if self.db is None:
+            self.open_spider()
+        if self.failed is not None:         # the run is ending: not stored, fetched next run
             self.stats.inc_value("newscrawl/articles_failed")
             record_problem(self.stats, "db_error", item.url)
             return item
         try:
             outcome = self.db.store_article(item)
-        except (sqlite3.Error, OSError, ValueError, TypeError) as exc:
-            logger.error(
-                "[%s] not stored: %s: database error on %s: %s — is another program holding "
-                "a write lock, or is the disk full? The article will be fetched again next run",
-                item.site, item.url, self.db_path, exc,
-            )
+        except sqlite3.IntegrityError as exc:   # this article only
+            logger.error("[%s] not stored: %s: %s (database %s)", item.site, item.url, exc,
+                         self.db.path)
             self.stats.inc_value("newscrawl/articles_failed")
             record_problem(self.stats, "db_error", item.url)
+            return item
+        except (sqlite3.Error, OSError) as exc:
+            self.failed = exc
+            logger.critical(
+                "[%s] cannot write to the database %s (%s) while storing %s; the run stops now "
+                "(status 'failed'). Everything stored so far is kept; free disk space or fix the "
+                "file, and the next run fetches what is missing",
+                item.site, self.db.path, exc, item.url)
+            self.stats.inc_value("newscrawl/articles_failed")
+            record_problem(self.stats, "db_error", item.url)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
             return item
         self.stats.inc_value(f"newscrawl/articles_{outcome}")
         if outcome == "new":
@@ -128,6 +134,4 @@ class StoreArticlePipeline(_Pipeline):
         return item
 
     def close_spider(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        self.db = None          # closed by crawler.runs.CrawlRunRecorder, after the run's row

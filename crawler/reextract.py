@@ -19,6 +19,11 @@ be read again without refetching anything: `raw_pages` keeps each page as fetche
 
 A page that is no longer read as an article (no title / body: the new rules miss it), or that
 fails to parse, is counted as failed and its stored row is left as it was.
+
+Refused pages: the kept pages that did not become articles when they were fetched
+(`NewsDB.refused_pages`, e.g. while a site's template broke its rules) are read again the same
+way, in this process; one that is read as an article now is stored as a new article (its fetch
+time the page's), and the next crawl does not fetch it again. The others stay refused.
 """
 from __future__ import annotations
 
@@ -30,7 +35,6 @@ import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
-from urllib.parse import urljoin
 
 from crawler.store import NewsDB, now_iso
 
@@ -44,6 +48,8 @@ class Result:
     changed: int = 0
     unchanged: int = 0
     failed: int = 0
+    refused_read: int = 0        # kept refused pages read again
+    recovered: int = 0           # of those, now stored as articles
     seconds: float = 0.0
     jobs: int = 1
     failures: list[str] = field(default_factory=list)   # "url: why", the first 20
@@ -56,27 +62,18 @@ class Result:
 # --- the worker side ---------------------------------------------------------------------------
 
 def extract_stored(site: str, url: str, html: bytes, content_type: str | None = None) -> dict:
-    """What the crawl would store for this raw page today: {field: value}, NFC, as the
-    pipelines leave it. Raises ValueError when the page is not read as an article."""
-    from w3lib.encoding import html_to_unicode
-
+    """What the crawl would store for this raw page today: {field: value} (NFC, with
+    `extracted_by`), read by the one page path (`crawler.page.read_page`). Raises ValueError
+    with the reason when the page is not read as an article."""
     from crawler.newsspider import NewsSpider
-    from crawler.pipelines import nfc
     from crawler.sites import site_spiders, spider_for_url
 
     spider = site_spiders().get(site) or spider_for_url(url) or NewsSpider
-    _, text = html_to_unicode(content_type, html)
-    found, _, _ = spider.read_page(text, url)
-    if not found.is_article:
-        raise ValueError("not read as an article: "
-                         + "; ".join(found.problems or ["no title or too short"]))
-    if not (found.title or "").strip() or not (found.body or "").strip():
-        raise ValueError("no title or no body")
-    values = {name: getattr(found, name) for name in _FIELDS}
-    values["image_url"] = found.image_url and urljoin(url, found.image_url)
-    for name in ("title", "sapo", "body", "author", "section"):
-        values[name] = nfc(values[name])
-    values["tags"] = [nfc(t) for t in (values["tags"] or [])]
+    page = spider.read_page(html, url, content_type)
+    if page.article is None:
+        raise ValueError(f"not read as an article: {page.rejection}")
+    values = {name: getattr(page.article, name) for name in _FIELDS}
+    values["extracted_by"] = page.article.extracted_by
     return values
 
 
@@ -113,17 +110,12 @@ def _init_worker() -> None:
 
 def _chunks(db: NewsDB, site: str | None, size: int) -> Iterator[list[tuple]]:
     last = 0
-    where = "AND a.site = ?" if site else ""
     while True:
-        rows = db.db.execute(
-            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.content_type "
-            "FROM articles a JOIN raw_pages r ON r.url = a.url "
-            f"WHERE a.id > ? AND r.html_zlib IS NOT NULL {where} ORDER BY a.id LIMIT ?",
-            [last, *([site] if site else []), size]).fetchall()
+        rows = db.stored_pages(site, after=last, limit=size)
         if not rows:
             return
         last = rows[-1][0]
-        yield [tuple(r) for r in rows]
+        yield rows
 
 
 def _store(db: NewsDB, changes: list[tuple[int, dict]], when: str) -> int:
@@ -134,10 +126,9 @@ def _store(db: NewsDB, changes: list[tuple[int, dict]], when: str) -> int:
     if not changes:
         return 0
     updated = 0
-    with db._write():
+    with db.transaction():
         for article_id, values in changes:
-            row = db.db.execute("SELECT url, site, article_id, fetched_at FROM articles "
-                                "WHERE id = ?", [article_id]).fetchone()
+            row = db.article_ref(article_id)
             if row is None:        # gone meanwhile (demoted to a copy by a concurrent crawl)
                 continue
             url, site, site_id, fetched_at = row
@@ -146,6 +137,25 @@ def _store(db: NewsDB, changes: list[tuple[int, dict]], when: str) -> int:
             if db.store_article(article, changed_at=when) == "updated":
                 updated += 1
     return updated
+
+
+def _recover_refused(db: NewsDB, site: str | None, result: Result) -> None:
+    """Read the kept refused pages again; store those that are articles now."""
+    from crawler.items import Article
+    from crawler.newsspider import NewsSpider
+    from crawler.sites import site_spiders, spider_for_url
+
+    for page_site, url, html, content_type in list(db.refused_pages(site)):
+        result.refused_read += 1
+        try:
+            values = extract_stored(page_site, url, html, content_type)
+        except Exception:          # still not an article: it stays refused
+            continue
+        spider = site_spiders().get(page_site) or spider_for_url(url) or NewsSpider
+        article = Article(url=url, site=page_site, article_id=spider.article_id(url),
+                          fetched_at=db.raw_fetched_at(url), **values)
+        if db.store_article(article, content_type=content_type or "text/html") == "new":
+            result.recovered += 1
 
 
 def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: int | None = None,
@@ -172,9 +182,8 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
                     elif item[1] == "failed":
                         result.failed += 1
                         if len(result.failures) < 20:
-                            url = db.db.execute("SELECT url FROM articles WHERE id = ?",
-                                                [item[0]]).fetchone()
-                            result.failures.append(f"{url[0] if url else item[0]}: {item[2]}")
+                            ref = db.article_ref(item[0])
+                            result.failures.append(f"{ref[0] if ref else item[0]}: {item[2]}")
                     else:
                         pending.append((item[0], item[2]))
                 if len(pending) >= batch:
@@ -201,6 +210,7 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
             stored = _store(db, pending, when)
             result.changed += stored
             result.unchanged += len(pending) - stored
+            _recover_refused(db, site, result)
     finally:
         if pool is not None:
             pool.terminate()
@@ -211,7 +221,8 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
 
 def format_result(result: Result) -> str:
     return (f"read {result.read}, changed {result.changed}, unchanged {result.unchanged}, "
-            f"failed {result.failed} in {result.seconds:.1f} s: "
+            f"failed {result.failed}; refused pages read again {result.refused_read}, "
+            f"now articles {result.recovered} in {result.seconds:.1f} s: "
             f"{result.per_second:.1f} articles/s ({result.jobs} "
             f"process{'es' if result.jobs > 1 else ''})")
 

@@ -1,10 +1,15 @@
-"""The crawl_runs bookkeeping: a Scrapy extension that writes one row per spider run.
+"""The crawl's database and its crawl_runs row: a Scrapy extension that opens both first.
 
-On spider_opened it marks runs left 'running' by dead processes as 'interrupted', then records a
-new 'running' row (its id goes to the stats as ``newscrawl/run_id``). On spider_closed it fills
-in the counters from the crawl stats and the final status:
+``CrawlRunRecorder`` is built when the crawler starts, before the engine exists and so before
+any request: it opens the database (``crawl_db``: one ``NewsDB`` per crawler, which the spider
+and the store pipeline use too), marks runs left 'running' by dead processes as 'interrupted',
+and records a new 'running' row (its id goes to the stats as ``newscrawl/run_id``). A database
+that cannot be opened or written stops the crawl right there: the error names the file and why,
+nothing is fetched, and `scrapy crawl` / `newscrawl crawl` exit non-zero.
+
+On spider_closed it fills in the counters from the crawl stats and the final status:
 reason 'finished' -> 'finished', 'shutdown' (Ctrl-C, SIGTERM) -> 'interrupted', anything else
--> 'failed'. Database trouble is logged, never raised: bookkeeping must not stop a crawl.
+(e.g. 'database_error', a write that failed mid-run) -> 'failed', then closes the database.
 """
 from __future__ import annotations
 
@@ -15,9 +20,23 @@ from typing import Any
 
 from scrapy import signals
 
-from crawler.store import PROBLEM_URLS_MAX, NewsDB
+from crawler.store import PROBLEM_URLS_MAX, NewsDB, OpenError
 
 logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The crawl's database cannot be opened or written: the crawl must not start."""
+
+
+def crawl_db(crawler: Any) -> NewsDB:
+    """The crawl's one open database (the NEWS_DB setting), opened on first use.
+    Raises OpenError (which file, why)."""
+    db = getattr(crawler, "newscrawl_db", None)
+    if db is None:
+        db = NewsDB(crawler.settings.get("NEWS_DB"))
+        crawler.newscrawl_db = db
+    return db
 
 PROBLEM_PREFIX = "newscrawl/problem/"
 
@@ -56,49 +75,52 @@ def run_counters(stats: dict[str, Any]) -> dict[str, Any]:
 class CrawlRunRecorder:
     def __init__(self, crawler: Any):
         self.crawler = crawler
-        self.db_path = crawler.settings.get("NEWS_DB") or "data/news.db"
+        self.db_path = crawler.settings.get("NEWS_DB")
         self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "CrawlRunRecorder":
         ext = cls(crawler)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        ext.start(crawler.spidercls.name)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
-    def spider_opened(self, spider: Any) -> None:
+    def start(self, site: str) -> None:
+        """Open the database and record this run, or stop the crawl before it starts."""
         try:
-            with NewsDB(self.db_path) as db:
-                gone = db.mark_interrupted()
-                if gone:
-                    logger.info("%d earlier run(s) ended without finishing; marked 'interrupted'",
-                                gone)
-                self.run_id = db.start_run(spider.name, os.getpid())
-        except (sqlite3.Error, OSError) as exc:
-            logger.error(
-                "[%s] cannot record this run in %s (%s); the crawl goes on without a crawl_runs "
-                "row. Check that the database file is writable",
-                spider.name, self.db_path, exc,
-            )
-            return
+            db = crawl_db(self.crawler)
+            logger.info("[%s] database: %s", site, db.path.resolve())
+            gone = db.mark_interrupted()
+            if gone:
+                logger.info("%d earlier run(s) ended without finishing; marked 'interrupted'",
+                            gone)
+            self.run_id = db.start_run(site, os.getpid())
+        except (OpenError, sqlite3.Error, OSError) as exc:
+            why = exc.why if isinstance(exc, OpenError) else str(exc)
+            logger.critical(
+                "[%s] cannot use the database %s: %s. Nothing was fetched. Check that the folder "
+                "is writable and the file is a newscrawl SQLite database, or choose another one "
+                "with --db PATH / -s NEWS_DB=PATH", site, self.db_path, why)
+            raise DatabaseUnavailable(f"cannot use the database {self.db_path}: {why}") from None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.run_id is None:
+        db = getattr(self.crawler, "newscrawl_db", None)
+        if self.run_id is None or db is None:
             return
         fields = run_counters(self.crawler.stats.get_stats())
         try:
-            with NewsDB(self.db_path) as db:
-                fields.update(self._health(db, spider, reason))   # crawler/health.py
-                db.finish_run(
-                    self.run_id, status=status_for(reason), finish_reason=reason, **fields
-                )
+            fields.update(self._health(db, spider, reason))   # crawler/health.py
+            db.finish_run(self.run_id, status=status_for(reason), finish_reason=reason, **fields)
         except (sqlite3.Error, OSError) as exc:
             logger.error(
                 "[%s] cannot finish run %s in %s (%s); it stays 'running' until the next "
                 "crawl marks it 'interrupted'",
                 spider.name, self.run_id, self.db_path, exc,
             )
+        finally:
+            db.close()
+            self.crawler.newscrawl_db = None
 
     def _health(self, db: NewsDB, spider: Any, reason: str) -> dict[str, Any]:
         """Site health columns (articles_found, coverage_*, flag); {} if they cannot be made."""

@@ -62,6 +62,8 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from crawler.settings import DEFAULT_NEWS_DB
+
 log = logging.getLogger("newscrawl.scheduler")
 crawl_log = logging.getLogger("newscrawl.scheduler.crawl")
 
@@ -176,7 +178,7 @@ class SiteSchedule:
 @dataclass
 class Config:
     path: Path | None = None
-    db: Path = Path("data/news.db")
+    db: Path = Path(DEFAULT_NEWS_DB)
     log_file: Path | None = Path("data/logs/scheduler.log")
     log_max_bytes: int = 5_000_000
     log_backups: int = 5
@@ -298,7 +300,8 @@ def _build_config(data: dict, known: list[str], db: str | None) -> Config:
     _check_keys(data, _TOP_KEYS, "top level")
     main = _check_keys(data.get("scheduler", {}), _SCHEDULER_KEYS, "scheduler")
     config = Config()
-    config.db = Path(db or main.get("db") or os.environ.get("NEWS_DB") or "data/news.db")
+    # the one rule (crawler/settings.py): --db, then $NEWS_DB, then this file's db, then default
+    config.db = Path(db or os.environ.get("NEWS_DB") or main.get("db") or DEFAULT_NEWS_DB)
     log_file = main.get("log_file", str(config.log_file))
     config.log_file = Path(log_file) if log_file else None
     config.log_max_bytes = int(main.get("log_max_bytes", config.log_max_bytes))
@@ -690,7 +693,7 @@ class Runner:
             rows = list(db.db.query(
                 "SELECT * FROM crawl_runs WHERE spider = ? AND id > ? AND pid = ? ORDER BY id",
                 [site, before, pid]))
-            with db._write():
+            with db.transaction():
                 if rows:
                     row = rows[-1]
                     fields: dict[str, Any] = {"exit_status": rc}
@@ -881,6 +884,7 @@ def run_now(config: Config, site: str | None) -> int:
     if not sites:
         log.error("no site to run in %s", config.path or "the built-in defaults")
         return 2
+    log.info("database %s", config.db.resolve())
     runner = Runner(config)
     _install_signals(runner)
     ok = True
@@ -947,7 +951,7 @@ def parser(prog: str = "scheduler.py") -> argparse.ArgumentParser:
     p.add_argument("--run-now", nargs="?", const="", default=None, metavar="SITE",
                    help="crawl SITE (default: every scheduled site) now, record it, then exit")
     p.add_argument("--db", metavar="PATH", default=None,
-                   help="database (default: [scheduler] db, else $NEWS_DB, else data/news.db)")
+                   help="database (default: $NEWS_DB, else [scheduler] db, else data/news.db)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
 

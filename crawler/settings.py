@@ -1,9 +1,10 @@
 """Scrapy settings for newscrawl: the switchboard for politeness, storage and pipelines.
 
 Every value here can be overridden per run with `scrapy crawl SITE -s NAME=VALUE` or
-`newscrawl crawl -s NAME=VALUE`. The database path is `NEWS_DB` (environment variable or setting).
+`newscrawl crawl -s NAME=VALUE`. The database path is `NEWS_DB`, see `configured_db()`.
 """
 import os
+import tomllib
 
 from crawler import __version__
 
@@ -11,8 +12,28 @@ BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
-# Where articles are stored. `-s NEWS_DB=...` or the NEWS_DB environment variable.
-NEWS_DB = os.environ.get("NEWS_DB", "data/news.db")
+# Where articles are stored, one rule everywhere (crawl, scrapy crawl, the scheduler, serve,
+# reextract): `--db PATH` / `-s NEWS_DB=PATH` first, then the NEWS_DB environment variable, then
+# `db` in the [scheduler] table of ./schedule.toml, then this default.
+DEFAULT_NEWS_DB = "data/news.db"
+CONFIG_FILE = "schedule.toml"
+
+
+def configured_db(config_file: str | os.PathLike[str] | None = None) -> str:
+    """The database path when no --db / -s NEWS_DB= is given: $NEWS_DB, else the config file's
+    [scheduler] db (./schedule.toml unless `config_file` is given), else DEFAULT_NEWS_DB.
+    A config file that cannot be read is the scheduler's to report; here it counts as unset."""
+    if os.environ.get("NEWS_DB"):
+        return os.environ["NEWS_DB"]
+    try:
+        with open(config_file or CONFIG_FILE, "rb") as handle:
+            db = tomllib.load(handle).get("scheduler", {}).get("db")
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        db = None
+    return str(db) if db else DEFAULT_NEWS_DB
+
+
+NEWS_DB = configured_db()
 
 # --- Politeness on live sites -------------------------------------------------------------
 USER_AGENT = (
@@ -46,6 +67,10 @@ NEWS_REFRESH_AFTER_HOURS = 20
 # Backfill: follow pagination back to this date (YYYY-MM-DD), up to this many pages per listing.
 NEWS_BACKFILL_SINCE = None
 NEWS_BACKFILL_MAX_PAGES = 500
+# When a start page fails, sitemaps are read too (crawler/discovery.py): at most this many sitemap
+# files (indexes followed newest first) and this many new articles from them per run.
+NEWS_SITEMAP_MAX_FILES = 4
+NEWS_SITEMAP_MAX_ARTICLES = 200
 
 # --- Pipelines: validate -> normalise -> store ------------------------------------------
 ITEM_PIPELINES = {

@@ -22,7 +22,7 @@ from crawler.pipelines import (
     StoreArticlePipeline,
     ValidateArticlePipeline,
 )
-from crawler.runs import CrawlRunRecorder
+from crawler.runs import CrawlRunRecorder, DatabaseUnavailable
 from crawler.store import NewsDB
 
 PIPELINES = {
@@ -123,18 +123,17 @@ def test_store_counts_new_then_unchanged_then_updated(crawler, tmp_path):
         assert db.raw_html("https://laodongthudo.vn/a-1.html") == b"<html>x</html>"
 
 
-def test_store_logs_database_errors_without_crashing(tmp_path, caplog):
+def test_an_unopenable_database_stops_the_crawl_before_it_starts(tmp_path, caplog):
+    """The extension that records the run opens the database when the crawler is built, before
+    the engine exists: a database it cannot use ends the crawl there (in a real crawl, with a
+    non-zero exit and no request: tests/test_concurrency.py)."""
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where a folder should be")
     c = get_crawler(LaodongSpider, settings_dict={"NEWS_DB": str(blocker / "news.db")})
-    pipe = StoreArticlePipeline.from_crawler(c)
-    with caplog.at_level(logging.ERROR):
-        pipe.open_spider()
-        item = pipe.process_item(article())
-    pipe.close_spider()
-    assert item.url == "https://laodongthudo.vn/a-1.html"
-    assert "cannot open the database" in caplog.text and str(blocker) in caplog.text
-    assert c.stats.get_value("newscrawl/problem/db_error") == 1
+    with caplog.at_level(logging.ERROR), pytest.raises(DatabaseUnavailable) as stopped:
+        CrawlRunRecorder.from_crawler(c)
+    assert str(blocker) in str(stopped.value) and "is a file, not a folder" in str(stopped.value)
+    assert "Nothing was fetched" in caplog.text and str(blocker) in caplog.text
 
 
 def test_pipelines_load_without_deprecation_warnings(crawler):
@@ -147,7 +146,6 @@ def test_pipelines_load_without_deprecation_warnings(crawler):
 
 def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
     rec = CrawlRunRecorder.from_crawler(crawler)
-    rec.spider_opened(crawler.spider)
     run_id = crawler.stats.get_value("newscrawl/run_id")
     stats = crawler.stats
     stats.set_value("response_received_count", 12)
@@ -168,7 +166,6 @@ def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
     assert row["problem_urls"] == ["no_body https://x/1"]
 
     rec2 = CrawlRunRecorder.from_crawler(crawler)
-    rec2.spider_opened(crawler.spider)
     rec2.spider_closed(crawler.spider, "shutdown")
     with NewsDB(tmp_path / "news.db") as db:
         [row2] = db.runs([rec2.run_id])

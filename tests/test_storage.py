@@ -1,16 +1,24 @@
 """Tests for crawler/store/: the SQLite layer (real database files in tmp_path, no mocks).
 
 Covers new/unchanged/updated semantics, compressed raw pages, WAL mode, per-article commits
-visible to a second connection, crash bookkeeping (mark_interrupted) and idempotent schema.
+visible to a second connection, crash bookkeeping (mark_interrupted), the schema as migrations
+(idempotent, a previous version's file brought up to date), unopenable files, refused pages
+kept and re-read, and the refresh window of undated articles. Several processes opening one
+file at once: tests/test_concurrency.py.
 """
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import zlib
+from datetime import datetime, timedelta
+
+import pytest
 
 from crawler.items import Article
-from crawler.store import NewsDB, now_iso
+from crawler.store import NewsDB, OpenError, now_iso
+from crawler.store.schema import BUSY_TIMEOUT_SECONDS, MIGRATIONS
 
 
 def make_article(**kw):
@@ -84,7 +92,7 @@ def test_raw_html_is_stored_compressed(tmp_path):
 def test_wal_mode_and_pragmas(tmp_path):
     db = NewsDB(tmp_path / "news.db")
     assert db.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert db.db.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_SECONDS * 1000
     assert db.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     db.close()
 
@@ -165,4 +173,118 @@ def test_mark_interrupted_sees_through_zombies(tmp_path):
     assert db.mark_interrupted() == 1
     assert db.runs([run_id])[0]["status"] == "interrupted"
     child.wait()
+    db.close()
+
+
+# --- the schema as migrations ----------------------------------------------------------------
+
+# What the version before migrations created (crawler/storage.py at ed7051a), abridged to the
+# tables and columns it had: no extracted_by, no refused_pages, no _sqlite_migrations.
+PREVIOUS_VERSION = [
+    "CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT NOT NULL, site TEXT, "
+    "article_id TEXT, title TEXT, sapo TEXT, body TEXT, author TEXT, published_at TEXT, "
+    "section TEXT, tags TEXT, image_url TEXT, fetched_at TEXT, first_seen_at TEXT, "
+    "updated_at TEXT, content_hash TEXT)",
+    "CREATE UNIQUE INDEX idx_articles_url ON articles (url)",
+    "CREATE TABLE raw_pages (url TEXT PRIMARY KEY, fetched_at TEXT, content_type TEXT, "
+    "html_zlib BLOB)",
+    "CREATE TABLE not_articles (url TEXT PRIMARY KEY, site TEXT, reason TEXT, seen_at TEXT, "
+    "times INTEGER)",
+    "CREATE TABLE crawl_runs (id INTEGER PRIMARY KEY, spider TEXT, started_at TEXT, "
+    "finished_at TEXT, status TEXT, finish_reason TEXT, pid INTEGER, pages_fetched INTEGER)",
+    "INSERT INTO articles (url, site, article_id, title, body, published_at, content_hash, "
+    "fetched_at, first_seen_at) VALUES ('https://laodongthudo.vn/a-1.html', 'laodongthudo', "
+    "'1', 'Old title', 'Old body', '2024-01-01T08:00:00+07:00', 'h', "
+    "'2024-01-01T09:00:00+07:00', '2024-01-01T09:00:00+07:00')",
+    "INSERT INTO not_articles VALUES ('https://baolaocai.vn/b-2.html', 'baolaocai', "
+    "'body selector matched nothing', '2024-01-02T00:00:00+07:00', 2)",
+    "INSERT INTO not_articles VALUES ('https://hanoi.gov.vn/c-3.pdf', 'hanoigov', "
+    "'not HTML: application/pdf', '2024-01-02T00:00:00+07:00', 2)",
+    "INSERT INTO crawl_runs (spider, status) VALUES ('laodongthudo', 'finished')",
+]
+
+
+def test_a_previous_versions_file_is_migrated_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "news.db"
+    with sqlite3.connect(path) as old:
+        for statement in PREVIOUS_VERSION:
+            old.execute(statement)
+    old.close()
+    db = NewsDB(path)
+    assert db.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"extracted_by", "slug_key"} <= set(db.db["articles"].columns_dict)
+    assert {"flag", "exit_status", "articles_duplicate"} <= set(db.db["crawl_runs"].columns_dict)
+    assert {"etag", "last_modified"} <= set(db.db["raw_pages"].columns_dict)
+    assert [m.name for m in MIGRATIONS.applied(db.db)] == [m.name for m in MIGRATIONS._migrations]
+    assert not MIGRATIONS.pending(db.db)
+    assert db.count("articles") == 1
+    assert db.seen("laodongthudo", "https://laodongthudo.vn/a-1.html", "1") == (
+        True, "2024-01-01T08:00:00+07:00")
+    # the old search index is filled from the stored rows
+    assert db.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'old'"
+                         ).fetchone()[0] == 1
+    # refused for ever by the old version because a rule matched nothing: asked again now;
+    # a PDF stays refused
+    assert db.seen("baolaocai", "https://baolaocai.vn/b-2.html", "2") == (False, None)
+    assert db.seen("hanoigov", "https://hanoi.gov.vn/c-3.pdf", None)[0]
+    assert db.db.execute("SELECT count(*) FROM site_health").fetchone()[0] == 1
+    db.close()
+
+
+def test_an_unopenable_path_is_an_error_naming_the_file(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(OpenError) as under_a_file:
+        NewsDB(blocker / "news.db")
+    assert str(blocker) in str(under_a_file.value)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(OpenError) as not_a_db:
+        NewsDB(junk)
+    assert str(junk) in str(not_a_db.value) and "not a database" in str(not_a_db.value)
+
+
+# --- refused pages -----------------------------------------------------------------------------
+
+def test_refused_pages_are_kept_and_only_positive_refusals_are_skipped(tmp_path):
+    db = NewsDB(tmp_path / "news.db")
+    broken = "https://baolaocai.vn/bai-1.html"
+    pdf = "https://hanoi.gov.vn/van-ban-2.html"
+    for _ in range(3):   # three runs in a row on a broken template
+        db.keep_refused("baolaocai", broken, "<html>bài</html>".encode(), now_iso(),
+                        "text/html; charset=utf-8", "body selector matched nothing",
+                        for_good=False)
+    assert db.seen("baolaocai", broken, "1") == (False, None)     # requested again every run
+    assert db.refused_before(broken)
+    db.keep_refused("hanoigov", pdf, b"%PDF-1.4", now_iso(), "application/pdf",
+                    "not HTML: application/pdf", for_good=True)
+    assert db.seen("hanoigov", pdf, "2")[0]                       # positively not: skipped
+    pages = list(db.refused_pages())
+    assert pages == [("baolaocai", broken, "<html>bài</html>".encode(),
+                      "text/html; charset=utf-8"),
+                     ("hanoigov", pdf, b"%PDF-1.4", "application/pdf")]
+    assert [p[1] for p in db.refused_pages(site="baolaocai")] == [broken]
+    # read as an article later (a fixed rule): no longer refused, the raw page is the article's
+    fixed = make_article(url=broken, site="baolaocai", article_id="1", html=None)
+    fixed.extracted_by = {"body": "trafilatura"}   # Article.extracted_by (crawler/items.py)
+    db.store_article(fixed)
+    assert [p[1] for p in db.refused_pages()] == [pdf]
+    assert db.raw_html(broken) == "<html>bài</html>".encode()
+    stored = db.db.execute("SELECT extracted_by FROM articles WHERE url = ?", [broken]).fetchone()
+    assert json.loads(stored[0]) == {"body": "trafilatura"}
+    db.close()
+
+
+def test_an_undated_article_is_refreshed_by_its_first_seen_time(tmp_path):
+    db = NewsDB(tmp_path / "news.db")
+    long_ago = (datetime.now().astimezone() - timedelta(days=2)).isoformat(timespec="seconds")
+    db.store_article(make_article(url="https://tuoitrethudo.vn/a-5.html", site="tuoitrethudo",
+                                  article_id="5", published_at=None, fetched_at=long_ago))
+    db.store_article(make_article(url="https://tuoitrethudo.vn/a-6.html", site="tuoitrethudo",
+                                  article_id="6", published_at="2020-01-01T00:00:00+07:00",
+                                  fetched_at=long_ago, title="Khác", body="Khác hẳn."))
+    now = datetime.now().astimezone()
+    due = db.due_for_refresh("tuoitrethudo", (now - timedelta(days=3)).isoformat(),
+                             (now - timedelta(hours=20)).isoformat())
+    assert [row["url"] for row in due] == ["https://tuoitrethudo.vn/a-5.html"]
     db.close()

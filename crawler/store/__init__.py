@@ -1,20 +1,20 @@
 """The newscrawl database, and the only code that runs SQL on it.
 
-``NewsDB`` (crawler/store/newsdb.py) opens one SQLite file and answers every question the
-crawler, the scheduler and the CLI ask of it: articles, raw pages, duplicates, pages that are not
-articles, crawl runs.
+* crawler/store/schema.py: every table, index, trigger and view, as sqlite-utils Migrations, and
+  ``connect()``, which opens a file safely while other processes open it too;
+* crawler/store/newsdb.py: ``NewsDB``, every question the crawler, the scheduler and the CLI ask
+  of the database (articles, raw pages, duplicates, refused pages, crawl runs).
 """
 from crawler.store.newsdb import (
     _CONTENT_FIELDS,
     PROBLEM_URLS_MAX,
-    RUN_COLUMNS,
-    RUN_COUNTERS,
     RUN_STATUSES,
     TZ,
     NewsDB,
     _pid_alive,
     now_iso,
 )
+from crawler.store.schema import RUN_COLUMNS, RUN_COUNTERS, OpenError
 
-__all__ = ["NewsDB", "now_iso", "TZ", "PROBLEM_URLS_MAX", "RUN_COLUMNS", "RUN_COUNTERS",
-           "RUN_STATUSES", "_CONTENT_FIELDS", "_pid_alive"]
+__all__ = ["NewsDB", "OpenError", "now_iso", "TZ", "PROBLEM_URLS_MAX", "RUN_COLUMNS",
+           "RUN_COUNTERS", "RUN_STATUSES", "_CONTENT_FIELDS", "_pid_alive"]

@@ -1,36 +1,44 @@
-"""All SQLite access for newscrawl: one database file, three tables, written with sqlite-utils.
+"""NewsDB: every question the crawler, the scheduler and the CLI ask of the database.
 
-Schema (created on first open, idempotently):
+The tables (their schema: crawler/store/schema.py, as migrations):
 
 * ``articles``   one row per canonical URL: the extracted text (title, sapo, body, author,
-  published_at, section, tags as a JSON list, image_url) plus bookkeeping: ``fetched_at`` (last
-  fetch that changed the row), ``first_seen_at``, ``updated_at`` (NULL until the content changes)
-  and ``content_hash`` (see ``Article.content_hash``; an unchanged hash means no write at all).
-* ``raw_pages``  the page as fetched, zlib-compressed (``html_zlib``), keyed by the same URL, so
-  articles can be re-extracted later without refetching.
+  published_at, section, tags as a JSON list, image_url), ``extracted_by`` (JSON: per field, the
+  extraction layer that answered) plus bookkeeping: ``fetched_at`` (last fetch that changed the
+  row), ``first_seen_at``, ``updated_at`` (NULL until the content changes) and ``content_hash``
+  (see ``Article.content_hash``; an unchanged hash means no write at all).
+* ``raw_pages``  every page fetched at an article URL as fetched, zlib-compressed
+  (``html_zlib``), keyed by URL, so pages can be read again later without refetching: the
+  articles', and those of pages that did not become articles (``refused_pages``).
 * ``article_versions`` the earlier text of an article whose text changed (one row per change).
 * ``duplicates`` copies of stored stories, not stored as articles: a mirror under the same slug
   and id, the same site id under another URL, or near-identical text on another site
   (``crawler/dedup.py``), with how each matched and the similarity.
-* ``not_articles`` pages at article-like URLs that are not articles (PDF, video-only, "not
-  found"), so incremental runs do not fetch them every night.
+* ``refused_pages`` pages at article URLs that did not become articles, with the reason. Those
+  positively not articles (not HTML, a soft 404, video-only: ``for_good``) are also in
+  ``not_articles`` and not requested again; any other (the rules matched
+  nothing) is requested again by the next run, and ``newscrawl reextract`` reads it again.
 * ``minhashes`` / ``minhash_bands`` the body signatures and their LSH band keys (indexed) that
   find near-identical text in constant time.
 * ``crawl_runs`` one row per spider run: start/finish times, status ('running', 'finished',
   'failed', 'interrupted'), counters, and what went wrong (``problems`` JSON {kind: count},
   ``problem_urls`` JSON list of "kind url", at most 50), ``exit_status`` of the crawl process
-  when the scheduler ran it. Columns added by later versions are added to older files on open.
+  when the scheduler ran it.
 
-The file runs in WAL mode so Datasette can read while a crawl writes; every article is
-committed on its own, so a crash after N articles keeps those N. Times are ISO 8601 with the
-+07:00 offset, seconds precision (``now_iso()``).
+The file runs in WAL mode so Datasette can read while a crawl writes. Each write is one short
+transaction taken up front (``BEGIN IMMEDIATE``): a writer waits its turn (the busy timeout of
+crawler/store/schema.py, then a few bounded retries, each wait logged) and fails only with a
+clear error. Every article is committed on its own, so a crash after N articles keeps those N.
+Times are ISO 8601 with the +07:00 offset, seconds precision (``now_iso()``).
 """
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -38,71 +46,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from crawler import dedup
+from crawler.store.schema import (
+    RUN_COLUMNS,
+    VERSION_FIELDS as _VERSION_FIELDS,
+    connect,
+)
 
 if TYPE_CHECKING:
     from crawler.items import Article
 
+logger = logging.getLogger(__name__)
+
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PROBLEM_URLS_MAX = 50
 
-ARTICLE_COLUMNS: dict[str, Any] = {
-    "id": int,
-    "url": str,
-    "site": str,
-    "article_id": str,
-    "title": str,
-    "sapo": str,
-    "body": str,
-    "author": str,
-    "published_at": str,
-    "section": str,
-    "tags": str,
-    "image_url": str,
-    "fetched_at": str,
-    "first_seen_at": str,
-    "updated_at": str,
-    "content_hash": str,
-    "slug_key": str,     # last URL path segment, how a mirror's copy is matched (crawler/dedup.py)
-}
 # Columns copied from the Article on insert and on update (not id / first_seen_at / updated_at).
 _CONTENT_FIELDS = (
     "site", "article_id", "title", "sapo", "body", "author", "published_at",
-    "section", "tags", "image_url", "fetched_at", "content_hash", "slug_key",
+    "section", "tags", "image_url", "fetched_at", "content_hash", "slug_key", "extracted_by",
 )
-# What an article looked like before its text changed.
-_VERSION_FIELDS = ("url", "title", "sapo", "body", "author", "published_at", "content_hash",
-                   "fetched_at")
-
-RUN_COUNTERS = (
-    "pages_fetched", "articles_new", "articles_unchanged", "articles_updated",
-    "articles_duplicate", "articles_failed", "articles_without_date", "errors",
-)
-RUN_COLUMNS: dict[str, Any] = {
-    "id": int,
-    "spider": str,
-    "started_at": str,
-    "finished_at": str,
-    "status": str,
-    "finish_reason": str,
-    "pid": int,
-    **{name: int for name in RUN_COUNTERS},
-    "problems": str,
-    "problem_urls": str,
-    # Exit status of the crawl process, filled in by the scheduler (crawler/scheduling.py); NULL
-    # for runs started by hand. Negative: killed by that signal (-9 = SIGKILL).
-    "exit_status": int,
-    # Site health (crawler/health.py): articles found on listings/feeds, share of new articles
-    # with each field, and why the site needs a look ("layout changed? ...", "stale? ...").
-    "articles_found": int,
-    "coverage_title": float,
-    "coverage_body": float,
-    "coverage_date": float,
-    "coverage_author": float,
-    "flag": str,
-}
+# A write that still finds the database locked after the busy timeout is tried this many times
+# more before it fails (each wait logged).
+WRITE_ATTEMPTS = 3
 RUN_STATUSES = ("running", "finished", "failed", "interrupted")
 
 
@@ -140,86 +106,36 @@ class NewsDB:
     """The newscrawl database at ``path`` (created with its parent folders if missing)."""
 
     def __init__(self, path: str | os.PathLike[str]):
+        """Open (create, migrate) the file; raises schema.OpenError naming it and why."""
         self.path = Path(path)
         self.demoted: list[str] = []   # see store_article
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA busy_timeout=5000")
-        self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self._create_schema()
-
-    # --- schema -------------------------------------------------------------------------
-    def _create_schema(self) -> None:
-        db = self.db
-        articles = db.table("articles")
-        articles.create(
-            ARTICLE_COLUMNS, pk="id", not_null={"url"}, if_not_exists=True,
-        )
-        # url is UNIQUE through an index (sqlite-utils has no column-level UNIQUE).
-        articles.create_index(["url"], index_name="idx_articles_url", unique=True,
-                              if_not_exists=True)
-        articles.create_index(["site", "published_at"], if_not_exists=True)
-        articles.create_index(["site", "article_id"], if_not_exists=True)
-        articles.create_index(["published_at"], if_not_exists=True)
-        self._add_missing_columns(articles, ARTICLE_COLUMNS)
-        articles.create_index(["slug_key"], if_not_exists=True)
-        articles.create_index(["title"], if_not_exists=True)
-
-        raw_columns = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
-                       "etag": str, "last_modified": str}
-        db.table("raw_pages").create(raw_columns, pk="url", if_not_exists=True)
-        self._add_missing_columns(db.table("raw_pages"), raw_columns)
-        versions = db.table("article_versions")
-        versions.create({"id": int, "article": int, **{f: str for f in _VERSION_FIELDS},
-                         "replaced_at": str}, pk="id", if_not_exists=True)
-        versions.create_index(["article"], if_not_exists=True)
-        duplicates = db.table("duplicates")
-        duplicates.create({"id": int, "copy_url": str, "copy_site": str, "copy_article_id": str,
-                           "original_url": str, "method": str, "similarity": float,
-                           "found_at": str}, pk="id", if_not_exists=True)
-        duplicates.create_index(["copy_url"], unique=True, if_not_exists=True)
-        duplicates.create_index(["copy_site", "copy_article_id"], if_not_exists=True)
-        db.table("minhashes").create({"article": int, "signature": bytes}, pk="article",
-                                     if_not_exists=True)
-        not_articles = {"url": str, "site": str, "reason": str, "seen_at": str, "times": int}
-        db.table("not_articles").create(not_articles, pk="url", if_not_exists=True)
-        self._add_missing_columns(db.table("not_articles"), not_articles)
-        db.table("minhash_bands").create({"band_key": str, "article": int}, if_not_exists=True)
-        db.table("minhash_bands").create_index(["band_key"], if_not_exists=True)
-        db.table("minhash_bands").create_index(["article"], if_not_exists=True)
-        runs = db.table("crawl_runs")
-        runs.create(RUN_COLUMNS, pk="id", if_not_exists=True)
-        self._add_missing_columns(runs, RUN_COLUMNS)
-        runs.create_index(["spider", "started_at"], if_not_exists=True)
-        # Full-text search (articles_fts), kept in sync by SQL triggers: see crawler/search.py.
-        from crawler.search import setup_fts
-        setup_fts(db.conn)
-        # The site_health view (one row per site: last run, coverage, flag): crawler/health.py.
-        from crawler.health import setup_health_view
-        setup_health_view(db.conn)
-
-    @staticmethod
-    def _add_missing_columns(table: "sqlite_utils.db.Table", columns: dict[str, Any]) -> None:
-        """Bring a table made by an older version up to date (e.g. crawl_runs.exit_status)."""
-        for name, kind in columns.items():
-            if name in table.columns_dict:
-                continue
-            try:
-                table.add_column(name, kind)
-            except sqlite3.OperationalError as exc:  # another process added it meanwhile
-                if "duplicate column" not in str(exc):
-                    raise
+        self.db, self.open_wait = connect(self.path)
+        self.longest_write_wait = 0.0  # seconds, the longest a write waited for its lock
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """One write transaction, taken up front (BEGIN IMMEDIATE) so a concurrent writer makes
-        us wait (busy_timeout) instead of failing halfway; committed on exit."""
+        us wait instead of failing halfway; committed on exit. Nested: part of the outer one."""
         conn = self.db.conn
-        if conn.in_transaction:  # nested: let the outer transaction commit
+        if conn.in_transaction:
             yield
             return
-        conn.execute("BEGIN IMMEDIATE")
+        start = time.monotonic()
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or \
+                        attempt == WRITE_ATTEMPTS:
+                    raise
+                logger.warning("database %s: still locked by another writer after %.0f s; "
+                               "waiting again (%d of %d)", self.path,
+                               time.monotonic() - start, attempt, WRITE_ATTEMPTS - 1)
+        waited = time.monotonic() - start
+        self.longest_write_wait = max(self.longest_write_wait, waited)
+        if waited >= 1.0:
+            logger.info("database %s: a write waited %.2f s for another writer", self.path, waited)
         try:
             yield
         except BaseException:
@@ -258,9 +174,14 @@ class NewsDB:
             "fetched_at": fetched_at,
             "content_hash": article.content_hash,
             "slug_key": dedup.slug_key(article.url),
+            "extracted_by": json.dumps(getattr(article, "extracted_by", None) or {},
+                                       ensure_ascii=False, sort_keys=True),
         }
         sig = dedup.signature(article.body or "")   # CPU work outside the write lock
-        with self._write():
+        with self.transaction():
+            # read as an article now: no longer a refused page (`newscrawl reextract`, a new run)
+            self.db.execute("DELETE FROM refused_pages WHERE url = ?", [article.url])
+            self.db.execute("DELETE FROM not_articles WHERE url = ?", [article.url])
             existing = self._same_article(article)
             if existing is None:
                 matches = self._same_story(article, row["slug_key"], sig)
@@ -398,6 +319,27 @@ class NewsDB:
             return None
         return zlib.decompress(row[0])
 
+    def stored_pages(self, site: str | None, after: int, limit: int) -> list[tuple]:
+        """Stored articles with their raw page, by id after `after` (keyset pagination, for
+        `newscrawl reextract`): [(id, url, site, content_hash, html_zlib, content_type)]."""
+        where = "AND a.site = ?" if site else ""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.content_type "
+            "FROM articles a JOIN raw_pages r ON r.url = a.url "
+            f"WHERE a.id > ? AND r.html_zlib IS NOT NULL {where} ORDER BY a.id LIMIT ?",
+            [after, *([site] if site else []), limit]).fetchall()]
+
+    def article_ref(self, article_id: int) -> tuple | None:
+        """(url, site, site id, fetched_at) of the stored article `article_id`, or None."""
+        row = self.db.execute("SELECT url, site, article_id, fetched_at FROM articles "
+                              "WHERE id = ?", [article_id]).fetchone()
+        return tuple(row) if row else None
+
+    def raw_fetched_at(self, url: str) -> str | None:
+        """When the raw page kept for ``url`` was fetched, or None."""
+        row = self.db.execute("SELECT fetched_at FROM raw_pages WHERE url = ?", [url]).fetchone()
+        return row[0] if row else None
+
     def seen(self, site: str, url: str, article_id: str | None) -> tuple[bool, str | None]:
         """Indexed lookups, the same cost at any table size: is this article (or a copy
         recorded as one) stored already? Returns (seen, its published_at if known)."""
@@ -409,7 +351,7 @@ class NewsDB:
         if row is not None:
             return True, row[0]
         row = self.db.execute("SELECT 1 FROM duplicates WHERE copy_url = ? UNION ALL "
-                              "SELECT 1 FROM not_articles WHERE url = ? AND times >= 2",
+                              "SELECT 1 FROM not_articles WHERE url = ?",
                               [url, url]).fetchone()
         if row is None and article_id:
             row = self.db.execute(
@@ -431,20 +373,55 @@ class NewsDB:
         return urls
 
     def refused_before(self, url: str) -> bool:
-        """Was this URL found not to be an article by an earlier run?"""
-        return self.db.execute("SELECT 1 FROM not_articles WHERE url = ?",
+        """Did an earlier run fetch this URL and find no article there (for any reason)?"""
+        return self.db.execute("SELECT 1 FROM refused_pages WHERE url = ?",
                                [url]).fetchone() is not None
 
-    def remember_not_article(self, site: str, url: str, reason: str) -> None:
-        """A page at an article-like URL that is not an article (a PDF, a video-only page, a
-        "not found" page). Seen so twice (the next run tries it again, in case it was a passing
-        fault), incremental runs stop fetching it."""
-        with self._write():
+    def keep_refused(self, site: str, url: str, html: bytes | str | None, fetched_at: str,
+                     content_type: str | None, reason: str, for_good: bool) -> None:
+        """A page fetched at an article URL that did not become an article: its raw HTML is
+        kept (raw_pages) and the refusal recorded (refused_pages), in one transaction.
+
+        for_good: the page is positively not an article (not HTML, a soft 404, video-only,
+        og:type not article); it also goes to not_articles, and later runs do not request it.
+        Otherwise (the rules matched nothing) the next run requests it again, and
+        `newscrawl reextract` reads the kept HTML again: a fixed rule recovers it."""
+        with self.transaction():
+            if html is not None:
+                self._put_raw(url, html, fetched_at, content_type or "")
             self.db.execute(
-                "INSERT INTO not_articles (url, site, reason, seen_at, times) "
-                "VALUES (?, ?, ?, ?, 1) ON CONFLICT (url) DO UPDATE SET reason = excluded.reason, "
-                "seen_at = excluded.seen_at, times = COALESCE(times, 1) + 1",
-                [url, site, reason, now_iso()])
+                "INSERT INTO refused_pages (url, site, reason, for_good, first_refused_at, "
+                "refused_at, times) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (url) DO UPDATE SET "
+                "site = excluded.site, reason = excluded.reason, for_good = excluded.for_good, "
+                "refused_at = excluded.refused_at, times = COALESCE(times, 0) + 1",
+                [url, site, reason, int(bool(for_good)), fetched_at, fetched_at])
+            if for_good:
+                self.db.execute(
+                    "INSERT INTO not_articles (url, site, reason, seen_at, times) "
+                    "VALUES (?, ?, ?, ?, 1) ON CONFLICT (url) DO UPDATE SET "
+                    "reason = excluded.reason, seen_at = excluded.seen_at, "
+                    "times = COALESCE(times, 1) + 1", [url, site, reason, fetched_at])
+            else:   # no longer positively refused (e.g. a soft 404 that is now a real page)
+                self.db.execute("DELETE FROM not_articles WHERE url = ?", [url])
+
+    def refused_pages(self, site: str | None = None,
+                      batch: int = 64) -> Iterator[tuple[str, str, bytes, str | None]]:
+        """The kept pages that did not become articles (of `site`, or all), for `newscrawl
+        reextract`: (site, url, html bytes, content_type), in URL order, read a batch at a time
+        (no read transaction stays open between batches)."""
+        last = ""
+        where = "AND p.site = ?" if site else ""
+        while True:
+            rows = self.db.execute(
+                "SELECT p.site, p.url, r.html_zlib, r.content_type FROM refused_pages p "
+                "JOIN raw_pages r ON r.url = p.url WHERE p.url > ? AND r.html_zlib IS NOT NULL "
+                f"{where} ORDER BY p.url LIMIT ?", [last, *([site] if site else []), batch]
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][1]
+            for page_site, url, blob, content_type in rows:
+                yield page_site, url, zlib.decompress(blob), content_type or None
 
     def previous_run_was_clean(self, site: str, before_run: int | None) -> bool:
         """Did the last run of `site` before `before_run` finish? If it was killed or failed,
@@ -458,17 +435,20 @@ class NewsDB:
 
     def due_for_refresh(self, site: str, published_since: str, fetched_before: str) -> list[dict]:
         """Recent articles last fetched long enough ago to check again for changes, with the
-        validators (ETag, Last-Modified) their server gave."""
+        validators (ETag, Last-Modified) their server gave. Recent: published since
+        `published_since`, or for an article stored without a date, first seen since then."""
         return list(self.db.query(
             "SELECT a.url, a.article_id, r.etag, r.last_modified FROM articles a "
-            "LEFT JOIN raw_pages r ON r.url = a.url WHERE a.site = ? AND a.published_at >= ? "
-            "AND a.fetched_at < ? ORDER BY a.published_at DESC",
+            "LEFT JOIN raw_pages r ON r.url = a.url WHERE a.site = ? "
+            "AND COALESCE(NULLIF(a.published_at, ''), a.first_seen_at) >= ? "
+            "AND a.fetched_at < ? "
+            "ORDER BY COALESCE(NULLIF(a.published_at, ''), a.first_seen_at) DESC",
             [site, published_since, fetched_before]))
 
     # --- crawl runs ---------------------------------------------------------------------
     def start_run(self, spider: str, pid: int) -> int:
         """Record a run as 'running' (started now) and return its id."""
-        with self._write():
+        with self.transaction():
             cur = self.db.execute(
                 "INSERT INTO crawl_runs (spider, started_at, status, pid) VALUES (?, ?, ?, ?)",
                 [spider, now_iso(), "running", pid],
@@ -491,7 +471,7 @@ class NewsDB:
             urls = list(fields["problem_urls"] or [])[:PROBLEM_URLS_MAX]
             fields["problem_urls"] = json.dumps(urls, ensure_ascii=False)
         sets = ", ".join(f"{k} = ?" for k in fields)
-        with self._write():
+        with self.transaction():
             self.db.execute(
                 f"UPDATE crawl_runs SET {sets} WHERE id = ?", [*fields.values(), run_id]
             )
@@ -507,7 +487,7 @@ class NewsDB:
         ]
         if stale:
             now = now_iso()
-            with self._write():
+            with self.transaction():
                 for run_id in stale:
                     self.db.execute(
                         "UPDATE crawl_runs SET status = 'interrupted', finished_at = ?, "
@@ -531,8 +511,35 @@ class NewsDB:
             row["problem_urls"] = json.loads(row["problem_urls"]) if row["problem_urls"] else []
         return rows
 
+    def last_run_id(self) -> int:
+        """The highest crawl_runs id (0 for none): runs started later have higher ids."""
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM crawl_runs").fetchone()[0])
+
+    def run_of_process(self, spider: str, pid: int, after: int = 0) -> int | None:
+        """The id of the run of `spider` that process `pid` recorded after run `after`."""
+        row = self.db.execute("SELECT max(id) FROM crawl_runs WHERE spider = ? AND id > ? "
+                              "AND pid = ?", [spider, after, pid]).fetchone()
+        return row[0] if row else None
+
+    # --- summaries ----------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        """Rows in `table` (one of the store's tables)."""
+        if table not in self.db.table_names():
+            raise ValueError(f"no table {table!r} in {self.path}")
+        return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+
+    def newest_articles(self, sites: Iterable[str], limit: int = 5) -> list[dict]:
+        """The newest articles of `sites` by publication date (undated last):
+        [{site, published_at, title}]."""
+        sites = list(sites)
+        return list(self.db.query(
+            f"SELECT site, published_at, title FROM articles WHERE site IN "
+            f"({', '.join('?' * len(sites))}) ORDER BY coalesce(published_at, '') DESC LIMIT ?",
+            [*sites, limit]))
+
     # --- lifecycle ----------------------------------------------------------------------
     def close(self) -> None:
+        """Close the connection (again: nothing)."""
         try:
             self.db.close()
         except sqlite3.Error:

@@ -1,0 +1,249 @@
+"""The database's schema, as sqlite-utils Migrations, and opening a file safely from many processes.
+
+Every table, index, trigger and view of a newscrawl database is created or changed here, by a
+named migration of the set ``newscrawl`` (sqlite-utils records each one applied in the table
+``_sqlite_migrations``). A later change adds a migration at the end; nothing else creates schema.
+Each migration is written to be harmless when its work is already done (``if_not_exists``, only
+missing columns), so a file whose record was lost is brought up to date all the same.
+
+``connect(path)`` opens a file so that any number of processes may open the same new or existing
+file at the same moment (cron lines, a scheduler with ``max_parallel`` > 1, ``crawl --jobs``):
+
+1. a read-only look: already in WAL mode with no migration pending? Then that is all (the
+   common case: no lock is taken);
+2. otherwise ``PRAGMA journal_mode=WAL``, then ``BEGIN EXCLUSIVE``, the pending migrations (read
+   again under the lock: another process may have applied them meanwhile), ``COMMIT``.
+
+SQLite's busy timeout does not cover every step (the switch to WAL and the first read of a file
+another process is creating can answer "database is locked" at once), so each step is retried
+until ``OPEN_WAIT_SECONDS``; a wait is logged with its length, and a file still locked after it
+is an ``OpenError`` naming the file. So is a file that cannot be opened at all (its folder cannot
+be made, it is not a SQLite database, it is read-only): ``OpenError`` says which file and why.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+logger = logging.getLogger(__name__)
+
+# How long one statement waits for another process's write lock (SQLite's busy timeout), and how
+# long opening a file may wait, in all, for other processes creating or migrating it.
+BUSY_TIMEOUT_SECONDS = 30.0
+OPEN_WAIT_SECONDS = 60.0
+# A wait shorter than this is normal contention and logged at DEBUG, a longer one at INFO.
+WAIT_WORTH_LOGGING = 0.05
+
+ARTICLE_COLUMNS: dict[str, Any] = {
+    "id": int, "url": str, "site": str, "article_id": str, "title": str, "sapo": str,
+    "body": str, "author": str, "published_at": str, "section": str, "tags": str,
+    "image_url": str, "fetched_at": str, "first_seen_at": str, "updated_at": str,
+    "content_hash": str,
+    "slug_key": str,     # last URL path segment, how a mirror's copy is matched (crawler/dedup.py)
+}
+VERSION_FIELDS = ("url", "title", "sapo", "body", "author", "published_at", "content_hash",
+                  "fetched_at")
+RUN_COUNTERS = (
+    "pages_fetched", "articles_new", "articles_unchanged", "articles_updated",
+    "articles_duplicate", "articles_failed", "articles_without_date", "errors",
+)
+RUN_COLUMNS: dict[str, Any] = {
+    "id": int, "spider": str, "started_at": str, "finished_at": str, "status": str,
+    "finish_reason": str, "pid": int,
+    **{name: int for name in RUN_COUNTERS},
+    "problems": str, "problem_urls": str,
+    # Exit status of the crawl process, filled in by the scheduler (crawler/scheduling.py); NULL
+    # for runs started by hand. Negative: killed by that signal (-9 = SIGKILL).
+    "exit_status": int,
+    # Site health (crawler/health.py): articles found on listings/feeds, share of new articles
+    # with each field, and why the site needs a look ("layout changed? ...", "stale? ...").
+    "articles_found": int, "coverage_title": float, "coverage_body": float,
+    "coverage_date": float, "coverage_author": float, "flag": str,
+}
+RAW_PAGE_COLUMNS = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
+                    "etag": str, "last_modified": str}
+NOT_ARTICLE_COLUMNS = {"url": str, "site": str, "reason": str, "seen_at": str, "times": int}
+
+MIGRATIONS = Migrations("newscrawl")
+
+
+def _add_missing_columns(table: "sqlite_utils.db.Table", columns: dict[str, Any]) -> None:
+    for name, kind in columns.items():
+        if name not in table.columns_dict:
+            table.add_column(name, kind)
+
+
+@MIGRATIONS(name="0001 tables")
+def _tables(db: sqlite_utils.Database) -> None:
+    """The tables of the versions before migrations (created if missing; a file made by an older
+    version gets the columns it lacks)."""
+    articles = db.table("articles")
+    articles.create(ARTICLE_COLUMNS, pk="id", not_null={"url"}, if_not_exists=True)
+    _add_missing_columns(articles, ARTICLE_COLUMNS)
+    # url is UNIQUE through an index (sqlite-utils has no column-level UNIQUE).
+    articles.create_index(["url"], index_name="idx_articles_url", unique=True, if_not_exists=True)
+    for columns in (["site", "published_at"], ["site", "article_id"], ["published_at"],
+                    ["slug_key"], ["title"]):
+        articles.create_index(columns, if_not_exists=True)
+    raw = db.table("raw_pages")
+    raw.create(RAW_PAGE_COLUMNS, pk="url", if_not_exists=True)
+    _add_missing_columns(raw, RAW_PAGE_COLUMNS)
+    versions = db.table("article_versions")
+    versions.create({"id": int, "article": int, **{f: str for f in VERSION_FIELDS},
+                     "replaced_at": str}, pk="id", if_not_exists=True)
+    versions.create_index(["article"], if_not_exists=True)
+    duplicates = db.table("duplicates")
+    duplicates.create({"id": int, "copy_url": str, "copy_site": str, "copy_article_id": str,
+                       "original_url": str, "method": str, "similarity": float,
+                       "found_at": str}, pk="id", if_not_exists=True)
+    duplicates.create_index(["copy_url"], unique=True, if_not_exists=True)
+    duplicates.create_index(["copy_site", "copy_article_id"], if_not_exists=True)
+    db.table("minhashes").create({"article": int, "signature": bytes}, pk="article",
+                                 if_not_exists=True)
+    db.table("minhash_bands").create({"band_key": str, "article": int}, if_not_exists=True)
+    db.table("minhash_bands").create_index(["band_key"], if_not_exists=True)
+    db.table("minhash_bands").create_index(["article"], if_not_exists=True)
+    not_articles = db.table("not_articles")
+    not_articles.create(NOT_ARTICLE_COLUMNS, pk="url", if_not_exists=True)
+    _add_missing_columns(not_articles, NOT_ARTICLE_COLUMNS)
+    runs = db.table("crawl_runs")
+    runs.create(RUN_COLUMNS, pk="id", if_not_exists=True)
+    _add_missing_columns(runs, RUN_COLUMNS)
+    runs.create_index(["spider", "started_at"], if_not_exists=True)
+
+
+@MIGRATIONS(name="0002 articles.extracted_by")
+def _extracted_by(db: sqlite_utils.Database) -> None:
+    """Per field, the extraction layer that answered (JSON {"date": "header-stamp", ...})."""
+    _add_missing_columns(db.table("articles"), {"extracted_by": str})
+
+
+@MIGRATIONS(name="0003 refused_pages")
+def _refused_pages(db: sqlite_utils.Database) -> None:
+    """Pages at article URLs that did not become articles, their raw HTML kept in raw_pages.
+
+    Only a positive refusal (not HTML, a soft 404, a video-only page, og:type not article) stays
+    in not_articles; earlier versions also put pages there whose rules matched nothing, and
+    refused them for ever: those rows go, so the next run requests the pages again."""
+    db.table("refused_pages").create(
+        {"url": str, "site": str, "reason": str, "for_good": int, "first_refused_at": str,
+         "refused_at": str, "times": int}, pk="url", if_not_exists=True)
+    db.table("refused_pages").create_index(["site"], if_not_exists=True)
+    db.execute("DELETE FROM not_articles WHERE reason IS NULL OR reason NOT LIKE 'not HTML%'")
+
+
+@MIGRATIONS(name="0004 articles_fts")
+def _full_text_search(db: sqlite_utils.Database) -> None:
+    """The search index and its triggers (crawler/search.py), filled from stored articles."""
+    from crawler.search import setup_fts
+    setup_fts(db.conn)
+
+
+def _site_health_sql() -> str:
+    from crawler.health import SITE_HEALTH_SQL   # the view is defined beside its meaning
+    return SITE_HEALTH_SQL
+
+
+def _register_site_health() -> None:
+    """The site_health view: one migration per version of its SQL (named by its hash), so a
+    changed definition is applied once to every file, like any other migration."""
+    sql = _site_health_sql()
+
+    def site_health(db: sqlite_utils.Database) -> None:
+        db.execute("DROP VIEW IF EXISTS site_health")
+        db.execute(sql)
+
+    digest = hashlib.sha256(sql.encode()).hexdigest()[:12]
+    MIGRATIONS(name=f"0005 site_health view {digest}")(site_health)
+
+
+_register_site_health()
+
+
+# --- opening -----------------------------------------------------------------------------------
+
+class OpenError(Exception):
+    """The database file cannot be opened or brought up to date (which file, and why)."""
+
+    def __init__(self, path: Path, why: str):
+        self.path, self.why = path, why
+        super().__init__(f"cannot open the database {path}: {why}")
+
+
+def _locked(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _is_current(db: sqlite_utils.Database) -> bool:
+    mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+    return mode == "wal" and not MIGRATIONS.pending(db)
+
+
+def _bring_up_to_date(db: sqlite_utils.Database) -> list[str]:
+    """WAL mode, then the pending migrations under one exclusive lock; returns their names."""
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode=WAL")
+    db.conn.execute("BEGIN EXCLUSIVE")
+    try:
+        names = [m.name for m in MIGRATIONS.pending(db)]
+        if names:
+            MIGRATIONS.apply(db)
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+    return names
+
+
+def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+            wait: float = OPEN_WAIT_SECONDS) -> tuple[sqlite_utils.Database, float]:
+    """Open (create, migrate) the database at `path`: (the database, seconds waited for other
+    processes). Raises OpenError; see the module."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+        raise OpenError(path, f"cannot create its folder {path.parent}: {why}") from exc
+    start = time.monotonic()
+    attempt = 0
+    while True:
+        conn = None
+        try:
+            conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA synchronous=NORMAL")
+            applied = [] if _is_current(db) else _bring_up_to_date(db)
+            waited = time.monotonic() - start if attempt else 0.0
+            break
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            waited = time.monotonic() - start
+            if not _locked(exc):
+                raise OpenError(path, f"{exc} (is it a newscrawl SQLite database, on a "
+                                      "writable disk?)") from exc
+            if waited >= wait:
+                raise OpenError(path, f"still locked by another process after {waited:.1f} s "
+                                      f"({exc})") from exc
+            attempt += 1
+            time.sleep(min(0.5, 0.01 * 2 ** min(attempt, 6)) * (0.5 + random.random()))
+    if applied:
+        logger.info("database %s: applied %s", path, ", ".join(applied))
+    if waited >= WAIT_WORTH_LOGGING:
+        logger.info("database %s: waited %.2f s for another process opening it (%d retries)",
+                    path, waited, attempt)
+    elif waited:
+        logger.debug("database %s: waited %.3f s (%d retries)", path, waited, attempt)
+    return db, waited
