@@ -1,15 +1,18 @@
 """`python -m replay serve|exec`: run the offline replay proxy from a shell.
 
-    python -m replay serve [--host 127.0.0.1] [--port N] [-v] [--faults SPEC] [--encodings]
+    python -m replay serve [--host 127.0.0.1] [--port N] [-v] [--faults SPEC] [--encodings] [--variant NAME]
         Serve until Ctrl-C or SIGTERM; prints the proxy URL and an example crawl command.
 
     python -m replay snapshot DIR [--per-site N]
         Save article pages with their expected JSON beside them (DIR/<site>/<id>-<kind>.html
         and .json): the saved pages the extraction tests read (tests/pages).
 
-    python -m replay exec [--port N] [-v] [--faults SPEC] [--encodings] -- CMD [ARGS...]
+    python -m replay exec [--port N] [-v] [--faults SPEC] [--encodings] [--variant NAME] -- CMD [ARGS...]
         Serve on a free port (or N), run CMD with http(s)_proxy pointing here, stop, and exit
         with CMD's exit status. SIGINT/SIGTERM are forwarded to CMD.
+
+    --variant NAME serves a layout variant (replay/variants.py: the same articles in other markup);
+    `python -m replay variants` lists them.
 """
 from __future__ import annotations
 
@@ -50,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--encodings", action="store_true",
                        help="add the pages in awkward encodings (replay/encodings.py)")
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    from replay.variants import VARIANTS
+    for command in (serve, run):
+        command.add_argument("--variant", metavar="NAME", default=None, choices=list(VARIANTS),
+                             help="serve a layout variant: " + ", ".join(VARIANTS))
+    sub.add_parser("variants", help="list the layout variants and what each changes")
 
     snap = sub.add_parser("snapshot", help="save article pages with their expected JSON")
     snap.add_argument("directory", help="where to write <site>/<id>-<kind>.html and .json")
@@ -171,18 +179,23 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "snapshot":
         return _snapshot(args.directory, args.per_site)
+    if args.command == "variants":
+        from replay.variants import VARIANTS
+        for v in VARIANTS.values():
+            print(f"{v.name}  ({', '.join(v.sites)})\n    {v.description}")
+        return 0
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s")
     if args.verbose:
         logging.getLogger("replay").setLevel(logging.DEBUG)
     web = faults = None
-    if args.encodings:
+    if args.encodings or args.variant:
         from replay.web import ReplayWeb
-        web = ReplayWeb(encodings=True)
+        web = ReplayWeb(encodings=args.encodings, variant=args.variant)
     if args.faults:
         from replay.faults import Faults
         try:
-            faults = Faults.from_spec(args.faults, web=ReplayWeb(encodings=True) if web else None)
+            faults = Faults.from_spec(args.faults, web=web)
         except ValueError as exc:
             _parser().error(f"--faults: {exc}")
     server = ReplayServer(web=web, host=args.host, port=args.port, faults=faults)

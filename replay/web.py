@@ -8,6 +8,8 @@ Serves, per site: every article page, every section listing with its pagination 
 `/robots.txt`, baolaocai's `/rss/home.rss`; the mirror host tinbong247news.net; the two declared
 sites laodong.vn and nld.com.vn (`replay/declared.py`: listings, RSS; no bad inputs); `www.<host>` →
 301 to the bare host; an HTML 404 for anything else (502 for hosts that are not replayed).
+`variant=NAME` (or `web.variant = NAME` while serving; the next request uses it) serves a layout
+variant of replay/variants.py: the same articles in other markup, moved start pages, feeds, sitemaps.
 Bad inputs a crawl meets (see `bad_urls`): an empty laodongthudo section, one article-shaped URL
 per site answering `application/pdf`, one undated article per site. No `Content-Length` header:
 the server adds it. Pages are rendered lazily and kept in a small LRU cache.
@@ -22,12 +24,12 @@ from datetime import timezone
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
-from . import declared
-from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, SITES, build_corpus
+from . import declared, variants
+from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, REFERENCE, SITES, build_corpus
 from .declared import DECLARED_SITES
 from .model import Figure, ReplayArticle
 from .render import SiteContext, home_page, not_found_page, parse_iso, path_of
-from .render import epi, hanoigov, laodong, mastercms, mirror, nld
+from .render import epi, hanoigov, laodong, mastercms, mirror, nld, restyle
 
 # The family sites (SITES: the four the project started with, with bad inputs and syndicated
 # copies) and the two declared ones (laodong.vn, nld.com.vn).
@@ -135,7 +137,7 @@ class _Listing:
 class ReplayWeb:
     def __init__(self, corpus: dict[str, list[ReplayArticle]] | None = None, articles_per_site: int = DEFAULT_ARTICLES_PER_SITE,
                  seed: int = 1, extra: dict[str, int] | None = None, cache_size: int = 512,
-                 encodings: bool = False):
+                 encodings: bool = False, variant: str | None = None):
         self.corpus = corpus if corpus is not None else build_corpus(articles_per_site, seed, extra)
         # encodings=True: extra laodongthudo articles served in awkward encodings (replay/encodings.py)
         self.encoded: dict[str, str] = {}     # article URL -> encoding variant
@@ -167,6 +169,21 @@ class ReplayWeb:
                          if x.seed == "004"}
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
+        self._variant: variants.Variant | None = None
+        self.variant = variant
+
+    @property
+    def variant(self) -> str | None:
+        """The layout variant served (replay/variants.py), None for the regular replay."""
+        return self._variant.name if self._variant else None
+
+    @variant.setter
+    def variant(self, name: str | None) -> None:
+        self._variant = variants.get(name)      # ValueError for an unknown name
+
+    def _public(self, site: str, path: str) -> str:
+        """Where a listing is served under the current variant ("" when it is gone)."""
+        return self._variant.public_path(site, path) if self._variant else path
 
     # ------------------------------------------------------------------ inventory
     def articles(self, site: str | None = None, sites: tuple[str, ...] = SITES) -> list[ReplayArticle]:
@@ -181,15 +198,22 @@ class ReplayWeb:
         return [x for s in SITES if site in (None, s) for x in self.corpus.get(s, []) if x.copy_of]
 
     def start_urls(self, site: str) -> list[str]:
-        """First page of every listing of the site (the first one is the main start page)."""
-        return [f"https://{HOSTS[site]}{l.path}" for l in self._listings[site].values()]
+        """First page of every listing of the site (the first one is the main start page), where the
+        current variant serves it."""
+        return [f"https://{HOSTS[site]}{p}" for l in self._listings[site].values() if (p := self._public(site, l.path))]
+
+    def moved_urls(self, site: str) -> list[str]:
+        """Listing URLs of the regular replay that answer 404 under the current variant."""
+        return [f"https://{HOSTS[site]}{l.path}" for l in self._listings[site].values()
+                if self._public(site, l.path) != l.path]
 
     def listing_urls(self, site: str) -> list[str]:
         """Every listing page URL (all sections, all pagination pages)."""
         out = []
         for l in self._listings[site].values():
-            for n in range(1, l.n_pages(PAGE_SIZE[site]) + 1):
-                out.append(f"https://{HOSTS[site]}{_page_path(site, l.path, n)}")
+            public = self._public(site, l.path)
+            for n in range(1, l.n_pages(PAGE_SIZE[site]) + 1) if public else ():
+                out.append(f"https://{HOSTS[site]}{_page_path(site, public, n)}")
         return out
 
     def bad_urls(self, site: str) -> dict[str, list[str]]:
@@ -218,7 +242,7 @@ class ReplayWeb:
             loc = f"https://{host[4:]}{target}"
             return Response(301, [("Location", loc), ("Content-Type", HTML)],
                             f'<html><body><a href="{loc}">Moved</a></body></html>'.encode())
-        key = (host, target)
+        key = (self.variant, host, target)
         hit = self._cache.get(key)
         if hit is None:
             hit = self._respond(host, target)
@@ -239,6 +263,10 @@ class ReplayWeb:
             return Response(502, [("Content-Type", "text/plain; charset=utf-8")],
                             f"replay: host {host} is not replayed\n".encode())
         path, _, query = target.partition("?")
+        if self._variant:
+            routed = self._variant_route(site, host, path)
+            if routed is not None:
+                return routed
         if path == "/robots.txt":
             return _text(ROBOTS[site], "text/plain; charset=utf-8")
         if site == "baolaocai" and path == "/rss/home.rss":
@@ -267,9 +295,37 @@ class ReplayWeb:
         return Response(404, [("Content-Type", HTML)],
                         not_found_page(site, f"https://{host}{target}").encode())
 
+    def _variant_route(self, site: str, host: str, path: str) -> Response | None:
+        """robots.txt, home page, feeds and sitemaps the current variant adds or changes."""
+        v, ctx = self._variant, self.ctx[site]
+        if path == "/robots.txt" and site in v.robots:
+            return _text(ROBOTS[site] + v.robots[site], "text/plain; charset=utf-8")
+        if path == "/" and v.touches_discovery(site):
+            secs = [(l.label, p) for l in self._listings[site].values() if (p := self._public(site, l.path))]
+            return _html(restyle.home_page(ctx, f"https://{host}/", secs, list(v.feeds.get(site, {}))))
+        if path in v.feeds.get(site, {}):
+            return _text(restyle.rss(ctx, v.feeds[site][path], f"https://{host}/", ctx.articles[:20]),
+                         "application/rss+xml; charset=utf-8")
+        kind = v.sitemaps.get(site)
+        xml = "application/xml; charset=utf-8"
+        if kind == "urlset" and path == "/sitemap.xml":
+            return _text(restyle.urlset(ctx.articles, REFERENCE_ISO), xml)
+        if kind == "index":
+            months = _by_month(ctx.articles)
+            if path == "/sitemap.xml":
+                parts = [(f"/sitemaps/news-{m}.xml", max(x.published_at or REFERENCE_ISO for x in arts))
+                         for m, arts in months.items()]
+                return _text(restyle.sitemap_index(host, parts), xml)
+            m = re.fullmatch(r"/sitemaps/news-(\d{4}-\d{1,2})\.xml", path)
+            if m and m.group(1) in months:
+                return _text(restyle.urlset(months[m.group(1)], REFERENCE_ISO), xml)
+        return None
+
     def _article(self, site: str, art: ReplayArticle) -> Response:
         ctx = self.ctx[site]
-        if site in ("laodongthudo", "tuoitrethudo"):
+        if self._variant and site in self._variant.article:
+            body = self._variant.article[site](ctx, art)
+        elif site in ("laodongthudo", "tuoitrethudo"):
             body = mastercms.article_page(ctx, art)
         elif site == "baolaocai":
             body = epi.article_page(ctx, art)
@@ -311,6 +367,12 @@ class ReplayWeb:
             page = _int(q["cur"][0])
         elif site in DECLARED_SITES:
             path, page = declared.parse_page(site, path, q)
+        v = self._variant
+        if v and site in v.moved:
+            moves = {_norm(old): _norm(new) if new else "" for old, new in v.moved[site].items()}
+            if _norm(path) in moves:
+                return None                      # the old start page answers 404
+            path = {new: old for old, new in moves.items() if new}.get(_norm(path), path)
         listing = self._listings[site].get(_norm(path))
         if listing is None or page < 1:
             return None
@@ -318,18 +380,22 @@ class ReplayWeb:
         if page > n_pages:
             return None
         entries = listing.entries[(page - 1) * size: page * size]
-        url = f"https://{HOSTS[site]}{_page_path(site, listing.path, page)}"
+        public = self._public(site, listing.path)
+        url = f"https://{HOSTS[site]}{_page_path(site, public, page)}"
         ctx = self.ctx[site]
-        if site in ("laodongthudo", "tuoitrethudo"):
-            body = mastercms.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+        if v and site in v.listing:
+            body = restyle.listing_page(ctx, url, listing.label, public, entries, page, n_pages,
+                                        lambda n: _page_path(site, public, n), v.listing[site])
+        elif site in ("laodongthudo", "tuoitrethudo"):
+            body = mastercms.listing_page(ctx, url, listing.label, public, entries, page, n_pages)
         elif site == "baolaocai":
-            body = epi.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+            body = epi.listing_page(ctx, url, listing.label, public, entries, page, n_pages)
         elif site in DECLARED_SITES:
             render = laodong.listing_page if site == "laodong" else nld.listing_page
-            body = render(ctx, url, listing.label, listing.path, entries, page, n_pages,
+            body = render(ctx, url, listing.label, public, entries, page, n_pages,
                           lambda p, n, site=site: declared.page_path(site, p, n))
         else:
-            body = hanoigov.listing_page(ctx, url, listing.label, listing.path, entries, page, n_pages)
+            body = hanoigov.listing_page(ctx, url, listing.label, public, entries, page, n_pages)
         return _html(body)
 
     def _mirror(self, target: str) -> Response:
@@ -361,6 +427,19 @@ def _page_path(site: str, section_path: str, n: int) -> str:
     if site in DECLARED_SITES:
         return declared.page_path(site, section_path, n)
     return hanoigov.page_path(section_path, n)
+
+
+REFERENCE_ISO = REFERENCE.isoformat()
+
+
+def _by_month(articles: list[ReplayArticle]) -> dict[str, list[ReplayArticle]]:
+    """Articles per "YYYY-M" of publication (undated ones in the newest month), newest month first."""
+    months: dict[str, list[ReplayArticle]] = {}
+    newest = next((x.published_at for x in articles if x.published_at), REFERENCE_ISO)
+    for x in articles:
+        when = parse_iso(x.published_at or newest)
+        months.setdefault(f"{when.year}-{when.month}", []).append(x)
+    return dict(sorted(months.items(), key=lambda kv: tuple(map(int, kv[0].split("-"))), reverse=True))
 
 
 def _norm(path: str) -> str:

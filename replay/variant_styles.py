@@ -1,0 +1,103 @@
+"""The markup choices of each layout variant (replay/variants.py): class names, wrappers, where the
+date and the lead sit, listing items and pagination. Field meanings: the docstrings of
+replay/render/mastercms_v.py, epi_v.py, hanoigov_v.py and restyle.listing_page.
+"""
+from __future__ import annotations
+
+from .render import a, t
+
+# ------------------------------------------------------------------ MasterCMS article pages
+MASTERCMS_HEADER = dict(
+    family="mcms2", wrap=('<div class="wrapper"><main class="col-content">\n', "</main></div>\n"),
+    crumbs="breadcrumb-detail", title='<h1 class="article-title">', date="markers",
+    date_box=('<div class="article-meta">', "</div>"), lead=('<div class="article-sapo">', "</div>"),
+    body=('<div class="__MASTERCMS_CONTENT"><div id="__MB_MASTERCMS_EL_3">', "</div></div>"),
+    related="__MB_RELATED_INLINE", figure="table", author="right-bold", tags="tags", pubmeta=False,
+    box="box-more", item="box-more-item")
+MASTERCMS_STAMP = dict(
+    family="mcms3", wrap=('<div class="page"><div class="page__main">\n', "</div></div>\n"),
+    crumbs="cate-path", title='<h1 class="detail-title">', date="stamp", stamp_cls="detail-time",
+    date_box=('<div class="detail-top">', "</div>"), lead=('<p class="lead-text">', "</p>"), lead_strong=False,
+    body=('<div class="detail-content">', "</div>"), related="related-inline", figure="figure",
+    author="author", tags="tags", pubmeta=False, box="news-box", item="news-box-item")
+MASTERCMS_REDESIGN = dict(
+    family="mcms4", wrap=('<div class="l-page"><article class="post">\n', "</article></div>\n"),
+    crumbs="post__crumbs", title='<h1 class="post__headline">', date="stamp", stamp_cls="post__date",
+    date_box=('<div class="post__info">', "</div>"), lead=('<div class="post__summary">', "</div>"),
+    body=('<div class="post__content">', "</div>"), related="post__related", figure="figure",
+    author="post__author", tags="post__keywords", pubmeta=False, box="post-more", item="post-more__item")
+
+# ------------------------------------------------------------------ EPI article pages
+EPI_NO_DATE_META = dict(
+    family="epi2", wrap=('<div class="container"><div class="col-main">\n', "</div></div>\n"),
+    crumbs="detail__crumbs", article=('<div class="detail">', "</div>"), title='<h1 class="detail__title">',
+    date_box=('<div class="detail__meta">', "</div>"), time_tag="span", time_cls="detail__time",
+    date_meta=False, jsonld="no-dates", lead=('<div class="detail__sapo">', "</div>"),
+    body=('<div class="detail__content">', "</div>"), related="detail__related", figure="figure",
+    author="detail__author", tags="detail__tags", box="detail-box")
+EPI_LEAD_MOVED = dict(
+    family="epi3", wrap=('<div class="site-body"><div class="main-column">\n', "</div></div>\n"),
+    crumbs="bread-crumb", article=('<article class="article-detail">', "</article>"),
+    title='<h1 class="title-detail">', date_box=('<div class="detail-meta">', "</div>"), time_tag="time",
+    time_cls="publish-date", author_top=True, date_meta=True, jsonld=None,
+    lead=('<h2 class="sapo">', "</h2>"), body=('<div class="content-detail">', "</div>"),
+    related="related-box", figure="table", author="author-name", tags="tag-list", box="zone")
+EPI_REDESIGN = dict(
+    family="epi4", wrap=('<main class="l-main"><div class="l-main__col">\n', "</div></main>\n"),
+    crumbs="c-crumbs", article=('<article class="c-story">', "</article>"), title='<h1 class="c-story__title">',
+    date_box=('<p class="c-story__date">', "</p>"), time_tag="span", time_cls="c-story__time",
+    date_meta=False, jsonld=None, lead=('<div class="c-story__lead">', "</div>"),
+    body=('<div class="c-story__body">', "</div>"), related="c-story__more", figure="figure",
+    author="c-story__byline", tags="c-story__tags", box="c-zone")
+
+# ------------------------------------------------------------------ hanoi.gov.vn article pages
+HANOI_MARKUP = dict(
+    family="lr2", wrap=('<div id="main-content" class="row"><div class="col-md-9">\n', "</div></div>\n"),
+    crumbs="breadcrumbs-portal", article=('<div class="news-detail">', "</div>"),
+    title='<h2 class="news-title">', date_in_title=False, date_cls="news-date", lead="news-sapo",
+    body=('<div class="news-body">', "</div>"), image="news-image", caption="news-caption")
+HANOI_REDESIGN = dict(
+    family="lr3", wrap=('<div class="portal-page"><section class="portal-main">\n', "</section></div>\n"),
+    crumbs="portal-crumbs", article=('<article class="portal-article">', "</article>"),
+    title='<h1 class="portal-article__title">', date_in_title=True, date_cls="portal-article__date",
+    lead="first-p", body=('<div class="portal-article__text">', "</div>"), image="portal-figure",
+    caption="portal-figure__caption", others="portal-related")
+
+
+# ------------------------------------------------------------------ listing pages
+def _story(u: str, ti: str, sp: str, when: str) -> str:
+    return (f'<article class="story"><a class="story__thumb" href="{a(u)}"><img src="/images/no-image.jpg" '
+            f'alt="{a(ti)}"></a><h3 class="story__title"><a href="{a(u)}">{t(ti)}</a></h3>'
+            f'<p class="story__sapo">{t(sp)}</p><span class="story__time">{when}</span></article>\n')
+
+
+def _card(u: str, ti: str, sp: str, when: str) -> str:
+    return (f'<div class="card"><a class="card__img" href="{a(u)}"><img src="/images/thumb.jpg" alt="{a(ti)}"></a>'
+            f'<div class="card__body"><h2 class="card__title"><a href="{a(u)}">{t(ti)}</a></h2>'
+            f'<div class="card__desc">{t(sp)}</div><time class="card__time">{when}</time></div></div>\n')
+
+
+def _li(u: str, ti: str, sp: str, when: str) -> str:
+    return (f'<li class="news-list__item"><h3><a href="{a(u)}">{t(ti)}</a></h3><span class="date">({when})</span>'
+            f"<p>{t(sp)}</p></li>\n")
+
+
+def _entry(u: str, ti: str, sp: str, when: str) -> str:
+    return (f'<div class="c-entry"><figure class="c-entry__media"><a href="{a(u)}"><img src="/images/thumb.jpg" alt="">'
+            f'</a></figure><div class="c-entry__text"><h3 class="c-entry__title"><a href="{a(u)}">{t(ti)}</a></h3>'
+            f'<p class="c-entry__lead">{t(sp)}</p><span class="c-entry__date">{when}</span></div></div>\n')
+
+
+LIST_STORY_TRANG_SAU = dict(family="mcms3", wrap=('<div class="page"><div class="page__main">\n', "</div></div>\n"),
+                            list=('<div class="cate-stream">\n', "</div>\n"), item=_story, paging="trang-sau",
+                            paging_cls="page-nav")
+LIST_CARD_REL_NEXT = dict(family="epi2", wrap=('<div class="container"><div class="col-main">\n', "</div></div>\n"),
+                          list=('<div class="list-cards">\n', "</div>\n"), item=_card, paging="rel-next")
+LIST_UL_NUMBERED = dict(family="lr2", wrap=('<div id="main-content" class="row"><div class="col-md-9">\n', "</div></div>\n"),
+                        list=('<ul class="news-list">\n', "</ul>\n"), item=_li, paging="numbered",
+                        paging_cls="pager")
+LIST_REDESIGN_NUMBERED = dict(family="red", wrap=('<main class="l-main"><div class="l-main__col">\n', "</div></main>\n"),
+                              list=('<div class="c-list">\n', "</div>\n"), item=_entry, paging="numbered",
+                              paging_cls="c-pages")
+LIST_REDESIGN_REL_NEXT = {**LIST_REDESIGN_NUMBERED, "paging": "rel-next"}
+LIST_REDESIGN_TRANG_SAU = {**LIST_REDESIGN_NUMBERED, "paging": "trang-sau", "paging_cls": "c-pager"}

@@ -1,0 +1,324 @@
+"""The replay's layout variants themselves (replay/variants.py): each serves, changes what it says it
+changes, keeps the facts shared/sites.md marks [seen] and the true text of every article, and keeps
+the noise a sloppy fallback would trip on. (Crawling them with the unchanged spiders:
+tests/test_variants.py.)
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import lxml.html
+import pytest
+
+from replay.corpus import HOSTS, SITES
+from replay.model import Figure, Subheading
+from replay.server import ReplayServer
+from replay.variants import VARIANTS
+from replay.web import ALL_SITES, ReplayWeb
+
+FAMILY = {"laodongthudo": "mastercms", "tuoitrethudo": "mastercms", "baolaocai": "epi", "hanoigov": "hanoigov"}
+PREFIX = {"laodongthudo": "(LĐTĐ) ", "tuoitrethudo": "TTTĐ - ", "hanoigov": "HNP - ", "baolaocai": ""}
+NOISE = {  # phrases sites.md / the seeds show on article pages
+    "laodongthudo": ["Có thể bạn quan tâm", "Nên xem", "Tin khác", "Xem thêm", "Phiên bản di động", "aa"],
+    "tuoitrethudo": ["Có thể bạn quan tâm", "Nên xem", "Đọc thêm", "Xem thêm", "Phiên bản di động", "aa", "Tag"],
+    "baolaocai": ["Có thể bạn quan tâm", "Tin cùng chuyên mục", "fb yt zl tw"],
+    "hanoigov": ["Các bài mới đăng", "Các bài đã đăng :", "Bài viết Xem", "Họ tên:(*)", "Số điện thoại:",
+                 "Tiêu đề:(*)", "Nội dung:(*)", "Mã xác nhận", "Lấy lại mã bảo mật"],
+}
+# What the regular replay's rules-era markup looks like; a variant that says it changes it must not carry it.
+GONE = {
+    "mastercms-header": {"mastercms": ["div.detail_info", "div.sapo_detail", "h1.title_detail"]},
+    "mastercms-stamp": {"mastercms": ["span.format_date", "span.format_time", "div.detail_info", "div.sapo_detail",
+                                      "div.__MASTERCMS_CONTENT", "table.MASTERCMS_TPL_TABLE",
+                                      "meta[property='article:published_time']"]},
+    "epi-no-date-meta": {"epi": ["meta[property='article:published_time']", "meta[property='article:modified_time']",
+                                 "time[datetime]", "h1.article__title", "div.article__sapo", "div.article__body",
+                                 "div.article__author", "div.article__tag"]},
+    "epi-lead-moved": {"epi": ["div.article__sapo", "div.article__body", "figure", "script[type='application/ld+json']"]},
+    "hanoigov-markup": {"hanoigov": ["h1.title-news", "span.time-news", "div.content-news", "div.journal-content-article"]},
+    "redesign": {"mastercms": ["div.detail_info", "div.sapo_detail", "h1.title_detail", "span.format_date",
+                               "div.__MASTERCMS_CONTENT", "table.MASTERCMS_TPL_TABLE", "div.tags",
+                               "meta[property='article:published_time']"],
+                 "epi": ["meta[property='article:published_time']", "time[datetime]", "h1.article__title",
+                         "div.article__sapo", "div.article__body", "div.article__tag"],
+                 "hanoigov": ["h1.title-news", "span.time-news", "div.content-news"]},
+}
+# Listing markup of the regular replay; a variant that restyles a site's listing must drop it.
+OLD_LISTING = {"laodongthudo": "div.col_category", "tuoitrethudo": "div.col_category", "baolaocai": "div.box-list",
+               "hanoigov": "div.list-news"}
+
+
+def get(web: ReplayWeb, url: str):
+    parts = urlsplit(url)
+    return web.respond("GET", parts.netloc, parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def tree(resp):
+    return lxml.html.fromstring(resp.body.decode("utf-8"))
+
+
+def visible(doc) -> str:
+    for bad in doc.xpath("//script|//style"):
+        bad.drop_tree()
+    return " ".join(doc.text_content().split())
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def web() -> ReplayWeb:
+    return ReplayWeb()
+
+
+@pytest.fixture(scope="module")
+def regular() -> ReplayWeb:
+    return ReplayWeb()
+
+
+def test_three_variants_per_family_plus_a_redesign():
+    per_family = Counter(FAMILY[s] for v in VARIANTS.values() if v.name != "redesign" for s in {*v.sites}
+                         if len(v.sites) < 4)
+    assert min(per_family[f] for f in ("mastercms", "epi", "hanoigov")) >= 3, per_family
+    assert set(VARIANTS["redesign"].sites) == set(SITES)
+    for v in VARIANTS.values():
+        assert v.description and v.changes and v.keeps and set(v.sites) <= set(SITES)
+        assert v.drifted <= set(v.sites)
+        assert v.article or v.listing or v.moved, v.name
+
+
+def test_unknown_variant_is_refused_with_the_known_names():
+    with pytest.raises(ValueError, match="known: mastercms-header"):
+        ReplayWeb(variant="no-such-layout")
+
+
+def test_the_corpus_and_the_truth_do_not_change(web, regular):
+    for name in VARIANTS:
+        web.variant = name
+        assert [a.expected() for a in web.articles(sites=ALL_SITES)] == \
+               [a.expected() for a in regular.articles(sites=ALL_SITES)]
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_untouched_pages_stay_byte_identical(web, regular, name):
+    web.variant = name
+    v = VARIANTS[name]
+    for site in ALL_SITES:
+        arts = web.articles(site)[:6] + web.articles(site)[-2:]
+        if site not in v.article:
+            for art in arts:
+                assert get(web, art.url).body == get(regular, art.url).body, (name, art.url)
+        else:
+            assert all(get(web, art.url).body != get(regular, art.url).body for art in arts)
+        if site not in v.listing and site not in v.moved:
+            for url in regular.listing_urls(site):
+                assert get(web, url).body == get(regular, url).body, (name, url)
+
+
+@pytest.mark.parametrize("name", [n for n, v in VARIANTS.items() if v.article])
+def test_article_pages_keep_the_truth_the_seen_facts_and_the_noise(web, regular, name):
+    web.variant = name
+    v = VARIANTS[name]
+    for site in v.article:
+        family = FAMILY[site]
+        for art in web.articles(site) + web.copies(site):
+            resp = get(web, art.url)
+            assert resp.status == 200 and resp.header("Content-Type").startswith("text/html")
+            doc = tree(resp)
+            for css in GONE[name].get(family, []):
+                assert not doc.cssselect(css), (name, art.url, css)
+            assert doc.cssselect("link[rel=canonical]")[0].get("href") == art.url
+            assert doc.cssselect("meta[property='og:title']")[0].get("content") == art.title
+            if family == "mastercms":      # [seen 2020]: description carries the lead with its prefix
+                assert doc.cssselect("meta[name=description]")[0].get("content") == PREFIX[site] + art.sapo
+            headings = [norm(h.text_content()) for h in doc.xpath("//h1|//h2")]
+            assert any(h == art.title or h.startswith(art.title + " (") for h in headings), (name, art.url)
+            text = visible(doc)
+            assert norm(PREFIX[site] + art.sapo) in text or norm(PREFIX[site].strip() + art.sapo) in text
+            first = None
+            for block in art.blocks:
+                piece = block.caption if isinstance(block, Figure) else (
+                    block.text if isinstance(block, Subheading) else block)
+                if piece:
+                    assert norm(piece) in text, (name, art.url, piece[:60])
+                    first = first if first is not None else text.index(norm(piece))
+            if art.author:
+                assert art.author in text
+            if art.published_at:
+                shown = _shown_date(site, art)
+                assert shown in text, (name, art.url, shown)
+                assert text.index(shown) < first, (name, art.url)     # in the header, before the body
+            for phrase in NOISE[site]:
+                assert phrase in text, (name, site, phrase)
+            if family == "epi":
+                for f in (b for b in art.blocks if isinstance(b, Figure) and not b.caption):
+                    assert f.image_url.rsplit("/", 1)[1] in text          # file names as captions [seen]
+            if family == "mastercms" and art.image_url and not art.seed:
+                assert doc.xpath("//img[@alt=$title]", title=art.title)   # title as image alt [seen]
+            if art.related_titles and family != "hanoigov":    # the related box between lead and body
+                lead_end = text.index(norm(PREFIX[site] + art.sapo)[-40:])
+                assert all(lead_end < text.find(rt, lead_end) < first for rt in art.related_titles)
+            others = [x for x in regular.articles(site) if x.url != art.url and x.title in text]
+            assert len(others) >= 8, (name, art.url)                       # teasers, sidebar, ticker
+            stamps = re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d", text)
+            assert len(set(stamps)) >= 4, (name, art.url)                  # other stories' dates too
+
+
+def _shown_date(site: str, art) -> str:
+    d = art.published_at
+    day, time_ = f"{d[8:10]}/{d[5:7]}/{d[:4]}", d[11:16]
+    if site == "hanoigov":
+        return f"{art.title} ({time_} {day})"
+    if site == "tuoitrethudo":
+        return f"{art.section} {day} {time_}"
+    return f"{day} {time_}"
+
+
+def test_epi_variants_without_date_meta_have_no_date_in_json_ld(web):
+    for name in ("epi-no-date-meta", "redesign"):
+        web.variant = name
+        for art in web.articles("baolaocai")[:10]:
+            for script in tree(get(web, art.url)).xpath("//script[@type='application/ld+json']/text()"):
+                assert "datePublished" not in json.loads(script), name
+
+
+def _reach(web: ReplayWeb, site: str, start: str) -> tuple[set[str], int]:
+    """Article URLs in the main content of every listing page reachable from `start` through links
+    to other listing pages (numbers, "Trang sau", rel=next, whatever the variant uses)."""
+    listing = set(web.listing_urls(site))
+    articles = {a.url for a in web.articles(site) + web.copies(site)}
+    seen, todo, found = set(), [start], set()
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        resp = get(web, url)
+        assert resp.status == 200, url
+        doc = tree(resp)
+        for nav in doc.xpath("//header|//aside|//footer|//div[@class='breaking-news']"):
+            nav.drop_tree()
+        for href in doc.xpath("//a/@href|//link[@rel='next']/@href"):
+            target = urljoin(url, href)
+            if target in listing:
+                todo.append(target)
+            elif target in articles:
+                found.add(target)
+    return found, len(seen)
+
+
+@pytest.mark.parametrize("name", [n for n, v in VARIANTS.items() if v.listing or v.moved])
+def test_restyled_and_moved_listings_still_reach_the_same_articles(web, regular, name):
+    web.variant = name
+    v = VARIANTS[name]
+    for site in {*v.listing, *v.moved}:
+        for old in web.moved_urls(site):
+            assert get(web, old).status == 404
+        reached: set[str] = set()
+        for url in regular.start_urls(site):
+            new_path = v.public_path(site, urlsplit(url).path)
+            if not new_path:
+                continue                      # gone: the sitemaps lead on (test below)
+            now, pages_now = _reach(web, site, f"https://{HOSTS[site]}{new_path}")
+            then, pages_then = _reach(regular, site, url)
+            assert now == then and pages_now == pages_then, (name, url)
+            reached |= now
+        assert len(reached) >= 20, (name, site)
+        if site in v.listing:
+            first = tree(get(web, web.start_urls(site)[0]))
+            assert not first.cssselect(OLD_LISTING[site]), name
+            if site == "laodongthudo" and name != "redesign":   # [seen] listing markup kept
+                assert first.cssselect("div.col_category > div.list_news div.list_news_title h2 a")
+
+
+def test_paginations_differ_in_the_way_the_variant_says(web):
+    web.variant = "mastercms-listing"
+    page = get(web, "https://tuoitrethudo.vn/tin-tuc-su-kien").body.decode()
+    assert "Trang sau" in page and 'rel="next"' not in page
+    web.variant = "epi-start-moved"
+    page = tree(get(web, "https://baolaocai.vn/xa-hoi/"))
+    assert page.xpath("//link[@rel='next']/@href") == ["/xa-hoi/?page=2"]
+    assert not [a for a in page.xpath("//main//a|//div[@class='col-main']//a") if a.text_content().strip() in
+                ("2", "Sau", "Trang sau", "›")]
+    web.variant = "hanoigov-listing"
+    page = tree(get(web, "https://hanoi.gov.vn/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7320"))
+    assert [a.text_content() for a in page.cssselect("div.pager a")][:2] == ["2", "3"]
+    assert "Tiếp" not in page.text_content()
+
+
+def test_moved_start_pages_leave_a_way_to_the_articles(web):
+    web.variant = "hanoigov-start-moved"
+    robots = get(web, "https://hanoi.gov.vn/robots.txt").body.decode()
+    assert "Sitemap: https://hanoi.gov.vn/sitemap.xml" in robots and "Disallow: /c/" in robots
+    sitemap = get(web, "https://hanoi.gov.vn/sitemap.xml").body.decode()
+    listed = set(re.findall(r"<loc>([^<]+)</loc>", sitemap))
+    assert listed == {a.url for a in web.articles("hanoigov") + web.copies("hanoigov")}
+    assert sitemap.count("<lastmod>") == len(listed)
+    home = tree(get(web, "https://hanoi.gov.vn/"))
+    [feed_url] = home.xpath("//link[@rel='alternate'][@type='application/rss+xml']/@href")
+    feed = feedparser.parse(get(web, urljoin("https://hanoi.gov.vn/", feed_url)).body)
+    assert not feed.bozo and len(feed.entries) == 20 and {e.link for e in feed.entries} <= listed
+    assert "/tin-tuc-su-kien/chinh-tri-xa-hoi" in home.xpath("//a/@href")
+
+    web.variant = "epi-start-moved"
+    robots = get(web, "https://baolaocai.vn/robots.txt").body.decode()
+    assert "Sitemap: https://baolaocai.vn/sitemap.xml" in robots
+    index = get(web, "https://baolaocai.vn/sitemap.xml").body.decode()
+    parts = re.findall(r"<loc>https://baolaocai\.vn(/sitemaps/news-\d{4}-\d{1,2}\.xml)</loc><lastmod>", index)
+    assert len(parts) >= 3
+    urls = [u for p in parts for u in re.findall(r"<loc>([^<]+)</loc>", get(web, f"https://baolaocai.vn{p}").body.decode())]
+    assert sorted(urls) == sorted(a.url for a in web.articles("baolaocai"))
+    assert get(web, "https://baolaocai.vn/rss/home.rss").status == 200          # [seen] feed kept
+
+    web.variant = "mastercms-listing"
+    home = tree(get(web, "https://tuoitrethudo.vn/"))
+    assert "/tin-tuc-su-kien" in home.xpath("//a/@href")
+    [feed_url] = home.xpath("//link[@rel='alternate']/@href")
+    assert feed_url == "/rss_feed/" and len(feedparser.parse(get(web, "https://tuoitrethudo.vn/rss_feed/").body).entries) == 20
+
+
+def test_variant_is_switched_while_the_server_runs(repo_root):
+    import ssl
+    import urllib.request
+    web = ReplayWeb()
+    art = web.articles("baolaocai")[5]
+    with ReplayServer(web=web) as server:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"https": server.proxy_url}),
+                                             urllib.request.HTTPSHandler(context=ctx))
+        before = opener.open(art.url, timeout=10).read()
+        web.variant = "epi-no-date-meta"
+        after = opener.open(art.url, timeout=10).read()
+        web.variant = None
+        again = opener.open(art.url, timeout=10).read()
+    assert b"article:published_time" in before and b"article:published_time" not in after
+    assert b'class="detail__title"' in after and again == before
+
+
+def test_python_m_replay_exec_with_a_variant(repo_root):
+    child = textwrap.dedent("""
+        import ssl, urllib.request
+        ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx))
+        page = opener.open("https://hanoi.gov.vn/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7320", timeout=10)
+        print(page.status, 'class="news-list"' in page.read().decode())
+    """)
+    proc = subprocess.run([sys.executable, "-m", "replay", "exec", "--variant", "hanoigov-listing", "--",
+                           sys.executable, "-c", child], cwd=repo_root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["200", "True"]
+    bad = subprocess.run([sys.executable, "-m", "replay", "serve", "--variant", "nope"], cwd=repo_root,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "redesign" in bad.stderr
+    listed = subprocess.run([sys.executable, "-m", "replay", "variants"], cwd=repo_root,
+                            capture_output=True, text=True, timeout=60)
+    assert all(name in listed.stdout for name in VARIANTS)
