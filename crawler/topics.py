@@ -197,11 +197,12 @@ def parse_vocabulary(data: dict, path: Path) -> Vocabulary:
     for term in terms:
         key = _key(term.text)
         for other in by_key[key]:
+            if other.words == term.words and (other.kind == "exclude") != (term.kind == "exclude"):
+                raise VocabularyError(f"{where}: {term.text!r} is both a term and an exclude phrase "
+                                      f"({other.topic or other.kind}, {term.topic or term.kind})")
             if other.words == term.words and other.topic == term.topic:
                 raise VocabularyError(f"{where}: {term.text!r} is listed twice under "
                                       f"{term.topic or 'the same section'} ({other.kind}, {term.kind})")
-            if other.words == term.words and "exclude" in (other.kind, term.kind):
-                raise VocabularyError(f"{where}: {term.text!r} is both a term and an exclude phrase")
         by_key[key].append(term)
     return Vocabulary(path=path, threshold=_number(scoring, "threshold", f"{where} [scoring]"),
                       topic_threshold=_number(scoring, "topic_threshold", f"{where} [scoring]"),
