@@ -15,6 +15,7 @@ class MasterCMSSpider(NewsSpider):
     article_url = r"^https://[^/]+/[a-z0-9\-]+-(?P<id>\d+)\.(?:html|media)$"
     listing_links = ("div.list_news_title h2 a", "div.list_news h2 a")
     pagination_links = ("div.__MB_ARTICLE_PAGING a",)
+    feed_guesses = ("/rss_feed/{section}", "/rss_feed/")     # tried when a start page fails
     rules = SiteRules(
         title=("h1.title_detail", "h1"),
         sapo=("div.sapo_detail",),
@@ -32,6 +33,7 @@ class EPISpider(NewsSpider):
     article_url = r"^https://[^/]+/[a-z0-9\-]+-post(?P<id>\d+)\.html$"
     listing_links = ("div.b-grid__content .b-grid__title a", ".b-grid__title a")
     pagination_links = ("div.pagination a",)
+    feed_guesses = ("/rss/home.rss",)                        # tried when a start page fails
     rules = SiteRules(
         title=("h1.article__title", "h1"),
         sapo=("div.article__sapo",),

@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 import scrapy
 from scrapy.http import HtmlResponse
 
+from crawler.discovery import Discovery
 from crawler.extraction import Extracted, SiteRules, extract_article
 from crawler.items import Article
 from crawler.problems import report_problem
@@ -45,7 +46,7 @@ def is_html(response) -> bool:
     return isinstance(response, HtmlResponse)
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(Discovery, scrapy.Spider):
     allowed_domains: list[str] = []
     start_urls: list[str] = []
     feed_urls: list[str] = []
@@ -87,9 +88,11 @@ class NewsSpider(scrapy.Spider):
         # after a killed or failed run, walk every listing page (up to the bound) once
         self.stop_at_known = self.db.previous_run_was_clean(
             self.name, self.crawler.stats.get_value("newscrawl/run_id"))
+        self.init_discovery()
         for url in self.start_urls:
-            yield scrapy.Request(url, self.parse_listing, errback=self.on_download_error,
-                                 cb_kwargs={"page": 1, "stale": 0, "chain": url})
+            yield scrapy.Request(url, self.parse_listing, errback=self.on_start_error,
+                                 cb_kwargs={"page": 1, "stale": 0, "chain": url},
+                                 meta={"start_page": True})
         for url in self.feed_urls:
             yield scrapy.Request(url, self.parse_feed, errback=self.on_download_error)
         if not self.backfill_since:
@@ -144,9 +147,12 @@ class NewsSpider(scrapy.Spider):
                 found.append(url)
         return found
 
-    def new_article_requests(self, links: list[str], referer: str, chain: str | None = None):
+    def new_article_requests(self, links: list[str], referer: str, chain: str | None = None,
+                             layer: str = "listing-rule", source: str | None = None):
         """Requests for the links not stored yet; a stored one older than a backfill's date
-        marks its listing chain as done."""
+        marks its listing chain as done. `layer` found them (crawler/discovery.py), on the
+        fallback page `source`."""
+        self.note_found(links, layer, source)
         for url in links:
             if url in self.found_this_run or url in self.requested:
                 continue                        # met on a feed or another listing of this run
@@ -165,21 +171,27 @@ class NewsSpider(scrapy.Spider):
                                  meta={"chain": chain})
 
     def parse_listing(self, response, page: int = 1, stale: int = 0, chain: str | None = None):
+        start_page = response.meta.get("start_page")
         if not is_html(response):
             report_problem(self, "not_html", response.url,
                            "the listing page is not HTML; check the start URL")
+            if start_page:
+                self.start_page_read(response.url, "not HTML")
             return
         chain = chain or response.url
         if chain in self.reached_since:
             return          # a backfill already went back past its date on this listing
-        links = self.article_links(response.urljoin(href) for selector in self.listing_links
-                                   for href in response.css(selector).xpath("@href").getall())
+        links, layer = self.listing_article_links(response)
+        if start_page:
+            self.start_page_read(response.url, None if links else "no article links")
         if not links:
             report_problem(self, "empty_listing", response.url,
-                           f"no article links (selectors {list(self.listing_links)}); the section "
-                           "is empty or the site's layout changed: open the page and check the "
-                           "spider's listing_links", level=logging.WARNING)
-        yield from self.new_article_requests(links, response.url, chain)
+                           f"no article links (selectors {list(self.listing_links)}, nor in the "
+                           "page's main content); the section is empty or the site's layout "
+                           "changed: open the page and check the spider's listing_links"
+                           + ("; trying the site's home page, feeds and sitemaps"
+                              if start_page else ""), level=logging.WARNING)
+        yield from self.new_article_requests(links, response.url, chain, layer)
         # stale: every link was stored before this run began (not merely earlier in this run)
         stale = 0 if any(url in self.found_this_run for url in links) else stale + 1
         if self.stop_at_known and not self.backfill_since and links and \
@@ -189,34 +201,6 @@ class NewsSpider(scrapy.Spider):
         if next_page and page < self.max_listing_pages:
             yield response.follow(next_page, self.parse_listing, errback=self.on_download_error,
                                   cb_kwargs={"page": page + 1, "stale": stale, "chain": chain})
-
-    NEXT_WORDS = {"›", "»", ">", "sau", "tiếp", "trang sau", "next", "xem tiếp"}
-
-    def next_page(self, response, page: int) -> str | None:
-        """The link to the next listing page: rel=next, a "next" link, or the one numbered page+1.
-
-        Pages are followed one at a time, newest first, so a crawl can stop where older pages
-        hold nothing new (or, in a backfill, where they pass the date)."""
-        anchors = [a for selector in self.pagination_links for a in response.css(selector)]
-        for anchor in anchors:
-            text = " ".join(anchor.css("::text").getall()).strip().lower()
-            classes = (anchor.attrib.get("class", "") + " " + anchor.attrib.get("rel", "")).lower()
-            if "next" in classes.split() or text in self.NEXT_WORDS:
-                return anchor.attrib.get("href")
-        for anchor in anchors:
-            if " ".join(anchor.css("::text").getall()).strip() == str(page + 1):
-                return anchor.attrib.get("href")
-        return None
-
-    def parse_feed(self, response):
-        selector = scrapy.Selector(response)
-        selector.remove_namespaces()
-        links = self.article_links(
-            l.strip() for l in selector.xpath("//item/link/text() | //entry/link/@href").getall())
-        if not links:
-            report_problem(self, "empty_feed", response.url,
-                           "the feed lists no article links; check feed_urls", logging.WARNING)
-        yield from self.new_article_requests(links, response.url)
 
     # --- articles ----------------------------------------------------------------------------
 

@@ -1,0 +1,281 @@
+"""Discovery that survives a moved section and a changed listing template (crawler/discovery.py).
+
+Real crawls (`scrapy crawl` in a subprocess) through the replay proxy into a temporary SQLite file.
+Where the stock replay has no such page (sitemaps, a feed announced on the home page, a pager with
+numbers only), a small ReplayWeb subclass below serves it, built from the replay's own articles.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from html import escape
+
+import pytest
+from scrapy.http import HtmlResponse
+
+from crawler.links import main_content_links
+from replay.faults import Faults
+from replay.render import path_of
+from replay.server import ReplayServer
+from replay.web import HOSTS, PAGE_SIZE, ReplayWeb, Response
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+HANOI = "https://hanoi.gov.vn"
+MISSING_START = f"{HANOI}/tintuc_sukien/-/hn/ZVOm7e3VDMRM/9999"     # answers 404
+
+
+def scrapy_crawl(server: ReplayServer, site: str, db, *args, cwd):
+    env = {**os.environ, **server.env(), "NEWSCRAWL_LOG_LEVEL": "INFO"}
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", site, "-s", f"NEWS_DB={db}",
+                             *FAST, *args], env=env, cwd=cwd, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def crawl_stats(result) -> dict[str, int]:
+    """The run's integer counters, from Scrapy's stats dump at the end of the log."""
+    return {k: int(v) for k, v in re.findall(r"'(newscrawl/[^']+)': (\d+)", result.stderr)}
+
+
+def stored(db) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {r[0] for r in conn.execute("select url from articles")}
+
+
+def requested(server, since_index: int = 0) -> list[str]:
+    return [f"https://{r.host}{r.target}" for r in server.requests[since_index:]]
+
+
+# --- a replay of hanoi.gov.vn with sitemaps and a feed announced on its home page ---------------
+
+class SitemapsAndFeedWeb(ReplayWeb):
+    """hanoi.gov.vn as the stock replay serves it, plus what many sites have: robots.txt naming a
+    sitemap index, monthly sitemaps (one gzip, one a Google News sitemap without lastmod, every
+    other one with <lastmod>), a tag sitemap, and an RSS feed announced on the home page."""
+
+    FEED = "/rss/chinh-tri-xa-hoi.rss"
+
+    def __init__(self):
+        super().__init__()
+        self.pages = self.articles("hanoigov") + self.copies("hanoigov")
+        self.months = sorted({(a.published_at or "")[:7] for a in self.pages if a.published_at},
+                             reverse=True)
+        self.undated = [a for a in self.pages if not a.published_at]
+
+    def in_month(self, month: str):
+        return [a for a in self.pages if (a.published_at or "")[:7] == month] + \
+            (self.undated if month == self.months[0] else [])
+
+    def month_path(self, month: str) -> str:
+        return f"/sitemaps/news-{month}.xml" + (".gz" if month == self.months[1] else "")
+
+    def home_links(self) -> list[str]:
+        return [a.url for a in self.ctx["hanoigov"].articles[:12]]     # render.home_page
+
+    def feed_articles(self):
+        return self.ctx["hanoigov"].articles[12:20]
+
+    def _respond(self, host: str, target: str) -> Response:
+        if host != HOSTS["hanoigov"]:
+            return super()._respond(host, target)
+        path = target.partition("?")[0]
+        xml = [("Content-Type", "application/xml; charset=utf-8")]
+        if path == "/robots.txt":
+            base = super()._respond(host, target)
+            return Response(200, base.headers, base.body + f"\nSitemap: {HANOI}/sitemap-index.xml\n"
+                            .encode())
+        if path == "/":
+            home = super()._respond(host, target)
+            link = f'<link rel="alternate" type="application/rss+xml" href="{self.FEED}">'
+            return Response(200, home.headers, home.body.replace(b"</head>", link.encode()
+                                                                  + b"</head>", 1))
+        if path == self.FEED:
+            items = "".join(f"<item><title>{escape(a.title)}</title><link>{a.url}</link></item>"
+                            for a in self.feed_articles())
+            return Response(200, [("Content-Type", "application/rss+xml; charset=utf-8")],
+                            f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+                            f"<title>HNP</title>{items}</channel></rss>".encode())
+        if path == "/sitemap-index.xml":
+            entries = "".join(f"<sitemap><loc>{HANOI}{self.month_path(m)}</loc>"
+                              f"<lastmod>{m}-28T00:00:00+07:00</lastmod></sitemap>"
+                              for m in reversed(self.months))      # oldest first, on purpose
+            entries += f"<sitemap><loc>{HANOI}/sitemaps/tags.xml</loc></sitemap>"
+            return Response(200, xml, ('<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns='
+                                       '"http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                       f"{entries}</sitemapindex>").encode())
+        for month in self.months:
+            if path == self.month_path(month):
+                return self.month_sitemap(month)
+        return super()._respond(host, target)
+
+    def month_sitemap(self, month: str) -> Response:
+        news = month == self.months[2]
+        entries = ""
+        for a in self.in_month(month):
+            if news:
+                entries += (f"<url><loc>{a.url}</loc><news:news><news:publication>"
+                            "<news:name>HNP</news:name><news:language>vi</news:language>"
+                            f"</news:publication><news:publication_date>{a.published_at}"
+                            f"</news:publication_date><news:title>{escape(a.title)}</news:title>"
+                            "</news:news></url>")
+            else:
+                lastmod = f"<lastmod>{a.published_at}</lastmod>" if a.published_at else ""
+                entries += f"<url><loc>{a.url}</loc>{lastmod}</url>"
+        body = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/'
+                'schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                f"{entries}</urlset>").encode()
+        if self.month_path(month).endswith(".gz"):
+            return Response(200, [("Content-Type", "application/x-gzip")], gzip.compress(body))
+        return Response(200, [("Content-Type", "application/xml; charset=utf-8")], body)
+
+
+def test_a_start_page_that_fails_falls_back_to_home_feed_and_sitemaps(tmp_path, repo_root):
+    web = SitemapsAndFeedWeb()
+    db = tmp_path / "news.db"
+    newest = web.months[:3]          # NEWS_SITEMAP_MAX_FILES=4: the index and three months
+    with ReplayServer(web=web) as server:
+        result = scrapy_crawl(server, "hanoigov", db, "-a", f"start_urls={MISSING_START}",
+                              "-s", "NEWS_SITEMAP_MAX_FILES=4", cwd=repo_root)
+        fetched = requested(server)
+    in_sitemaps = {a.url for m in newest for a in web.in_month(m)}
+    feed = {a.url for a in web.feed_articles()}
+    expected = set(web.home_links()) | feed | in_sitemaps
+    everything = {a.url for a in web.pages}
+    assert expected < everything                      # older months are left for a backfill
+    assert stored(db) == expected
+    # the sitemap index was read newest first, within the bound; the tag sitemap was not read
+    sitemaps = [u for u in fetched if "/sitemaps/" in u]
+    assert sorted(sitemaps) == sorted(f"{HANOI}{web.month_path(m)}" for m in newest)
+    stats = crawl_stats(result)
+    assert stats["newscrawl/discovery/start_failed"] == 1
+    assert (stats["newscrawl/rules/start_urls/pages"], stats["newscrawl/rules/start_urls/missed"]) \
+        == (1, 1)
+    assert stats["newscrawl/discovery/home"] == 12
+    assert stats["newscrawl/discovery/feed"] == len(feed - set(web.home_links()))
+    assert stats["newscrawl/discovery/sitemap"] == len(expected) - 12 - stats[
+        "newscrawl/discovery/feed"] > 0
+    warning = [line for line in result.stderr.splitlines() if "start page failed:" in line]
+    assert len(warning) == 1 and "WARNING" in warning[0] and MISSING_START in warning[0]
+    assert f"home: {HANOI}/" in warning[0] and f"feed: {HANOI}{web.FEED}" in warning[0]
+    assert f"sitemap: {HANOI}/sitemaps/news-" in warning[0]
+
+
+def test_a_rerun_after_the_fallback_fetches_no_stored_article(tmp_path, repo_root):
+    web = SitemapsAndFeedWeb()
+    db = tmp_path / "news.db"
+    args = ("-a", f"start_urls={MISSING_START}", "-s", "NEWS_SITEMAP_MAX_FILES=4")
+    with ReplayServer(web=web) as server:
+        scrapy_crawl(server, "hanoigov", db, *args, cwd=repo_root)
+        first = stored(db)
+        mark = len(server.requests)
+        scrapy_crawl(server, "hanoigov", db, *args, cwd=repo_root)
+        again = [u for u in requested(server, mark) if u in {a.url for a in web.pages}]
+    assert first and again == [] and stored(db) == first
+
+
+def test_a_moved_section_is_found_from_the_home_page_and_family_feeds_are_guessed(tmp_path,
+                                                                                  repo_root):
+    """laodongthudo.vn's /cong-doan/hoat-dong asked for at an old address: the home page links
+    the section under the same name; MasterCMS's /rss_feed/ guesses are tried (404 here)."""
+    web = ReplayWeb()
+    section = web._listings["laodongthudo"]["/cong-doan/hoat-dong"]
+    wanted = {f"https://laodongthudo.vn{p}" for p, _, _ in section.entries}
+    db = tmp_path / "news.db"
+    old = "https://laodongthudo.vn/tin-tuc/hoat-dong"
+    with ReplayServer(web=web) as server:
+        result = scrapy_crawl(server, "laodongthudo", db, "-a", f"start_urls={old}",
+                              cwd=repo_root)
+        fetched = requested(server)
+    assert wanted <= stored(db)
+    assert "https://laodongthudo.vn/cong-doan/hoat-dong" in fetched
+    assert {"https://laodongthudo.vn/rss_feed/hoat-dong", "https://laodongthudo.vn/rss_feed/"} \
+        <= set(fetched)
+    assert "section moved? following https://laodongthudo.vn/cong-doan/hoat-dong" in result.stderr
+
+
+# --- listing and pagination selectors that match nothing ---------------------------------------
+
+def test_listing_and_pagination_selectors_matching_nothing_fall_back_to_the_main_content(
+        tmp_path, repo_root):
+    """Every class and id of the listing pages renamed (a redesign): the links of the listing's
+    main content are taken, not those of the menus, the footer or the "Tin mới" / "Đọc nhiều"
+    boxes, and the next page is the one reading "›"."""
+    web = ReplayWeb()
+    articles = {a.url for a in web.articles("laodongthudo")}
+    db = tmp_path / "news.db"
+    start = "https://laodongthudo.vn/cong-doan"
+    section = {f"https://laodongthudo.vn{p}"
+                for p, _, _ in web._listings["laodongthudo"]["/cong-doan"].entries}
+    assert len(section) > 16                  # two listing pages
+    with ReplayServer(web=web, faults=Faults({"laodongthudo.vn": "layout-listings"})) as server:
+        result = scrapy_crawl(server, "laodongthudo", db, "-a", f"start_urls={start}",
+                              cwd=repo_root)
+        fetched = set(requested(server))
+        first_page = server.web.respond("GET", "laodongthudo.vn", "/cong-doan").body
+    # the boxes beside the listing link other sections' articles: the test can fail
+    boxes = {a for a in articles if path_of(a).encode() in first_page} - section
+    assert boxes                                # other sections' articles beside the listing
+    assert (fetched & articles) == (section & articles)
+    assert section & articles <= stored(db) <= section
+    stats = crawl_stats(result)
+    pages = stats["newscrawl/rules/listing_links/pages"]
+    assert pages == stats["newscrawl/rules/listing_links/missed"] == 2
+    assert stats["newscrawl/rules/pagination_links/missed"] == 2
+    assert stats["newscrawl/discovery/listing-content"] == len(section)
+    assert stats.get("newscrawl/discovery/listing-rule", 0) == 0
+    assert stats["newscrawl/pagination/next-word"] == 1
+    assert "newscrawl/discovery/start_failed" not in stats
+    with sqlite3.connect(db) as conn:
+        [flag] = conn.execute("select flag from crawl_runs").fetchone()
+    assert "listing_links matched nothing on 2 of 2 listing pages" in (flag or "")
+
+
+class NumbersOnlyPagerWeb(ReplayWeb):
+    """hanoi.gov.vn with its pager redesigned: another class, no "Tiếp" link, only numbers."""
+
+    def _respond(self, host: str, target: str) -> Response:
+        response = super()._respond(host, target)
+        if host == HOSTS["hanoigov"] and b"taglib-page-iterator" in response.body:
+            body = re.sub(rb'<a class="next"[^>]*>[^<]*</a>', b"", response.body)
+            body = body.replace(b"taglib-page-iterator", b"paging-v2")
+            return Response(response.status, response.headers, body)
+        return response
+
+
+def test_pagination_selectors_matching_nothing_follow_the_page_numbers(tmp_path, repo_root):
+    web = NumbersOnlyPagerWeb()
+    db = tmp_path / "news.db"
+    listings = web.listing_urls("hanoigov")
+    assert len(listings) >= 3
+    with ReplayServer(web=web) as server:
+        result = scrapy_crawl(server, "hanoigov", db, cwd=repo_root)
+        fetched = set(requested(server))
+    assert set(listings) <= fetched
+    assert {a.url for a in web.articles("hanoigov")} <= stored(db)
+    stats = crawl_stats(result)
+    assert stats["newscrawl/pagination/page-number"] == len(listings) - 1
+    assert stats["newscrawl/rules/pagination_links/missed"] == len(listings)
+    assert stats["newscrawl/discovery/listing-rule"] >= 40
+
+
+# --- the main content of a page, without a crawl ----------------------------------------------
+
+@pytest.mark.parametrize("site, path", [("laodongthudo", "/cong-doan/hoat-dong"),
+                                        ("tuoitrethudo", "/thoi-su"),
+                                        ("nld", "/cong-doan/viec-lam.htm")])
+def test_main_content_links_leave_out_menus_footer_and_boxes(site, path):
+    web = ReplayWeb()
+    host = HOSTS[site]
+    page = web.respond("GET", host, path).body
+    response = HtmlResponse(f"https://{host}{path}", body=page, encoding="utf-8")
+    entries = web._listings[site][path.rstrip("/")].entries[:PAGE_SIZE[site]]   # the first page
+    listed = {f"https://{host}{p}" for p, _, _ in entries}
+    articles = {a.url for a in web.articles(site=site, sites=(site,))}
+    on_page = {u for u in articles if path_of(u).encode() in page}
+    assert on_page - listed, "no box of other articles on this page: the test cannot fail"
+    assert set(main_content_links(response)) & articles == listed & articles
