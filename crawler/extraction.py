@@ -1,38 +1,47 @@
-"""Extract one article from one HTML page: the single extraction used by the crawl and the CLI.
+"""Extract one article from one HTML page: the single extraction behind crawl, extract, reextract
+and check (they all reach it through `crawler.page.read_page`).
 
-Two paths, one entry point (`extract_article`):
-- site path: a site's `SiteRules` (CSS selectors, noise to prune, date and prefix rules) find the
-  title, lead, body container, author, date, tags; the body container, pruned of noise, is read as
-  paragraphs. This is how fundus writes a publisher: a short declaration tested on saved pages.
-- generic path: a page of a site without rules goes through trafilatura (`bare_extraction`).
-Both paths take the date only from where a page states it (the site's date element, then
-`article:published_time`, then JSON-LD `datePublished`), never from body text, and never guess.
+`extract_article(html, url, rules)` parses the page once and reads each field with one small
+function, layer by layer (fundus's "one function per field", with a fallback for every site
+assumption, issue 11):
+
+- title:  site rule -> og:title / JSON-LD headline / <h1> -> <title>, without the site's name;
+- lead:   site rule -> the block shown between headline and text -> the meta description, only
+          when the page shows it; the site's prefix ("(LĐTĐ)", "TTTĐ -") stripped either way;
+- body:   site rule -> trafilatura (the site's noise pruned), its text read from the element
+          that holds it so that image captions stay; lead and byline never repeated;
+- author: site rule -> the last right-aligned bold line of the text -> meta / JSON-LD;
+- date:   site rule -> the CMS's date markers near the headline -> article:published_time /
+          JSON-LD / <time datetime> -> a visible "DD/MM/YYYY HH:MM" line next to the headline.
+          Never from the text, never guessed; to the minute where the page shows a time.
+
+A site rule is a fast path: when it matches, the fallbacks of that field do not run. Each field
+records the layer that answered (`Extracted.extracted_by`) and each declared rule that matched
+nothing (`Extracted.rule_missed`). `Extracted.refusal` says a page is positively not an article
+(soft 404, video-only, listing, og:type not article); a rule that matched nothing never does.
+Without rules (`rules=None`) the page goes through the same fallbacks: the generic path.
 """
 from __future__ import annotations
 
-import json
+import copy
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 import lxml.html
 import trafilatura
-from lxml.cssselect import CSSSelector
 
-VIETNAM = timezone(timedelta(hours=7))
+from crawler.extract import signals
+from crawler.extract.dates import (better_date, has_time, parse_iso_datetime,  # noqa: F401
+                                   parse_vietnamese_datetime, VIETNAM)
+from crawler.extract.meta import PageMeta, page_metadata
+from crawler.extract.text import (FILE_NAME, clean_text, first_match, folded, paragraph_blocks,
+                                  paragraphs, same_text, select, text_of)  # noqa: F401
 
-# Elements whose text is one paragraph when they hold no other block inside them.
-BLOCK_TAGS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 li figcaption blockquote pre td th div section article dd dt "
-    "table thead tbody tfoot tr ul ol dl figure main header footer aside nav".split()
-)
-SKIP_TAGS = frozenset("script style noscript iframe form button select input textarea svg".split())
-FILE_NAME = re.compile(r"^[\w\-. ()]+\.(jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
-DATE = re.compile(r"(?<!\d)(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})(?!\d)")
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
-TIME = re.compile(r"(?<!\d)(\d{1,2})\s*[:hg]\s*(\d{2})(?!\d)")
+NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not found|không tìm thấy)|"
+                       r"^\W*(?:không tìm thấy|trang không tồn tại|bài viết không tồn tại|"
+                       r"page not found|not found)\b", re.I)   # not "404 công nhân được hỗ trợ"
+VIDEO_TITLE = re.compile(r"^\s*(video|clip)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -46,18 +55,24 @@ class SiteRules:
     tags: tuple[str, ...] = ()
     section: tuple[str, ...] = ()         # the LAST match (deepest breadcrumb) is the section
     noise: tuple[str, ...] = ()           # removed before anything is read
+    noise_headings: tuple[str, ...] = ()  # boxes headed by these words are not the text
     sapo_prefix: str | None = None        # regex stripped from the start of the lead
     sapo_is_first_paragraph: bool = False  # the lead is the body's first paragraph (hanoi.gov.vn)
     title_suffix: str | None = None       # regex stripped from the end of the title
+    names: tuple[str, ...] = ()           # the site's names, recognised in a title's suffix
 
     def but(self, **changes) -> "SiteRules":
         """A copy with some fields changed: how a site adjusts its family's rules."""
         return replace(self, **changes)
 
 
+RULE_FIELDS = ("title", "sapo", "body", "author", "date", "tags", "section")
+
+
 @dataclass
 class Extracted:
-    """What one page yields. `is_article` is False for listings, empty or broken pages."""
+    """What one page yields. `is_article` is False for listings, empty or broken pages;
+    `refusal` is set only when the page is positively not an article."""
     title: str | None = None
     sapo: str | None = None
     body: str = ""
@@ -67,217 +82,25 @@ class Extracted:
     tags: list[str] = field(default_factory=list)
     image_url: str | None = None
     canonical_url: str | None = None
-    method: str = "site"                  # "site" or "generic"
-    not_article: bool = False             # the page says it is something else (og:type website)
+    method: str = "site"                  # "site" (the site's rules) or "generic" (none)
+    extracted_by: dict[str, str] = field(default_factory=dict)   # field -> layer that answered
+    rule_missed: list[str] = field(default_factory=list)        # declared rules that matched nothing
+    refusal: str | None = None            # "soft 404", "video-only", "listing page", "og:type ..."
     problems: list[str] = field(default_factory=list)
 
     @property
     def is_article(self) -> bool:
-        """A title and a real body: not a listing, a video-only page or a "not found" page."""
-        return bool(self.title) and len(self.body) >= MIN_ARTICLE_CHARS and not self.not_article
+        """A title and a real body, and not refused."""
+        return bool(self.title) and len(self.body) >= MIN_ARTICLE_CHARS and self.refusal is None
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in (
             "title", "sapo", "body", "author", "published_at", "section", "tags",
-            "image_url", "canonical_url", "method", "problems")}
+            "image_url", "canonical_url", "method", "extracted_by", "rule_missed", "refusal",
+            "problems")}
 
 
-# --- text helpers --------------------------------------------------------------------------
-
-def clean_text(text: str | None) -> str:
-    """NFC, non-breaking spaces and runs of white space folded to one space, trimmed."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text).replace("\xa0", " ").replace("\u200b", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def text_of(element) -> str:
-    return clean_text(" ".join(element.itertext()))
-
-
-@lru_cache(maxsize=1024)
-def _compiled(selector: str) -> CSSSelector:
-    return CSSSelector(selector, translator="html")
-
-
-def select(tree, selector: str) -> list:
-    """`tree.cssselect(selector)`, with the selector compiled to XPath once per process (not on
-    every page: compiling was a tenth of the extraction's time)."""
-    return _compiled(selector)(tree)
-
-
-def first_text(tree, selectors) -> str | None:
-    for selector in selectors:
-        for element in select(tree, selector):
-            text = text_of(element)
-            if text:
-                return text
-    return None
-
-
-def paragraphs(container) -> list[str]:
-    """The text of `container` as paragraphs: one per innermost block element, in page order.
-
-    Text directly inside a block that also holds blocks (loose text) is its own paragraph.
-    Attributes (image alt, title) are never text.
-    """
-    out: list[str] = []
-
-    def walk(element):
-        buffer: list[str] = []
-
-        def flush():
-            text = clean_text(" ".join(buffer))
-            if text:
-                out.append(text)
-            buffer.clear()
-
-        if element.text:
-            buffer.append(element.text)
-        for child in element:
-            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
-                pass
-            elif child.tag in BLOCK_TAGS and _has_text(child):
-                flush()
-                if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in child.iterdescendants()):
-                    walk(child)
-                else:
-                    text = text_of(child)
-                    if text:
-                        out.append(text)
-            else:
-                buffer.append(" ".join(child.itertext()))
-            if child.tail:
-                buffer.append(child.tail)
-        flush()
-
-    walk(container)
-    return out
-
-
-def _has_text(element) -> bool:
-    return any(t.strip() for t in element.itertext())
-
-
-# --- dates ---------------------------------------------------------------------------------
-
-def parse_vietnamese_datetime(text: str | None) -> str | None:
-    """'26/01/2021 11:00', '08:49 | 06/08/2021', '(17:54 11/06/2019)' -> ISO 8601 at +07:00.
-
-    Without a time of day, only the date is returned ('2021-01-26'): precision is never invented.
-    """
-    if not text:
-        return None
-    date = DATE.search(text)
-    if not date:
-        return None
-    day, month, year = (int(g) for g in date.groups())
-    rest = text[:date.start()] + " " + text[date.end():]
-    time = TIME.search(rest)
-    try:
-        if time:
-            hour, minute = int(time.group(1)), int(time.group(2))
-            return datetime(year, month, day, hour, minute, tzinfo=VIETNAM).isoformat()
-        return datetime(year, month, day).date().isoformat()
-    except ValueError:
-        return None
-
-
-def parse_iso_datetime(value: str | None) -> str | None:
-    """An ISO 8601 stamp from page metadata, expressed at +07:00 (naive stamps are Vietnam time)."""
-    if not value:
-        return None
-    value = value.strip().replace("Z", "+00:00")
-    try:
-        stamp = datetime.fromisoformat(value)
-    except ValueError:
-        return parse_vietnamese_datetime(value)
-    if len(value) <= 10:
-        return stamp.date().isoformat()
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=VIETNAM)
-    return stamp.astimezone(VIETNAM).replace(microsecond=0).isoformat()
-
-
-# --- page metadata (og:, article:, JSON-LD) ------------------------------------------------
-
-@dataclass
-class PageMeta:
-    title: str | None = None
-    description: str | None = None
-    type: str | None = None               # og:type
-    canonical: str | None = None
-    image: str | None = None
-    published: str | None = None
-    section: str | None = None
-    author: str | None = None
-    tags: list[str] = field(default_factory=list)
-
-
-def page_metadata(tree) -> PageMeta:
-    # {(attribute, value): [content, ...]} of every <meta> with a content, in page order: one
-    # pass, instead of compiling and running an XPath per name and attribute
-    metas: dict[tuple[str, str], list[str]] = {}
-    for element in tree.getroottree().iter("meta"):     # all of the document, as //meta
-        content = element.get("content")
-        if content is None:
-            continue
-        for attr in ("property", "name", "itemprop"):
-            value = element.get(attr)
-            if value is not None:
-                metas.setdefault((attr, value), []).append(content)
-
-    def meta(*names):
-        for name in names:
-            for attr in ("property", "name", "itemprop"):
-                found = metas.get((attr, name))
-                if found and found[0].strip():
-                    return clean_text(found[0])
-        return None
-
-    info = PageMeta(
-        title=meta("og:title", "twitter:title") or first_text(tree, ["title"]),
-        description=meta("og:description", "description"),
-        type=meta("og:type"),
-        image=meta("og:image"),
-        published=parse_iso_datetime(meta("article:published_time", "datePublished",
-                                          "pubdate", "publishdate")),
-        section=meta("article:section"),
-        author=meta("author", "article:author"),
-        tags=[clean_text(t) for t in tree.xpath('//meta[@property="article:tag"]/@content')],
-    )
-    canonical = tree.xpath('//link[@rel="canonical"]/@href') or tree.xpath(
-        '//meta[@property="og:url"]/@content')
-    info.canonical = canonical[0].strip() if canonical else None
-    if not info.tags and meta("keywords", "news_keywords"):
-        info.tags = [clean_text(t) for t in meta("keywords", "news_keywords").split(",") if t.strip()]
-    for node in _json_ld(tree):
-        if not isinstance(node, dict) or not str(node.get("@type", "")).endswith("Article"):
-            continue
-        info.published = info.published or parse_iso_datetime(node.get("datePublished"))
-        info.title = info.title or clean_text(node.get("headline"))
-        info.section = info.section or clean_text(str(node.get("articleSection") or "")) or None
-        author = node.get("author")
-        if isinstance(author, list):
-            author = author[0] if author else None
-        if isinstance(author, dict):
-            author = author.get("name")
-        info.author = info.author or (clean_text(author) if isinstance(author, str) else None)
-    return info
-
-
-def _json_ld(tree):
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        for node in data if isinstance(data, list) else data.get("@graph", [data]):
-            yield node
-
-
-# --- the two paths -------------------------------------------------------------------------
+# --- parsing --------------------------------------------------------------------------------
 
 def parse_html(html: str | bytes):
     if isinstance(html, bytes):
@@ -288,108 +111,363 @@ def parse_html(html: str | bytes):
     return lxml.html.fromstring(html)
 
 
+class _Reading:
+    """One page being read: the tree, its metadata, the rules, and what was found so far."""
+
+    def __init__(self, html: str, url: str | None, rules: SiteRules | None):
+        self.html = html
+        self.url = url
+        self.tree = parse_html(html)
+        self.meta: PageMeta = page_metadata(self.tree)
+        self.rules = rules or SiteRules()
+        self.found = Extracted(method="site" if rules is not None else "generic")
+        self.order = signals.DocumentOrder(self.tree)
+        self.headline = None              # the element of the headline, when known
+        self.container = None             # the element that holds the text, when known
+        self.blocks: list[tuple[str, object]] = []   # the text's paragraphs and their elements
+        self._h1 = False
+
+    def answer(self, name: str, layer: str | None) -> None:
+        if layer:
+            self.found.extracted_by[name] = layer
+
+    def missed(self, name: str) -> None:
+        if getattr(self.rules, name) and name not in self.found.rule_missed:
+            self.found.rule_missed.append(name)
+
+    def first_h1(self):
+        if self._h1 is False:
+            self._h1 = next((h for h in self.tree.iter("h1") if text_of(h)), None)
+        return self._h1
+
+    def strip_prefix(self, text: str | None) -> str:
+        if text and self.rules.sapo_prefix:
+            text = re.sub(r"^\s*(?:" + self.rules.sapo_prefix + r")\s*", "", text)
+        return clean_text(text)
+
+
 def extract_article(html: str | bytes, url: str | None = None,
                     rules: SiteRules | None = None) -> Extracted:
-    """Extract the article on one page. `rules` None means the generic (trafilatura) path."""
-    tree = parse_html(html)
-    meta = page_metadata(tree)
-    if rules is None:
-        result = _extract_generic(html, url, meta)
-    else:
-        result = _extract_with_rules(tree, meta, rules)
-    result.canonical_url = meta.canonical
-    result.image_url = result.image_url or meta.image
-    return result
-
-
-def _extract_with_rules(tree, meta: PageMeta, rules: SiteRules) -> Extracted:
-    result = Extracted(method="site")
-    for selector in rules.noise:
-        for element in select(tree, selector):
+    """Extract the article on one page. `rules` None means the generic path (no site rules)."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    page = _Reading(html, url, rules)
+    for selector in page.rules.noise:
+        for element in select(page.tree, selector):
             if element.getparent() is not None:
                 element.drop_tree()
+    read_title(page)
+    read_body(page)
+    read_author(page)
+    read_sapo(page)
+    read_date(page)
+    read_tags_and_section(page)
+    found = page.found
+    found.body = "\n\n".join(text for text, _ in page.blocks)
+    found.canonical_url = page.meta.canonical
+    found.refusal = refusal(page)
+    if not found.title:
+        found.problems.append("no title")
+    if len(found.body) < MIN_ARTICLE_CHARS:
+        found.problems.append(f"body too short ({len(found.body)} characters)")
+    return found
 
-    title = first_text(tree, rules.title) or meta.title
+
+# --- fields -----------------------------------------------------------------------------------
+
+def read_title(page: _Reading) -> None:
+    rules, meta = page.rules, page.meta
+    element, title = first_match(page.tree, rules.title)
+    layer = "rule" if title else None
+    if title:
+        page.headline = element
+    else:
+        page.missed("title")
+        h1 = page.first_h1()
+        h1_text = text_of(h1) if h1 is not None else None
+        identities = signals.site_identities((meta.site_name, *rules.names), page.url)
+        for candidate, name in ((meta.title, "meta"), (meta.headline, "jsonld"),
+                                (h1_text, "h1"), (meta.title_tag, "title-tag")):
+            if name != "h1":
+                candidate = signals.strip_site_suffix(candidate, identities, h1_text)
+            if candidate and signals.ascii_letters(candidate) not in identities:
+                title, layer = candidate, name
+                break
+        if title and (h1 is None or not same_text(text_of(h1), title)):
+            shown = signals.find_headline(page.tree, title)
+            h1 = shown if shown is not None else h1
+        page.headline = h1
     if title and rules.title_suffix:
         title = re.sub(rules.title_suffix + r"\s*$", "", title).strip()
-    result.title = title or None
-    if not rules.title or not first_text(tree, rules.title):
-        result.problems.append("title selector matched nothing")
+    page.found.title = title or None
+    page.answer("title", layer if title else None)
 
-    date_text = " ".join(t for t in (first_text(tree, [s]) for s in rules.date) if t)
-    result.published_at = parse_vietnamese_datetime(date_text) or meta.published
 
-    container = None
+def read_body(page: _Reading) -> None:
+    rules = page.rules
+    paragraphs_only = None
     for selector in rules.body:
-        found = select(tree, selector)
+        found = select(page.tree, selector)
         if found:
-            container = found[0]
+            page.container = found[0]
+            if len(found) > 1 and found[0].tag in PARAGRAPH_TAGS:   # `.content p`: each one
+                paragraphs_only = found
+                page.container = _common_ancestor(found)
             break
-    if container is None:
-        result.problems.append("body selector matched nothing")
-        return result
+    if page.container is not None:
+        page.found.method = "site"
+        author = _rule_author(page)
+        if paragraphs_only is not None:
+            page.blocks = [(text_of(e), e) for e in paragraphs_only
+                           if e.getparent() is not None and text_of(e)]
+        else:
+            page.blocks = paragraph_blocks(page.container)
+        page.blocks = [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)]
+        if author:
+            page.found.author = author
+            page.answer("author", "rule")
+        _image_from(page, page.container)
+        page.answer("body", "rule" if page.blocks else None)
+        return
+    page.missed("body")
+    if rules.body:
+        page.found.problems.append("body selector matched nothing")
+    lines = _trafilatura_lines(page)
+    if page.found.method == "site":
+        container, _ = signals.locate_container(page.tree, lines)
+        if container is not None:
+            kept = {folded(l) for l in lines}
+            page.container = container
+            page.blocks = [(t, e) for t, e in paragraph_blocks(container)
+                           if not FILE_NAME.match(t)
+                           and (folded(t) in kept or signals.is_caption(e, container))]
+            _image_from(page, container)
+    if not page.blocks:
+        page.blocks = [(l, None) for l in lines if not FILE_NAME.match(l)]
+    title = page.found.title
+    while page.blocks and title and same_text(page.blocks[0][0], title):
+        page.blocks.pop(0)          # trafilatura sometimes keeps the headline
+    page.answer("body", "trafilatura" if page.blocks else None)
 
-    author_el = None
-    for selector in rules.author:
-        found = select(tree, selector)
-        if found:
-            author_el = found[-1]
-            break
-    if author_el is not None:
-        result.author = text_of(author_el) or None
-        _drop_block(author_el, container)
+
+PARAGRAPH_TAGS = frozenset(("p", "li", "h2", "h3", "h4", "blockquote", "figcaption"))
+
+
+def _common_ancestor(elements):
+    chain = [elements[0], *elements[0].iterancestors()]
+    for candidate in chain:
+        if all(e is candidate or any(a is candidate for a in e.iterancestors()) for e in elements):
+            return candidate
+    return chain[-1]
+
+
+def _trafilatura_lines(page: _Reading) -> list[str]:
+    """trafilatura's text, one paragraph a line. With site rules, on a copy of the page without
+    the site's noise (its rules.noise, boxes under its noise headings, forms); without rules,
+    on the page as fetched, exactly as plain trafilatura reads it."""
+    if page.found.method == "generic":
+        text = trafilatura.extract(page.html, url=page.url, include_comments=False)
     else:
-        result.author = meta.author
+        tree = copy.deepcopy(page.tree)
+        for element in _noise_boxes(tree, page.rules.noise_headings):
+            if element.getparent() is not None:
+                element.drop_tree()
+        text = trafilatura.extract(tree, url=page.url, include_comments=False)
+    return [clean_text(line) for line in (text or "").splitlines() if clean_text(line)]
 
+
+def _noise_boxes(tree, headings) -> list:
+    """Boxes whose first line is one of the site's noise headings ("Có thể bạn quan tâm"), and
+    forms (comment forms)."""
+    boxes = list(tree.iter("form"))
+    wanted = {folded(h) for h in headings}
+    if wanted:
+        for element in tree.iter("h2", "h3", "h4", "h5", "div", "span", "p", "strong"):
+            if folded(text_of(element)) in wanted:
+                box = element
+                while box.getparent() is not None and box.getparent().tag != "body" and \
+                        len(text_of(box.getparent())) < 3000 and box.getprevious() is None:
+                    box = box.getparent()
+                boxes.append(box if box is not element else element.getparent())
+    return [b for b in boxes if b is not None]
+
+
+def _image_from(page: _Reading, container) -> None:
     images = [img.get("data-src") or img.get("src") for img in container.iter("img")]
-    result.image_url = next((i for i in images if i and not i.startswith("data:")), None)
-
-    sapo = first_text(tree, rules.sapo)
-    texts = [t for t in paragraphs(container) if not FILE_NAME.match(t)]
-    if rules.sapo_is_first_paragraph and texts and not sapo:
-        sapo = texts.pop(0)
-    if sapo and rules.sapo_prefix:
-        sapo = re.sub(r"^\s*(?:" + rules.sapo_prefix + r")\s*", "", sapo).strip()
-    if sapo and texts and _same_text(texts[0], sapo):
-        texts.pop(0)
-    result.sapo = sapo or None
-    result.body = "\n\n".join(texts)
-
-    result.tags = [t for t in (text_of(a) for s in rules.tags for a in select(tree, s)) if t] \
-        or meta.tags
-    sections = [text_of(e) for s in rules.section for e in select(tree, s)]
-    result.section = next((s for s in reversed(sections) if s), None) or meta.section
-    return result
+    image = next((i for i in images if i and not i.startswith("data:")), None)
+    if image:
+        page.found.image_url = image
+        page.answer("image_url", "rule" if "body" not in page.found.rule_missed else "trafilatura")
 
 
-def _drop_block(element, container):
-    """Remove `element` with its enclosing paragraph, if that paragraph is inside `container`."""
-    block = element
-    while block.getparent() is not None and block.getparent() is not container \
-            and block.tag not in ("p", "div"):
-        block = block.getparent()
-    if any(a is container for a in block.iterancestors()):
-        block.drop_tree()
+def _rule_author(page: _Reading) -> str | None:
+    """The site rule's byline (the last match); dropped from the text with its paragraph when
+    it sits inside the text's container."""
+    for selector in page.rules.author:
+        found = select(page.tree, selector)
+        if found:
+            element = found[-1]
+            text = text_of(element) or None
+            block = element
+            while block.getparent() is not None and block.getparent() is not page.container \
+                    and block.tag not in ("p", "div"):
+                block = block.getparent()
+            if signals.inside(block, page.container):
+                block.drop_tree()
+            return text
+    return None
 
 
-def _same_text(a: str, b: str) -> bool:
-    norm = lambda s: re.sub(r"\W+", " ", s).strip().lower()
-    return norm(a).endswith(norm(b)) or norm(b) == norm(a)
+def read_author(page: _Reading) -> None:
+    if page.found.author:
+        return
+    author = _rule_author(page) if page.found.extracted_by.get("body") != "rule" else None
+    if author:
+        page.found.author = author
+        page.answer("author", "rule")
+        page.blocks = [(t, e) for t, e in page.blocks if folded(t) != folded(author)]
+        return
+    page.missed("author")
+    for index in range(len(page.blocks) - 1, max(-1, len(page.blocks) - 4), -1):
+        text, element = page.blocks[index]
+        if element is not None and signals.bold_line(element):
+            page.found.author = text
+            page.answer("author", "bold-line")
+            del page.blocks[index]
+            return
+    byline = signals.byline(page.tree, page.headline, page.container, page.order)
+    if byline:
+        page.found.author = byline
+        page.answer("author", "family-marker")
+    elif page.meta.author:
+        page.found.author = page.meta.author
+        page.answer("author", page.meta.author_by)
+    if page.found.author and page.blocks and folded(page.blocks[-1][0]) == folded(page.found.author):
+        page.blocks.pop()
 
 
-def _extract_generic(html, url, meta: PageMeta) -> Extracted:
-    document = trafilatura.bare_extraction(
-        html, url=url, include_comments=False, with_metadata=True)
-    result = Extracted(method="generic", published_at=meta.published, section=meta.section,
-                       tags=meta.tags, sapo=meta.description,
-                       not_article=meta.type not in (None, "article"))
-    if document is None:
-        result.title = meta.title
-        result.problems.append("trafilatura found no main text")
-        return result
-    lines = [clean_text(line) for line in (document.text or "").splitlines()]
-    result.body = "\n\n".join(line for line in lines if line)
-    result.title = meta.title or clean_text(document.title) or None
-    result.author = meta.author or clean_text(document.author) or None
-    result.image_url = meta.image or document.image
-    return result
+def read_sapo(page: _Reading) -> None:
+    rules = page.rules
+    _, sapo = first_match(page.tree, rules.sapo)
+    layer = "rule" if sapo else None
+    if not sapo:
+        page.missed("sapo")
+    body_by_rule = page.found.extracted_by.get("body") == "rule"
+    if not sapo and rules.sapo_is_first_paragraph and page.blocks and body_by_rule:
+        sapo, layer = page.blocks.pop(0)[0], "first-paragraph"
+    if not sapo:
+        start = page.container if page.container is not None and body_by_rule else \
+            next((e for _, e in page.blocks if e is not None), None)
+        found = signals.lead_block(page.tree, page.headline, start, page.order,
+                                   marked_only=page.found.method == "generic")
+        if found:
+            sapo, layer = found[0], "lead-block"
+        else:
+            found = signals.visible_description(page.tree, page.meta.descriptions,
+                                                page.strip_prefix)
+            if found:
+                sapo, layer = found[0], "meta"
+    if not sapo and rules.sapo_is_first_paragraph and page.blocks:
+        sapo, layer = page.blocks.pop(0)[0], "first-paragraph"
+    sapo = page.strip_prefix(sapo) if sapo else None
+    if sapo and page.blocks and same_text(page.blocks[0][0], sapo):
+        page.blocks.pop(0)
+    page.found.sapo = sapo or None
+    page.answer("sapo", layer if sapo else None)
+
+
+def read_date(page: _Reading) -> None:
+    rules, meta = page.rules, page.meta
+    texts = []
+    for selector in rules.date:
+        element = next((e for e in select(page.tree, selector)
+                        if not signals.inside(e, page.container) and _shown(e)), None)
+        if element is not None:
+            texts.append(_shown(element))
+    date = parse_iso_datetime(texts[0]) if len(texts) == 1 and re.match(
+        r"\d{4}-\d\d-\d\d", texts[0]) else parse_vietnamese_datetime(" ".join(texts))
+    layer = "rule" if date else None
+    if not date:
+        page.missed("date")
+    headline = page.headline if page.headline is not None else page.first_h1()
+    layers = (("family-marker", lambda: signals.marker_date(page.tree, headline, page.container,
+                                                            page.order)),
+              (meta.published_by, lambda: meta.published),
+              ("time-element", lambda: signals.time_element_date(page.tree, headline,
+                                                                 page.container, page.order)),
+              ("header-stamp", lambda: signals.header_stamp(page.tree, headline, page.container,
+                                                            page.order)))
+    for name, read in layers:
+        if has_time(date):
+            break
+        value = read()
+        if value and better_date(date, value) != date:
+            date, layer = better_date(date, value), name
+    page.found.published_at = date
+    page.answer("published_at", layer if date else None)
+
+
+def _shown(element) -> str:
+    """What a date element states: a <meta>'s content, a datetime attribute, else its text."""
+    if element.tag == "meta":
+        return clean_text(element.get("content"))
+    return clean_text(element.get("datetime")) or text_of(element)
+
+
+def read_tags_and_section(page: _Reading) -> None:
+    rules, meta, found = page.rules, page.meta, page.found
+    tags = [t for t in (text_of(a) for s in rules.tags for a in select(page.tree, s)) if t]
+    if tags:
+        found.tags = tags
+        page.answer("tags", "rule")
+    else:
+        page.missed("tags")
+        found.tags = meta.tags
+        page.answer("tags", "meta" if meta.tags else None)
+    sections = [text_of(e) for s in rules.section for e in select(page.tree, s)]
+    section = next((s for s in reversed(sections) if s), None)
+    if section:
+        found.section = section
+        page.answer("section", "rule")
+    else:
+        page.missed("section")
+        found.section = meta.section
+        page.answer("section", meta.section_by if meta.section else None)
+    if not found.image_url and meta.image:
+        found.image_url = meta.image
+        page.answer("image_url", "meta")
+
+
+# --- not an article ---------------------------------------------------------------------------
+
+def refusal(page: _Reading) -> str | None:
+    """Why the page is positively not an article, or None (an article, or one we could not read)."""
+    found, meta = page.found, page.meta
+    h1 = page.first_h1()
+    if any(NOT_FOUND.search(t or "") for t in (meta.title_tag, found.title,
+                                               text_of(h1) if h1 is not None else None)):
+        return "soft 404"
+    kind = (meta.type or "").lower()
+    short = len(found.body) < MIN_ARTICLE_CHARS
+    teasers = not short and found.extracted_by.get("body") == "trafilatura" \
+        and _mostly_teasers(page)
+    if kind and not kind.startswith("article") and not meta.jsonld_article \
+            and not meta.published and (short or teasers):
+        # og:type alone is not enough: some publishers mark every page "website"
+        return "video-only" if kind.startswith("video") else f"og:type {kind}"
+    if teasers:
+        return "listing page"
+    if short and (VIDEO_TITLE.search(found.title or "") or kind.startswith("video")
+                  or page.tree.find(".//video") is not None):
+        return "video-only"
+    return None
+
+
+def _mostly_teasers(page: _Reading) -> bool:
+    """True when most of the text found is teaser items (headline links and their summaries)."""
+    teasers = signals.teaser_texts(page.tree)
+    if not teasers:
+        return False
+    chars = sum(len(t) for t, _ in page.blocks)
+    teaser_chars = sum(len(t) for t, _ in page.blocks if folded(t) in teasers)
+    return teaser_chars > 0.5 * chars

@@ -1,5 +1,9 @@
 """Spider templates for the CMS families the source sites run on (see shared/sites.md).
 
+Selectors are marked with what ../shared/sites.md knows of them: [seen] on the site, [family] on
+sister sites, [unknown] (a fast path only: when it matches nothing, the fallbacks of
+crawler/extraction.py answer and the run says which rule drifted).
+
 A site is a short declaration on one of these: its name, hosts, start pages and the few rules
 that differ (the lead's source prefix). The MasterCMS template also serves sister sites such as
 thoidai.com.vn or baoquocte.vn; the EPI template tienphong.vn, nhandan.vn, sggp.org.vn.
@@ -17,14 +21,16 @@ class MasterCMSSpider(NewsSpider):
     pagination_links = ("div.__MB_ARTICLE_PAGING a",)
     feed_guesses = ("/rss_feed/{section}", "/rss_feed/")     # tried when a start page fails
     rules = SiteRules(
-        title=("h1.title_detail", "h1"),
-        sapo=("div.sapo_detail",),
-        body=("div#__MB_MASTERCMS_EL_3", "div.__MASTERCMS_CONTENT"),
-        author=(f"div#__MB_MASTERCMS_EL_3 > p{RIGHT_ALIGNED_BOLD}",),
-        date=("div.detail_info span.format_date", "div.detail_info span.format_time"),
-        tags=("div.tags a",),
-        section=("div.breadcrumbs a",),
+        title=("h1.title_detail",),                                       # [unknown]
+        sapo=("div.sapo_detail",),                                        # [unknown]
+        body=("div#__MB_MASTERCMS_EL_3", "div.__MASTERCMS_CONTENT"),      # [family]
+        author=(f"div#__MB_MASTERCMS_EL_3 > p{RIGHT_ALIGNED_BOLD}",),     # [family]
+        date=("span.format_date", "span.format_time"),                    # [family]
+        tags=(".tags a",),                                                # [seen 2020]
+        section=("div.breadcrumbs a",),                                   # [unknown]
         noise=("div.__MB_RELATED_INLINE", "script", "style"),
+        noise_headings=("Có thể bạn quan tâm", "Nên xem", "Tin khác", "Đọc thêm", "Xem thêm",
+                        "Phiên bản di động"),                             # [seen in seeds]
     )
 
 
@@ -34,14 +40,15 @@ class EPISpider(NewsSpider):
     listing_links = ("div.b-grid__content .b-grid__title a", ".b-grid__title a")
     pagination_links = ("div.pagination a",)
     feed_guesses = ("/rss/home.rss",)                        # tried when a start page fails
-    rules = SiteRules(
-        title=("h1.article__title", "h1"),
+    rules = SiteRules(                                                    # all [family]
+        title=("h1.article__title",),
         sapo=("div.article__sapo",),
         body=("div.article__body",),
         author=("div.article__author",),
-        date=("div.article__meta time",),
+        date=('meta[property="article:published_time"]',),
         tags=("div.article__tag a",),
         noise=("script", "style", "div.social", "div.box-related-inline"),
+        noise_headings=("Có thể bạn quan tâm", "Tin cùng chuyên mục"),     # [seen in seed]
     )
 
 
@@ -52,8 +59,8 @@ class HanoiGovSpider(NewsSpider):
     listing_links = ("div.list-news a.title", "div.news-item a.title")
     pagination_links = ("div.taglib-page-iterator a",)
     rules = SiteRules(
-        title=("h1.title-news", "h1"),
-        title_suffix=r"\(\s*\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\s*\)",
+        title=("h1.title-news",),                                         # [unknown]
+        title_suffix=r"\(\s*\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\s*\)",          # [seen]
         body=("div.content-news", "div.journal-content-article"),
         sapo_is_first_paragraph=True,
         sapo_prefix=r"HNP\s*[-–—]",
@@ -61,4 +68,5 @@ class HanoiGovSpider(NewsSpider):
         date=("h1.title-news span.time-news",),
         section=("div.breadcrumb a",),
         noise=("script", "style", "form"),
+        noise_headings=("Các bài mới đăng", "Các bài đã đăng :", "Bài viết Xem"),   # [seen]
     )

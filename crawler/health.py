@@ -119,7 +119,8 @@ class HealthSpiderMiddleware:
         if articles:
             present = fields_present(articles[0])
         else:                       # no article came out: which field failed?
-            found, _, _ = spider.read_page(response.text, response.url)
+            found = response.meta.get("newscrawl_found") or spider.read_page(
+                response.body, response.url).found
             present = fields_present(found)
         self.stats.inc_value(H + "article_pages")
         for name, ok in present.items():
@@ -459,11 +460,14 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
     if response is None or error or not isinstance(response, TextResponse):
         row["problem"] = f"article: {error or 'not HTML'}"
         return row
-    found, _, _ = spider_cls.read_page(response.text, response.url)
-    import unicodedata
-    nfc = lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
-    row.update(title=nfc(found.title), sapo=nfc(found.sapo), body_chars=len(found.body or ""),
-               date=found.published_at, author=nfc(found.author))
+    page = spider_cls.read_page(response.body, response.url,
+                                response.headers.get("Content-Type", b"").decode("latin-1") or None,
+                                response.headers)
+    found = page.article or page.found
+    row.update(title=found.title, sapo=found.sapo, body_chars=len(found.body or ""),
+               date=found.published_at, author=found.author,
+               extracted_by=page.found.extracted_by, rule_missed=page.found.rule_missed,
+               rejection=page.rejection)
     present = fields_present(found)
     missing = [name for name in FLAG_FIELDS if not present[name]]
     row["ok"] = not [m for m in missing if m in ("title", "body")]

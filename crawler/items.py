@@ -27,6 +27,7 @@ class Article:
     html: bytes | None = None     # the raw page as fetched; stored compressed, not in `articles`
     etag: str | None = None       # the server's validators, sent back on a refetch
     last_modified: str | None = None
+    extracted_by: dict = field(default_factory=dict)   # field -> layer that answered it
 
     @property
     def content_hash(self) -> str:

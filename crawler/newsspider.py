@@ -24,14 +24,12 @@ import logging
 import re
 from datetime import datetime, timedelta
 
-from urllib.parse import urljoin
-
 import scrapy
 from scrapy.http import HtmlResponse
 
 from crawler.discovery import Discovery
-from crawler.extraction import Extracted, SiteRules, extract_article
-from crawler.items import Article
+from crawler.extraction import RULE_FIELDS, SiteRules
+from crawler.page import Page, read_page
 from crawler.problems import report_problem
 from crawler.runs import crawl_db
 from crawler.store import TZ, now_iso
@@ -125,18 +123,10 @@ class NewsSpider(Discovery, scrapy.Spider):
         return match.group("id") if match else None
 
     @classmethod
-    def read_page(cls, text: str, url: str) -> tuple[Extracted, str, str | None]:
-        """Extract one page as the crawl does: (what was found, canonical URL, article id).
-
-        The page's own `link rel=canonical` is preferred when it stays on this site.
-        """
-        found = extract_article(text, url, cls.rules)
-        canonical = canonical_url(url) if url else None
-        if found.canonical_url:
-            declared = canonical_url(urljoin(url or "", found.canonical_url))
-            if canonical is None or same_site(declared, cls.allowed_domains):
-                canonical = declared
-        return found, canonical, cls.article_id(canonical or "") or cls.article_id(url or "")
+    def read_page(cls, body: bytes | str, url: str, content_type: str | None = None,
+                  headers=None) -> Page:
+        """Read one page as the crawl does: `crawler.page.read_page` with this site's rules."""
+        return read_page(cls, body, url, content_type, headers)
 
     def article_links(self, urls) -> list[str]:
         """The distinct article URLs of this site among `urls`, canonical."""
@@ -208,44 +198,58 @@ class NewsSpider(Discovery, scrapy.Spider):
         if response.status == 304:    # a conditional refetch: the stored copy is current
             self.crawler.stats.inc_value("newscrawl/articles_unchanged")
             return
-        if not is_html(response):
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or (
+            None if is_html(response) else "application/octet-stream")
+        page = self.read_page(response.body, response.url, content_type, response.headers)
+        response.meta["newscrawl_found"] = page.found      # for crawler.health, not read twice
+        self.count_layers(page)
+        if page.article is None:
             self.crawler.stats.inc_value("newscrawl/articles_failed")
-            content_type = response.headers.get('Content-Type', b'?').decode('latin-1')
-            report_problem(self, "not_html", response.url,
-                           f"article URL answered {content_type} instead of HTML; nothing stored")
-            self.db.keep_refused(self.name, canonical_url(response.url), response.body,
-                                 now_iso(), content_type, f"not HTML: {content_type}",
-                                 for_good=True)
-            return
-        try:
-            found, url, article_id = self.read_page(response.text, response.url)
-        except Exception as error:  # a broken page must not stop the crawl
-            self.crawler.stats.inc_value("newscrawl/articles_failed")
-            report_problem(self, "broken_page", response.url, f"could not parse: {error!r}")
-            return
-        if not found.is_article:
-            self.crawler.stats.inc_value("newscrawl/articles_failed")
-            report_problem(self, "not_article", response.url,
-                           "no article title/body found (" + "; ".join(found.problems or ["too short"])
-                           + "); if this is an article, the layout changed: run "
-                           "`newscrawl extract` on the saved page")
-            self.db.keep_refused(self.name, url, response.body, now_iso(),
-                                 response.headers.get("Content-Type", b"").decode("latin-1"),
-                                 "; ".join(found.problems or ["too short"]), for_good=False)
+            self.report_rejection(response, page, content_type)
             return
         chain = response.meta.get("chain")
-        if chain and self.backfill_since and found.published_at \
-                and found.published_at[:10] < self.backfill_since:
+        published_at = page.article.published_at
+        if chain and self.backfill_since and published_at \
+                and published_at[:10] < self.backfill_since:
             self.reached_since.add(chain)
-        header = lambda name: response.headers.get(name, b"").decode("latin-1") or None
-        yield Article(
-            url=url, site=self.name, article_id=article_id,
-            title=found.title, sapo=found.sapo, body=found.body, author=found.author,
-            published_at=found.published_at, section=found.section, tags=found.tags,
-            image_url=found.image_url and response.urljoin(found.image_url),
-            fetched_at=now_iso(), html=response.body,
-            etag=header("ETag"), last_modified=header("Last-Modified"),
-        )
+        page.article.fetched_at = now_iso()
+        yield page.article
+
+    def report_rejection(self, response, page: Page, content_type: str | None) -> None:
+        """Say why a page at an article URL gave no article, and keep its HTML (for good only
+        when it is positively not an article; otherwise it is requested and re-read again)."""
+        url = page.url or canonical_url(response.url)
+        if page.found.refusal and page.found.refusal.startswith("not HTML"):
+            report_problem(self, "not_html", response.url,
+                           f"article URL answered {content_type} instead of HTML; nothing stored")
+        elif page.for_good:
+            report_problem(self, "not_article", response.url,
+                           f"not an article ({page.rejection}); it will not be requested again")
+        elif page.rejection and page.rejection.startswith("could not parse"):
+            report_problem(self, "broken_page", response.url, page.rejection)
+        else:
+            report_problem(self, "not_article", response.url,
+                           f"{page.rejection}; the page is kept and read again next run. If "
+                           "this is an article, the layout changed: run `newscrawl extract` on "
+                           "the saved page")
+        self.db.keep_refused(self.name, url, response.body, now_iso(), content_type,
+                             page.rejection or "not read", for_good=page.for_good)
+
+    def count_layers(self, page: Page) -> None:
+        """Per page: each declared rule (pages / missed) and the layer that gave each field
+        (stats `newscrawl/rules/<field>/...`, `newscrawl/layer/<field>/<layer>`), read by
+        crawler/health.py into the "rules drifted?" flag. Pages positively not articles are
+        not counted: a rule has nothing to match there."""
+        if page.for_good:
+            return
+        stats = self.crawler.stats
+        for name in RULE_FIELDS:
+            if self.rules is not None and getattr(self.rules, name):
+                stats.inc_value(f"newscrawl/rules/{name}/pages")
+                if name in page.found.rule_missed:
+                    stats.inc_value(f"newscrawl/rules/{name}/missed")
+        for name, layer in page.found.extracted_by.items():
+            stats.inc_value(f"newscrawl/layer/{name}/{layer}")
 
     def on_download_error(self, failure):
         request = failure.request

@@ -37,12 +37,17 @@ def test_every_site_has_saved_pages():
         assert {"figures", "related", "no-author", "no-date", "gallery"} <= layouts
 
 
+REFUSALS = {"listing": {"og:type website", "listing page"}, "soft404": {"soft 404"},
+            "video": {"video-only"}}
+
+
 @pytest.mark.parametrize("page", NOT_ARTICLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_pages_that_are_not_articles_are_recognised(page):
+def test_pages_that_are_not_articles_are_refused_for_good(page):
     expected = expected_for(page)
     spider = spider_for_url(expected["url"])
-    found, _, _ = spider.read_page(page.read_text("utf-8"), expected["url"])
-    assert not found.is_article
+    read = spider.read_page(page.read_bytes(), expected["url"], "text/html; charset=utf-8")
+    assert read.article is None and read.for_good
+    assert read.rejection in REFUSALS[expected["kind"]]
 
 
 @pytest.mark.parametrize("page", ARTICLES, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -50,11 +55,16 @@ def test_saved_page_extracts_to_its_expected_json(page):
     expected = expected_for(page)
     spider = spider_for_url(expected["url"])
     assert spider is not None and spider.name == expected["site"]
-    found, url, article_id = spider.read_page(page.read_text("utf-8"), expected["url"])
-    assert found.is_article
-    assert (url, article_id) == (expected["url"], expected["article_id"])
+    read = spider.read_page(page.read_bytes(), expected["url"], "text/html; charset=utf-8")
+    assert read.article is not None, read.rejection
+    assert (read.url, read.article_id) == (expected["url"], expected["article_id"])
     for field in FIELDS:
-        assert getattr(found, field) == expected[field], field
+        assert getattr(read.article, field) == expected[field], field
+    # the regular layout: every field a rule declares is answered by that rule
+    for field, layer in read.article.extracted_by.items():
+        rule = "date" if field == "published_at" else field
+        if getattr(spider.rules, rule, None):
+            assert layer == "rule", (field, layer)
 
 
 def test_extract_command_prints_one_json_line_per_file(repo_root, tmp_path):

@@ -1,0 +1,132 @@
+"""What a page says about itself in its head: og:/article:/name= meta, JSON-LD, canonical link.
+
+Read in one pass over the <meta> elements; each value keeps the layer it came from ("meta" or
+"jsonld", the vocabulary of `Extracted.extracted_by`)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from crawler.extract.dates import parse_iso_datetime
+from crawler.extract.text import clean_text
+
+ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting",
+                 "AnalysisNewsArticle", "OpinionNewsArticle", "LiveBlogPosting", "Report")
+
+
+@dataclass
+class PageMeta:
+    title: str | None = None              # og:title / twitter:title
+    headline: str | None = None           # JSON-LD headline
+    title_tag: str | None = None          # <title>
+    descriptions: list[str] = field(default_factory=list)   # og:description, description
+    type: str | None = None               # og:type
+    site_name: str | None = None          # og:site_name, application-name, JSON-LD publisher
+    canonical: str | None = None
+    image: str | None = None
+    published: str | None = None
+    published_by: str | None = None       # "meta" or "jsonld"
+    section: str | None = None
+    section_by: str | None = None
+    author: str | None = None
+    author_by: str | None = None
+    tags: list[str] = field(default_factory=list)
+    jsonld_article: bool = False          # a JSON-LD node of an Article type
+
+
+def page_metadata(tree) -> PageMeta:
+    # {(attribute, value): [content, ...]} of every <meta> with a content, in page order: one
+    # pass, instead of compiling and running an XPath per name and attribute
+    metas: dict[tuple[str, str], list[str]] = {}
+    for element in tree.getroottree().iter("meta"):     # all of the document, as //meta
+        content = element.get("content")
+        if content is None:
+            continue
+        for attr in ("property", "name", "itemprop"):
+            value = element.get(attr)
+            if value is not None:
+                metas.setdefault((attr, value.lower()), []).append(content)
+
+    def meta(*names):
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                found = metas.get((attr, name))
+                if found and found[0].strip():
+                    return clean_text(found[0])
+        return None
+
+    titles = tree.getroottree().findall(".//title")
+    info = PageMeta(
+        title=meta("og:title", "twitter:title"),
+        title_tag=clean_text(titles[0].text_content()) if titles else None,
+        type=meta("og:type"),
+        site_name=meta("og:site_name", "application-name"),
+        image=meta("og:image"),
+        published=parse_iso_datetime(meta("article:published_time", "datepublished",
+                                          "pubdate", "publishdate")),
+        section=meta("article:section"),
+        author=meta("author", "article:author"),
+        tags=[clean_text(t) for t in metas.get(("property", "article:tag"), []) if t.strip()],
+    )
+    info.published_by = "meta" if info.published else None
+    info.section_by = "meta" if info.section else None
+    if info.author and info.author.startswith("http"):
+        info.author = None                  # article:author is often a profile URL
+    info.author_by = "meta" if info.author else None
+    for name in ("og:description", "description", "twitter:description"):
+        value = meta(name)
+        if value and value not in info.descriptions:
+            info.descriptions.append(value)
+    canonical = tree.xpath('//link[@rel="canonical"]/@href') or tree.xpath(
+        '//meta[@property="og:url"]/@content')
+    info.canonical = canonical[0].strip() if canonical else None
+    if not info.tags and meta("keywords", "news_keywords"):
+        info.tags = [clean_text(t) for t in meta("keywords", "news_keywords").split(",") if t.strip()]
+    for node in _json_ld(tree):
+        if not isinstance(node, dict):
+            continue
+        kind = node.get("@type", "")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not any(str(k) in ARTICLE_TYPES or str(k).endswith("Article") for k in kinds):
+            if str(kinds[0]) in ("WebSite", "Organization", "NewsMediaOrganization"):
+                info.site_name = info.site_name or _name(node.get("name"))
+            continue
+        info.jsonld_article = True
+        if not info.published:
+            info.published = parse_iso_datetime(_str(node.get("datePublished")))
+            info.published_by = "jsonld" if info.published else None
+        info.headline = info.headline or clean_text(_str(node.get("headline"))) or None
+        if not info.section:
+            info.section = clean_text(_str(node.get("articleSection"))) or None
+            info.section_by = "jsonld" if info.section else None
+        if not info.author:
+            info.author = _name(node.get("author"))
+            info.author_by = "jsonld" if info.author else None
+        info.site_name = info.site_name or _name(node.get("publisher"))
+    return info
+
+
+def _str(value) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def _name(value) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return clean_text(value) or None if isinstance(value, str) else None
+
+
+def _json_ld(tree):
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        nodes = data if isinstance(data, list) else (data.get("@graph") or [data]) \
+            if isinstance(data, dict) else []
+        for node in nodes:
+            yield node

@@ -1,0 +1,382 @@
+"""Layout-independent signals the fallbacks read a page with, when a site rule matched nothing.
+
+None of these knows a site's class names: they look at what a reader sees (the headline, a
+short date line near it, a paragraph between headline and text, a right-aligned bold line, a box
+of teaser links) and at the page's own statements (its site name, its description).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from crawler.extract.dates import DATE, TIME, parse_iso_datetime, parse_vietnamese_datetime
+from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_text, folded,
+                                  text_of)
+
+SEPARATOR = re.compile(r"\s+[|–—\-:»·]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+")
+# Class / id words of page furniture that is never the article's own header or text.
+FURNITURE = frozenset(
+    "related relate relation lienquan other more sidebar widget popular mostread most footer "
+    "menu nav navigation comment comments share sharing social breadcrumb breadcrumbs tags tag "
+    "list listing teaser teasers promo banner adv ads advert recommend suggest topbar top-bar "
+    "cate category".split())
+FURNITURE_TAGS = frozenset(("a", "nav", "footer", "aside", "form", "button", "select", "option",
+                            "li", "ul", "ol", "noscript", "template"))
+LEAD_WORDS = frozenset("sapo lead summary description desc excerpt intro standfirst chapo "
+                       "subtitle subhead deck abstract teaser".split())
+RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
+STAMP_WINDOW = 40       # elements either side of the headline a date line may sit
+BRACKETED = re.compile(r"\(\s*\d{1,2}[:h]\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\s*\)|"
+                       r"\(\s*\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}[:h]\d{2}\s*\)")
+
+
+def words(element) -> set[str]:
+    """The words of an element's class and id ("article__sapo" -> {"article", "sapo"})."""
+    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return set(re.split(r"[\s_\-]+", value)) - {""}
+
+
+def is_furniture(element, stop=None) -> bool:
+    """True when `element` or an ancestor (below `stop`) is a link, nav, footer, aside, list or a
+    box whose class names say related / sidebar / share / tags..."""
+    for node in (element, *element.iterancestors()):
+        if node is stop:
+            return False
+        if not isinstance(node.tag, str):
+            continue
+        if node.tag in FURNITURE_TAGS or words(node) & FURNITURE:
+            return True
+        if node.tag == "header" and node.getparent() is not None \
+                and node.getparent().tag == "body":
+            return True            # the site's own header (top bar with today's date)
+    return False
+
+
+def inside(element, container) -> bool:
+    return container is not None and any(a is container for a in element.iterancestors())
+
+
+# --- title ---------------------------------------------------------------------------------
+
+def site_identities(names, url: str | None) -> set[str]:
+    """Spellings of a site's name to recognise in a title suffix: its declared names and host."""
+    found = {ascii_letters(n) for n in names if n}
+    host = urlsplit(url or "").hostname or ""
+    labels = [l for l in host.lower().split(".") if l not in ("www", "m")]
+    if labels:
+        found.add(ascii_letters(labels[0]))
+        found.add(ascii_letters(".".join(labels)))
+    return {f for f in found if len(f) >= 2}
+
+
+def strip_site_suffix(title: str | None, identities: set[str], headline: str | None) -> str | None:
+    """'Headline | The Citizen' -> 'Headline': a trailing segment after | – — - is dropped when it
+    names the site (og:site_name, the host) or when what stays before it is the page's <h1>."""
+    if not title:
+        return title
+    for match in SEPARATOR.finditer(title):
+        before, after = title[:match.start()].strip(), title[match.end():].strip()
+        if not before:
+            continue
+        first = ascii_letters(SEPARATOR.split(after)[0])
+        names_site = bool(first) and any(first == i or (len(first) >= 4 and i.startswith(first))
+                                         for i in identities)
+        if names_site or (headline and folded(before) == folded(headline)):
+            return before
+    return title
+
+
+def find_headline(tree, title: str | None):
+    """The element that shows the title: an <h1> saying it, else the first heading or block
+    that starts with it (a headline may carry a bracketed date after it)."""
+    if not title:
+        return None
+    wanted = folded(title)
+    fallback = None
+    for element in tree.iter("h1", "h2", "h3", "div", "p", "span", "strong"):
+        text = folded(text_of(element))
+        if text == wanted or (text.startswith(wanted) and len(text) <= len(wanted) + 30):
+            if element.tag == "h1":
+                return element
+            if fallback is None and not is_furniture(element) and \
+                    not any(a.tag in ("h1", "h2", "h3") for a in element.iterdescendants()):
+                fallback = element
+    return fallback
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+class DocumentOrder:
+    """Position of each element in document order, computed once when first asked."""
+
+    def __init__(self, tree):
+        self.tree = tree
+        self._index: dict | None = None
+
+    def __getitem__(self, element) -> int:
+        if self._index is None:
+            self._index = {el: i for i, el in enumerate(self.tree.iter())}
+        return self._index.get(element, -1)
+
+
+def _stamp_text(element) -> str | None:
+    """The text of a short date line at `element`: its own text, or its parent's when the time
+    sits in a sibling (`<span>10/03/2021</span> <span>09:00</span>`)."""
+    text = text_of(element)
+    if len(text) > 80 or not DATE.search(text):
+        return None
+    if not TIME.search(DATE.sub(" ", text)):
+        parent = element.getparent()
+        if parent is not None:
+            around = text_of(parent)
+            if len(around) <= 80 and TIME.search(DATE.sub(" ", around)):
+                text = around
+    rest = TIME.sub(" ", DATE.sub(" ", text))
+    if len(re.findall(r"[^\W\d_]{2,}", rest)) > 6:      # a sentence, not a date line
+        return None
+    return text
+
+
+def in_teaser(element) -> bool:
+    """Inside a teaser item: a small box (a few ancestors up) that holds a headline link."""
+    node = element
+    for _ in range(3):
+        node = node.getparent()
+        if node is None or node.tag in ("body", "article", "main"):
+            return False
+        if len(text_of(node)) > 600:
+            return False
+        if any(len(text_of(a).split()) >= 4 for a in node.iter("a")):
+            return True
+    return False
+
+
+def near_headline(candidates, headline, order: DocumentOrder, container=None):
+    """The candidate closest to the headline in document order (within STAMP_WINDOW elements,
+    before the text's container when it is known), after it on a tie."""
+    if headline is None:
+        return None
+    anchor = order[headline]
+    limit = order[container] if container is not None else None
+    best = None
+    for element in candidates:
+        distance = order[element] - anchor
+        if abs(distance) > STAMP_WINDOW or (limit is not None and limit > anchor
+                                             and order[element] > limit):
+            continue
+        if in_teaser(element):
+            continue
+        key = (abs(distance), distance < 0)
+        if best is None or key < best[0]:
+            best = (key, element)
+    return best[1] if best else None
+
+
+def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
+    """A date in an element whose class names say date / time (a CMS's date marker), in the
+    article header: near the headline, not in the text, not in a teaser box."""
+    found = [el for el in tree.iter() if isinstance(el.tag, str) and el.tag not in SKIP_TAGS
+             and words(el) & {"date", "time", "datetime", "publish", "published", "pubdate",
+                              "posted", "timestamp"}
+             and not inside(el, container) and not is_furniture(el)
+             and _stamp_text(el)]
+    element = near_headline(found, headline, order, container)
+    return parse_vietnamese_datetime(_stamp_text(element)) if element is not None else None
+
+
+def time_element_date(tree, headline, container, order: DocumentOrder) -> str | None:
+    """`<time datetime>` in the article header."""
+    found = [el for el in tree.iter("time") if el.get("datetime")
+             and not inside(el, container) and not is_furniture(el)]
+    element = near_headline(found, headline, order, container)
+    if element is None:
+        return None
+    shown = parse_vietnamese_datetime(text_of(element))
+    stated = parse_iso_datetime(element.get("datetime"))
+    return stated if stated and (len(stated) > 10 or not shown) else shown or stated
+
+
+def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
+    """A visible 'DD/MM/YYYY HH:MM' line next to the headline (or a '(HH:MM DD/MM/YYYY)' at the
+    end of it); never from the text, a teaser box or the site's header."""
+    if headline is None:
+        return None
+    own = BRACKETED.search(text_of(headline))
+    if own:
+        return parse_vietnamese_datetime(own.group(0))
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
+            continue
+        direct = (element.text or "") + " ".join(c.tail or "" for c in element)
+        if DATE.search(direct) and not inside(element, container) \
+                and not is_furniture(element) and _stamp_text(element):
+            found.append(element)
+    element = near_headline(found, headline, order, container)
+    return parse_vietnamese_datetime(_stamp_text(element)) if element is not None else None
+
+
+# --- lead ----------------------------------------------------------------------------------
+
+def lead_block(tree, headline, body_start, order: DocumentOrder, marked_only: bool):
+    """The paragraph a page shows between its headline and its text: (text, element) or None.
+
+    `body_start` is the first element of the text; `marked_only` asks for a block whose class
+    names say lead / sapo / summary (the generic path, where an unmarked block may be anything)."""
+    if headline is None or body_start is None:
+        return None
+    start, end = order[headline], order[body_start]
+    if not 0 <= start < end:
+        return None
+    for element in tree.iter("p", "div", "h2", "h3", "section", "span", "strong", "b"):
+        position = order[element]
+        if not start < position < end or position - start > 60:
+            continue
+        if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS and d.tag not in ("span",)
+               and len(text_of(d)) > 40 for d in element.iterdescendants()):
+            continue                  # a wrapper: its inner block is tried on its own
+        text = text_of(element)
+        if len(text) < 60 or len(text.split()) < 10 or is_furniture(element):
+            continue
+        if any(body_start is a for a in element.iterancestors()):
+            continue
+        link_chars = sum(len(text_of(a)) for a in element.iter("a"))
+        if link_chars > 0.3 * len(text):
+            continue
+        if marked_only and not any(words(n) & LEAD_WORDS
+                                   for n in (element, *list(element.iterancestors())[:2])):
+            continue
+        return text, element
+    return None
+
+
+def visible_description(tree, descriptions, strip_prefix) -> tuple[str, object] | None:
+    """The page's meta description as the page shows it: (shown text, element), or None when
+    no paragraph of the page holds it (then it is not the article's lead)."""
+    wanted = []
+    for description in descriptions:
+        text = strip_prefix(re.sub(r"(\.\.\.|…)\s*$", "", description or "")).strip()
+        if len(text) >= 40:
+            wanted.append(folded(text))
+    if not wanted:
+        return None
+    body = tree.find(".//body")
+    for element in (body if body is not None else tree).iter("p", "div", "h2", "h3", "span",
+                                                             "section", "strong", "em"):
+        if any(isinstance(d.tag, str) and d.tag in ("p", "div", "section", "h2", "h3")
+               for d in element.iterdescendants()):
+            continue
+        text = text_of(element)
+        if len(text) < 40:
+            continue
+        shown = folded(strip_prefix(text))
+        if any(shown.startswith(w) and len(shown) <= 1.5 * len(w) + 20 for w in wanted) \
+                and not is_furniture(element):
+            return strip_prefix(text), element
+    return None
+
+
+# --- author --------------------------------------------------------------------------------
+
+def bold_line(element) -> bool:
+    """A short right-aligned line set in bold: how these papers sign an article."""
+    aligned = any(RIGHT.search(n.get("style") or "") or (n.get("align") or "").lower() == "right"
+                  or "right" in words(n) for n in (element, *list(element.iterancestors())[:2]))
+    if not aligned:
+        return False
+    text = text_of(element)
+    bold = clean_text(" ".join(" ".join(b.itertext()) for b in element.iter("strong", "b")))
+    return 0 < len(text) <= 60 and len(text.split()) <= 8 and bold == text
+
+
+def byline(tree, headline, container, order: DocumentOrder) -> str | None:
+    """A short name in an element whose class names say author / byline (or rel=author), next
+    to the headline or right after the text."""
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
+            continue
+        if not (words(element) & {"author", "byline", "writer", "tacgia"}
+                or (element.get("rel") or "").lower() == "author"):
+            continue
+        text = text_of(element)
+        if 0 < len(text) <= 50 and len(text.split()) <= 6 and not DATE.search(text) \
+                and not is_furniture(element):
+            found.append(element)
+    if not found:
+        return None
+    element = near_headline(found, headline, order)
+    if element is None and container is not None:      # a signature right after the text
+        end = order[container] + sum(1 for _ in container.iter())
+        after = [e for e in found if 0 <= order[e] - end <= 10]
+        element = after[0] if after else None
+    return text_of(element) if element is not None else None
+
+
+# --- body ----------------------------------------------------------------------------------
+
+CONTENT_TAGS = ("p", "li", "td", "blockquote", "h2", "h3", "h4", "h5", "figcaption", "pre", "div")
+
+
+def locate_container(tree, lines: list[str]):
+    """The element that holds most of the text trafilatura found: (container, its first text
+    element) or (None, None). Reading that container ourselves keeps image captions, which
+    trafilatura drops."""
+    wanted = {folded(l): len(l) for l in lines if len(l) >= 30}
+    if not wanted:
+        return None, None
+    matched = []
+    for element in tree.iter(*CONTENT_TAGS):
+        if element.tag == "div" and element.find(".//div") is not None:
+            continue
+        key = folded(text_of(element))
+        if key in wanted:
+            matched.append((element, wanted[key]))
+    total = sum(weight for _, weight in matched)
+    if not total:
+        return None, None
+    weights: dict = {}
+    depth: dict = {}
+    for element, weight in matched:
+        for level, ancestor in enumerate(reversed([element, *element.iterancestors()])):
+            weights[ancestor] = weights.get(ancestor, 0) + weight
+            depth[ancestor] = level
+    container = max((a for a, w in weights.items() if w >= 0.75 * total),
+                    key=lambda a: depth[a], default=None)
+    if container is None or container.tag in ("p", "li", "td", "h2", "h3"):
+        container = container.getparent() if container is not None else None
+    return container, matched[0][0]
+
+
+def is_caption(element, container) -> bool:
+    """A caption: in a figure, or in a table / small box that holds an image."""
+    for node in (element, *element.iterancestors()):
+        if node is container:
+            return False
+        if node.tag in ("figcaption", "figure") or "caption" in words(node):
+            return True
+        if node.tag in ("table", "div", "td", "tr") and node.find(".//img") is not None \
+                and len(text_of(node)) <= 400:
+            return True
+    return False
+
+
+def teaser_texts(tree) -> set[str]:
+    """Folded texts of teaser items (a headline link and the summary after it): what a listing
+    page is made of, and what an article's related boxes hold."""
+    found = set()
+    for link in tree.iter("a"):
+        title = text_of(link)
+        if len(title.split()) < 4:
+            continue
+        found.add(folded(title))
+        holder = link
+        while holder.getparent() is not None and holder.getparent().tag in ("h2", "h3", "h4",
+                                                                              "h5", "strong"):
+            holder = holder.getparent()
+        summary = holder.getnext()
+        if summary is not None and isinstance(summary.tag, str) and summary.find(".//a") is None:
+            text = text_of(summary)
+            if len(text) >= 40:
+                found.add(folded(text))
+    return found

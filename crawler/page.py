@@ -1,0 +1,139 @@
+"""The one page path: what the crawl does with a page fetched at an article URL.
+
+    read_page(spider_cls, body, url, content_type=None, headers=None) -> Page
+
+decode -> read (site rules and fallbacks, crawler/extraction.py) -> canonical URL and site id ->
+Unicode NFC -> validate -> an `Article` (with its content hash), or a rejection with its reason.
+`NewsSpider.parse_article` (crawl), `newscrawl extract`, `newscrawl reextract` and
+`newscrawl check` all call it, so a page reads the same everywhere.
+
+A rejection is for good (`Page.for_good`) only when the page is positively not an article (not
+HTML, soft 404, video-only, a listing, og:type not article); otherwise ("could not read": a
+layout the rules and the fallbacks both missed) the page is kept and tried again later.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from crawler.extraction import MIN_ARTICLE_CHARS, Extracted, extract_article
+from crawler.items import Article
+from crawler.urls import canonical_url, same_site
+
+TEXT_FIELDS = ("title", "sapo", "body", "author", "section")
+
+
+@dataclass
+class Page:
+    """One page read: the article, or why there is none."""
+    url: str | None                        # canonical (the page's own same-site canonical link)
+    article_id: str | None
+    found: Extracted = field(default_factory=Extracted)   # everything the reading found
+    article: Article | None = None
+    rejection: str | None = None           # why no article: the refusal, or what was missing
+    for_good: bool = False                 # positively not an article: do not request it again
+
+    @property
+    def is_article(self) -> bool:
+        return self.article is not None
+
+
+def decode(body: bytes | str, content_type: str | None = None) -> str:
+    """The page's text, decoded as the crawl decodes it: the header's charset, the page's own
+    declaration when they disagree and only it decodes the bytes (crawler/middlewares.py), else
+    w3lib's detection (BOM, header, meta, UTF-8)."""
+    if isinstance(body, str):
+        return body
+    from w3lib.encoding import (html_body_declared_encoding, html_to_unicode,
+                                http_content_type_encoding)
+
+    from crawler.middlewares import choose_charset
+
+    chosen = choose_charset(http_content_type_encoding(content_type or ""),
+                            html_body_declared_encoding(body), body)
+    if chosen:
+        return body.decode(chosen, errors="replace")
+    return html_to_unicode(content_type, body)[1]
+
+
+def is_html_type(content_type: str | None, body: bytes | str) -> bool:
+    """HTML by its Content-Type; without one, anything that does not start like a PDF."""
+    if content_type:
+        return "html" in content_type.lower()
+    head = body[:5] if isinstance(body, bytes) else body[:5].encode("latin-1", "replace")
+    return head != b"%PDF-"
+
+
+def nfc(value):
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None = None,
+              headers=None) -> Page:
+    """Read one fetched page as the crawl does (see the module docstring). `headers` (a mapping,
+    e.g. Scrapy's response.headers) give the ETag / Last-Modified kept for conditional refetches.
+    `url` is the address the page was fetched from; without one, the page's canonical link."""
+    if not is_html_type(content_type, body):
+        refusal = f"not HTML: {content_type or 'PDF'}"
+        found = Extracted(refusal=refusal)
+        target = canonical_url(url) if url else None
+        return Page(url=target, article_id=spider_cls.article_id(target or ""), found=found,
+                    rejection=refusal, for_good=True)
+    try:
+        text = decode(body, content_type)
+        found = extract_article(text, url or None, spider_cls.rules)
+    except Exception as error:  # a broken page must not stop anything: say what broke
+        target = canonical_url(url) if url else None
+        return Page(url=target, article_id=spider_cls.article_id(target or ""),
+                    found=Extracted(problems=[f"could not parse: {error!r}"]),
+                    rejection=f"could not parse: {error!r}")
+    target = canonical_url(url) if url else None
+    if found.canonical_url:
+        declared = canonical_url(urljoin(url or "", found.canonical_url))
+        if target is None or same_site(declared, spider_cls.allowed_domains):
+            target = declared
+    article_id = spider_cls.article_id(target or "") or spider_cls.article_id(url or "")
+    page = Page(url=target, article_id=article_id, found=found)
+    if found.refusal:
+        page.rejection, page.for_good = found.refusal, True
+        return page
+    problems = validation_problems(found)
+    if problems:
+        page.rejection = "could not read an article: " + "; ".join(problems)
+        return page
+    header = _header_reader(headers)
+    page.article = Article(
+        url=target or "", site=getattr(spider_cls, "name", None) or "", article_id=article_id,
+        title=nfc(found.title), sapo=nfc(found.sapo), body=nfc(found.body),
+        author=nfc(found.author), published_at=found.published_at,
+        section=nfc(found.section), tags=[nfc(t) for t in found.tags],
+        image_url=found.image_url and urljoin(url or target or "", found.image_url),
+        html=body if isinstance(body, bytes) else None,
+        etag=header("ETag"), last_modified=header("Last-Modified"),
+        extracted_by=dict(found.extracted_by),
+    )
+    return page
+
+
+def validation_problems(found: Extracted) -> list[str]:
+    """What keeps a reading from being stored as an article (empty when it can be)."""
+    problems = []
+    if not (found.title or "").strip():
+        problems.append("no title")
+    if len((found.body or "").strip()) < MIN_ARTICLE_CHARS:
+        problems.append(f"body too short ({len((found.body or '').strip())} characters)")
+    if problems and found.rule_missed:
+        problems.append("rules that matched nothing: " + ", ".join(found.rule_missed))
+    return problems
+
+
+def _header_reader(headers):
+    def header(name: str) -> str | None:
+        if not headers:
+            return None
+        value = headers.get(name)
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        return value or None
+    return header
