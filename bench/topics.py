@@ -6,8 +6,9 @@ Three parts, printed as markdown and written to `--out` (default bench/results/t
 
 1. Labour relevance on the hand-labelled real headlines with leads
    (tests/data/labour_headlines.tsv, described in tests/data/labour_headlines.md): precision and
-   recall of `labour_relevant` against the label, on all rows and separately on the rows seen
-   while the vocabulary was written (source `shared/seeds/...`) and the held-out rows (a URL);
+   recall of `labour_relevant` against the label, on all rows, separately on the rows seen
+   while the vocabulary was written (source `shared/seeds/...`) and the held-out rows (a URL),
+   and on all rows typed without diacritics;
    every false positive and false negative with the terms that decided it; how often the
    hand-named topics of the relevant rows were found.
 2. Per-topic counts over the replay's articles (`replay.web.ReplayWeb().articles()`, their
@@ -29,6 +30,7 @@ import platform
 import statistics
 import sys
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +60,12 @@ def read_labelled(path: Path = LABELLED) -> list[dict]:
             row["line"] = number
             rows.append(row)
     return rows
+
+
+def without_marks(text: str) -> str:
+    """The text as typed on a keyboard without Vietnamese: 'Công đoàn' -> 'Cong doan'."""
+    text = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def seen_while_writing(row: dict) -> bool:
@@ -117,16 +125,20 @@ def labelled_section(rows: list[dict], vocab: Vocabulary) -> list[str]:
     parts = [("all", rows), ("seen while writing the vocabulary (seeds)",
                              [r for r in rows if seen_while_writing(r)]),
              ("held out (collected after vocabulary v1)", [r for r in rows if not seen_while_writing(r)])]
+    parts.append(("all, typed without diacritics (no tones, marks or đ)",
+                  [{**r, "headline": without_marks(r["headline"]), "lead": without_marks(r["lead"])}
+                   for r in rows]))
     evaluations = {}
     for name, part in parts:
         ev = evaluations[name] = evaluate(part, vocab)
         out.append(f"| {name} | {ev.rows} | {sum(r['label'] for r in part)} | {ev.tp} | {ev.fp} | "
                    f"{ev.fn} | {ev.tn} | {ev.precision:.3f} | {ev.recall:.3f} |")
-    out += ["", "### Errors (all rows)", ""]
-    errors = evaluations["all"].errors
-    if not errors:
-        out.append("None.")
-    else:
+    for name in ("all", parts[-1][0]):
+        out += ["", f"### Errors ({name})", ""]
+        errors = evaluations[name].errors
+        if not errors:
+            out.append("None.")
+            continue
         out += ["| error | line | headline | score | terms that matched |", "|---|---:|---|---:|---|"]
         for kind, row, found in errors:
             out.append(f"| {kind} | {row['line']} | {row['headline']} | {found.score:g} | "
