@@ -59,6 +59,7 @@ class Discovery:
     # is the last path segment of the failed start page (`/rss_feed/{section}`).
     feed_guesses: tuple[str, ...] = ()
     SECTION_STOP_SEGMENTS = {"", "index", "home", "trang-chu"}
+    MOVED_SECTIONS_PER_START = 2
 
     def init_discovery(self) -> None:
         """Per-run state; called from `start()`."""
@@ -227,17 +228,25 @@ class Discovery:
         return names
 
     def moved_sections(self, urls: list[str]) -> list[str]:
-        """Links (of the home page) to a listing named like a failed start page, elsewhere."""
+        """Links (of the home page) to a listing named like a failed start page, elsewhere: the
+        same last path segment, else that name lengthened (`tin-tuc` -> `tin-tuc-su-kien`), at
+        most MOVED_SECTIONS_PER_START per name, the closest first."""
         names, failed = self.section_names(), {canonical_url(u) for u, _ in self.failed_starts}
+        same: dict[str, list] = {}
         out = []
         for url in urls:
             if not self.is_listing_url(url) or canonical_url(url) in failed:
                 continue
             segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].lower()
             segment = re.sub(r"\.(?:html?|aspx?|php)$", "", segment)
-            if segment in names and url not in out and url not in self.fallback_requested:
-                self.fallback_requested.add(url)
-                out.append(url)
+            for name in names:      # the same name, or the name lengthened (tin-tuc-su-kien)
+                if segment == name or segment.startswith(name + "-"):
+                    same.setdefault(name, []).append((segment != name, len(segment), url))
+        for name, candidates in same.items():
+            for _, _, url in sorted(set(candidates))[:self.MOVED_SECTIONS_PER_START]:
+                if url not in out and url not in self.fallback_requested:
+                    self.fallback_requested.add(url)
+                    out.append(url)
         return out
 
     # stage 2: feeds
@@ -287,49 +296,69 @@ class Discovery:
             if request is not None:
                 yield request
 
-    def sitemap_request(self, url: str, depth: int) -> scrapy.Request | None:
+    def sitemap_request(self, url: str, depth: int, older: tuple[str, ...] = ()):
+        """A sitemap file, within NEWS_SITEMAP_MAX_FILES; `older`: the index's next files."""
         if self.sitemaps_left <= 0:
             return None
-        request = self.fallback_request(url, self.parse_sitemap, cb_kwargs={"depth": depth})
+        request = self.fallback_request(url, self.parse_sitemap, cb_kwargs={
+            "depth": depth, "older": older})
         if request is not None:
+            request.errback = self.on_sitemap_error
             self.sitemaps_left -= 1
         return request
 
-    def parse_sitemap(self, response, depth: int = 0):
-        """A sitemap or sitemap index (Scrapy's reader; gzip unpacked): index entries newest
-        first within the bound, then article URLs not stored yet, newest first."""
-        max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        body = sitemap_body(response, max_size)
+    def parse_sitemap(self, response, depth: int = 0, older: tuple[str, ...] = ()):
+        """A sitemap index: its files newest first, one at a time; a sitemap: its article URLs
+        not stored yet, newest first. The next (older) file of the index is read only while a
+        file still lists articles that were not stored before this run (as pagination stops at
+        a listing page of stored articles), within the bounds."""
+        body = sitemap_body(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         if body is None:
             self.logger.info("[%s] %s is not a sitemap", self.name, response.url)
+            yield from self.next_sitemap(depth, older)
             return
         sitemap = NewsSitemap(body)
         entries = [e for e in sitemap if e.get("loc")]
         since = self.backfill_since
         if sitemap.type == "sitemapindex":
-            children = [e for e in newest_first(entries)
-                        if not NOT_ARTICLE_SITEMAP.search(urlsplit(e["loc"]).path)
-                        and not (since and entry_date(e) and entry_date(e)[:7] < since[:7])]
-            for entry in children if depth < 2 else []:
-                request = self.sitemap_request(urljoin(response.url, entry["loc"]), depth + 1)
-                if request is not None:
-                    yield request
+            children = tuple(urljoin(response.url, e["loc"]) for e in newest_first(entries)
+                             if not NOT_ARTICLE_SITEMAP.search(urlsplit(e["loc"]).path)
+                             and not (since and entry_date(e) and entry_date(e)[:7] < since[:7]))
+            if depth < 2:
+                yield from self.next_sitemap(depth + 1, children)
             return
-        picked = []
+        new_before_run, picked = 0, []
         for entry in newest_first(entries):
             if since and entry_date(entry) and entry_date(entry)[:10] < since:
                 continue
             [url] = self.article_links([urljoin(response.url, entry["loc"])]) or [None]
-            if url is None or url in self.requested or url in self.discovered:
+            if url is None:
                 continue
-            if self.db.seen(self.name, url, self.article_id(url))[0]:
-                continue
-            if len(picked) >= self.sitemap_articles_left:
-                break
-            picked.append(url)
+            if url in self.found_this_run or not self.db.seen(self.name, url,
+                                                             self.article_id(url))[0]:
+                new_before_run += 1
+                if url not in self.requested and url not in self.discovered and \
+                        len(picked) < self.sitemap_articles_left:
+                    picked.append(url)
         self.sitemap_articles_left -= len(picked)
         yield from self.new_article_requests(picked, response.url, layer="sitemap",
                                              source=response.url)
+        if new_before_run and self.sitemap_articles_left > 0:
+            yield from self.next_sitemap(depth, older)
+
+    def next_sitemap(self, depth: int, older: tuple[str, ...]):
+        for i, url in enumerate(older):
+            request = self.sitemap_request(url, depth, older[i + 1:])
+            if request is not None or self.sitemaps_left <= 0:
+                if request is not None:
+                    yield request
+                return
+
+    def on_sitemap_error(self, failure):
+        """A sitemap file that failed: noted, and the index's next file is tried."""
+        self.on_fallback_error(failure)
+        kwargs = failure.request.cb_kwargs
+        yield from self.next_sitemap(kwargs.get("depth", 0), kwargs.get("older", ()))
 
     def on_fallback_error(self, failure):
         response = getattr(failure.value, "response", None)

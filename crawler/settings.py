@@ -67,9 +67,10 @@ NEWS_REFRESH_AFTER_HOURS = 20
 # Backfill: follow pagination back to this date (YYYY-MM-DD), up to this many pages per listing.
 NEWS_BACKFILL_SINCE = None
 NEWS_BACKFILL_MAX_PAGES = 500
-# When a start page fails, sitemaps are read too (crawler/discovery.py): at most this many sitemap
-# files (indexes followed newest first) and this many new articles from them per run.
-NEWS_SITEMAP_MAX_FILES = 4
+# When a start page fails, sitemaps are read too (crawler/discovery.py): an index's files newest
+# first, one after another while they list articles not stored before the run; at most this many
+# sitemap files and this many new articles from them per run.
+NEWS_SITEMAP_MAX_FILES = 12
 NEWS_SITEMAP_MAX_ARTICLES = 200
 
 # --- Pipelines: validate -> normalise -> store ------------------------------------------
