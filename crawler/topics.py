@@ -1,11 +1,14 @@
 """Union and labour topics of an article, explainably: which topics, is it about labour, and why.
 
     from crawler.topics import classify
-    t = classify("Hà Nội: Tăng lương tối thiểu vùng từ 1/7", "Người lao động ...", body)
+    t = classify("Hà Nội: Tăng lương tối thiểu vùng từ 1/7", "Người lao động được hưởng mức lương mới")
     t.topics            # ["tiền lương và thu nhập"]
     t.labour_relevant   # True
-    t.topic_terms       # [{"term": "lương tối thiểu vùng", "topic": "tiền lương và thu nhập",
-                        #   "where": "title", "count": 1, "kind": "strong", "points": 9.0}, ...]
+    t.topic_terms       # [{"term": "tăng lương", "topic": "tiền lương và thu nhập", "where": "title",
+                        #   "count": 1, "kind": "strong", "points": 9.0}, {"term": "mức lương", ...},
+                        #  {"term": "người lao động", "topic": None, "where": "sapo", ...}]
+    (a match takes the longest term starting at the leftmost word: "tăng lương" here, so the
+    "lương" of "lương tối thiểu vùng" is already taken.)
 
 The vocabulary and the scoring rules live in the data file `crawler/topics.toml` (documented at
 its top; a user edits it, no code changes). This module only reads it and applies it:
