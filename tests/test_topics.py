@@ -61,6 +61,17 @@ def test_every_topic_of_the_labelled_set_is_in_the_vocabulary(labelled):
     assert all(row["source"] for row in labelled)
 
 
+def test_the_labelled_set_is_nfc_without_duplicates_and_cites_each_source(labelled):
+    for row in labelled:
+        for column in ("headline", "lead", "source"):
+            assert row[column] == unicodedata.normalize("NFC", row[column]).strip(), row["line"]
+        assert row["source"].startswith(("shared/seeds/", "http://", "https://")), row["line"]
+    headlines = [fold(row["headline"]) for row in labelled]
+    assert len(headlines) == len(set(headlines))
+    assert sum(row["label"] for row in labelled) >= 30
+    assert sum(not row["label"] for row in labelled) >= 30
+
+
 def test_an_edited_vocabulary_changes_the_result(tmp_path):
     edited = VOCABULARY_FILE.read_text(encoding="utf-8").replace(
         'strong = [\n  "tết sum vầy",', 'strong = [\n  "chợ quê ngày tết", "tết sum vầy",')
