@@ -22,11 +22,10 @@ import unicodedata
 from typing import Any
 
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import Article
 from crawler.problems import record_problem
-from crawler.runs import crawl_db
+from crawler.runs import crawl_db, is_database_failure, stop_for_database_error
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +89,6 @@ class StoreArticlePipeline(_Pipeline):
     def __init__(self, crawler: Any):
         super().__init__(crawler)
         self.db = None
-        self.failed: Exception | None = None   # the write error that ended the run
         self.stored_this_run: set[str] = set()
 
     def open_spider(self) -> None:
@@ -101,28 +99,20 @@ class StoreArticlePipeline(_Pipeline):
             return item
         if self.db is None:
             self.open_spider()
-        if self.failed is not None:         # the run is ending: not stored, fetched next run
-            self.stats.inc_value("newscrawl/articles_failed")
-            record_problem(self.stats, "db_error", item.url)
+        if getattr(self.crawler, "newscrawl_db_failed", None) is not None:
+            self.stats.inc_value("newscrawl/articles_failed")   # the run is ending: not
+            record_problem(self.stats, "db_error", item.url)    # stored, fetched next run
             return item
         try:
             outcome = self.db.store_article(item)
-        except sqlite3.IntegrityError as exc:   # this article only
-            logger.error("[%s] not stored: %s: %s (database %s)", item.site, item.url, exc,
-                         self.db.path)
-            self.stats.inc_value("newscrawl/articles_failed")
-            record_problem(self.stats, "db_error", item.url)
-            return item
         except (sqlite3.Error, OSError) as exc:
-            self.failed = exc
-            logger.critical(
-                "[%s] cannot write to the database %s (%s) while storing %s; the run stops now "
-                "(status 'failed'). Everything stored so far is kept; free disk space or fix the "
-                "file, and the next run fetches what is missing",
-                item.site, self.db.path, exc, item.url)
             self.stats.inc_value("newscrawl/articles_failed")
             record_problem(self.stats, "db_error", item.url)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
+            if is_database_failure(exc) or isinstance(exc, OSError):
+                stop_for_database_error(self.crawler, exc, f"storing {item.url}")
+            else:                               # a constraint: this article only
+                logger.error("[%s] not stored: %s: %s (database %s)", item.site, item.url, exc,
+                             self.db.path)
             return item
         self.stats.inc_value(f"newscrawl/articles_{outcome}")
         if outcome == "new":

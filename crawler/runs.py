@@ -19,6 +19,7 @@ import sqlite3
 from typing import Any
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.store import PROBLEM_URLS_MAX, NewsDB, OpenError
 
@@ -72,6 +73,28 @@ def run_counters(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def stop_for_database_error(crawler: Any, exc: BaseException, doing: str) -> None:
+    """A write to the crawl's database failed (disk full, I/O error): end the run now, as
+    'failed' (reason 'database_error'); what was committed stays, the next run fetches the rest.
+    Said once per run."""
+    if getattr(crawler, "newscrawl_db_failed", None) is not None:
+        return
+    crawler.newscrawl_db_failed = exc
+    db = getattr(crawler, "newscrawl_db", None)
+    logger.critical(
+        "[%s] cannot write to the database %s (%s) while %s; the run stops now (status "
+        "'failed'). Everything stored so far is kept; free disk space or fix the file, and the "
+        "next run fetches what is missing", crawler.spidercls.name,
+        db.path if db is not None else crawler.settings.get("NEWS_DB"), exc, doing)
+    deferred_from_coro(crawler.engine.close_spider_async(reason="database_error"))
+
+
+def is_database_failure(exc: BaseException) -> bool:
+    """A failure of the database itself (not a constraint on one row)."""
+    return isinstance(exc, (sqlite3.OperationalError, sqlite3.DatabaseError)) and \
+        not isinstance(exc, sqlite3.IntegrityError)
+
+
 class CrawlRunRecorder:
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -83,13 +106,15 @@ class CrawlRunRecorder:
         ext = cls(crawler)
         ext.start(crawler.spidercls.name)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_error, signal=signals.spider_error)
         return ext
 
     def start(self, site: str) -> None:
         """Open the database and record this run, or stop the crawl before it starts."""
         try:
             db = crawl_db(self.crawler)
-            logger.info("[%s] database: %s", site, db.path.resolve())
+            logger.info("[%s] database: %s (opened in %.3f s)", site, db.path.resolve(),
+                        db.open_seconds)
             gone = db.mark_interrupted()
             if gone:
                 logger.info("%d earlier run(s) ended without finishing; marked 'interrupted'",
@@ -103,6 +128,11 @@ class CrawlRunRecorder:
                 "with --db PATH / -s NEWS_DB=PATH", site, self.db_path, why)
             raise DatabaseUnavailable(f"cannot use the database {self.db_path}: {why}") from None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
+
+    def spider_error(self, failure: Any, response: Any, spider: Any) -> None:
+        """A spider callback's write failed (e.g. keeping a refused page on a full disk)."""
+        if is_database_failure(failure.value):
+            stop_for_database_error(self.crawler, failure.value, f"reading {response.url}")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         db = getattr(self.crawler, "newscrawl_db", None)
@@ -119,6 +149,8 @@ class CrawlRunRecorder:
                 spider.name, self.run_id, self.db_path, exc,
             )
         finally:
+            logger.info("[%s] database waits: opening %.3f s, longest write %.3f s", spider.name,
+                        db.open_seconds, db.longest_write_wait)
             db.close()
             self.crawler.newscrawl_db = None
 

@@ -109,7 +109,7 @@ class NewsDB:
         """Open (create, migrate) the file; raises schema.OpenError naming it and why."""
         self.path = Path(path)
         self.demoted: list[str] = []   # see store_article
-        self.db, self.open_wait = connect(self.path)
+        self.db, self.open_seconds = connect(self.path)
         self.longest_write_wait = 0.0  # seconds, the longest a write waited for its lock
 
     @contextlib.contextmanager

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 # long opening a file may wait, in all, for other processes creating or migrating it.
 BUSY_TIMEOUT_SECONDS = 30.0
 OPEN_WAIT_SECONDS = 60.0
-# A wait shorter than this is normal contention and logged at DEBUG, a longer one at INFO.
+# An opening that took longer than this, or retried, is logged (INFO) with its length.
 WAIT_WORTH_LOGGING = 0.05
 
 ARTICLE_COLUMNS: dict[str, Any] = {
@@ -207,8 +207,8 @@ def _bring_up_to_date(db: sqlite_utils.Database) -> list[str]:
 
 def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
             wait: float = OPEN_WAIT_SECONDS) -> tuple[sqlite_utils.Database, float]:
-    """Open (create, migrate) the database at `path`: (the database, seconds waited for other
-    processes). Raises OpenError; see the module."""
+    """Open (create, migrate) the database at `path`: (the database, seconds the opening took,
+    waits for other processes included). Raises OpenError; see the module."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +225,6 @@ def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
             db = sqlite_utils.Database(conn)
             db.execute("PRAGMA synchronous=NORMAL")
             applied = [] if _is_current(db) else _bring_up_to_date(db)
-            waited = time.monotonic() - start if attempt else 0.0
             break
         except sqlite3.Error as exc:
             if conn is not None:
@@ -239,11 +238,10 @@ def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
                                       f"({exc})") from exc
             attempt += 1
             time.sleep(min(0.5, 0.01 * 2 ** min(attempt, 6)) * (0.5 + random.random()))
+    took = time.monotonic() - start
     if applied:
         logger.info("database %s: applied %s", path, ", ".join(applied))
-    if waited >= WAIT_WORTH_LOGGING:
-        logger.info("database %s: waited %.2f s for another process opening it (%d retries)",
-                    path, waited, attempt)
-    elif waited:
-        logger.debug("database %s: waited %.3f s (%d retries)", path, waited, attempt)
-    return db, waited
+    if attempt or took >= WAIT_WORTH_LOGGING:
+        logger.info("database %s: opening took %.3f s (%d retr%s on a lock held by another "
+                    "process)", path, took, attempt, "y" if attempt == 1 else "ies")
+    return db, took
