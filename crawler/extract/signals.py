@@ -13,7 +13,7 @@ from crawler.extract.dates import DATE, TIME, parse_iso_datetime, parse_vietname
 from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_text, folded,
                                   text_of)
 
-SEPARATOR = re.compile(r"\s+[|–—\-:»·]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+")
+SEPARATOR = re.compile(r"\s+[|–—\-:»·]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
 # Class / id words of page furniture that is never the article's own header or text.
 FURNITURE = frozenset(
     "related relate relation lienquan other more sidebar widget popular mostread most footer "
