@@ -6,9 +6,10 @@ the declared sites laodong.vn and nld.com.vn, built in the markup `shared/sites.
 with the noise real pages carry, served by a real HTTP(S) proxy on 127.0.0.1. Spiders keep the real URLs; only `https_proxy` points here.
 
 - `replay.model`   what one replay article is (also the ground truth for tests)
-- `replay.corpus`  the articles of each site: the five seeds plus generated ones
+- `replay.corpus`  the articles of each site: the five seeds plus generated ones (`replay.phrases`)
 - `replay.declared` laodong.vn and nld.com.vn: their articles, listings, feeds
 - `replay.render`  HTML for each CMS family: article pages, listings, RSS, robots.txt
-- `replay.web`     maps (host, path) to a response
-- `replay.server`  the proxy server; `python -m replay serve|exec`
+- `replay.variants` layout variants: the same articles in markup the rules were not written for
+- `replay.web`     maps (host, path) to a response (under a variant, if one is set)
+- `replay.server`  the proxy server (`replay.tls`: its certificate); `python -m replay serve|exec`
 """

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from .corpus import HOSTS, REFERENCE, _generate, slugify
+from .corpus import HOSTS, REFERENCE, generate, slugify
 from .model import ReplayArticle
 
 DECLARED_SITES = ("laodong", "nld")
@@ -116,7 +116,7 @@ def _build(site: str, rng: random.Random, dates: list, section_offset: int, top_
     order = sorted(range(len(cycle)), key=lambda j: (j * 7919) % len(cycle))
     sections = [cycle[order[(i + section_offset) % len(cycle)]] for i in range(n)]
     kinds = [KINDS[i % len(KINDS)] for i in range(n)]
-    arts = _generate(site, rng, n, ids, dates, kinds, sections, set(used or ()))
+    arts = generate(site, rng, n, ids, dates, kinds, sections, set(used or ()))
     titles = [x.title for x in arts]
     for i, art in enumerate(arts):
         art.url = article_url(site, art.section_path, art.title, art.article_id)
