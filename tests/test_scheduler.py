@@ -377,3 +377,36 @@ def test_old_databases_gain_the_exit_status_column(tmp_path):
         [old] = db.runs([1])
         assert old["spider"] == "hanoigov" and old["exit_status"] is None
     NewsDB(path).close()   # and opening it again is a no-op
+
+
+# --- which database: one rule (crawler/settings.py) -----------------------------------------------
+
+def test_news_db_in_the_environment_beats_the_config_file(tmp_path, repo_root, replay_env):
+    """`NEWS_DB=/path python scheduler.py --run-now SITE` writes to /path, even when the config
+    file names another database; --db beats both."""
+    config = write_config(tmp_path)                     # db = tmp_path/news.db in the file
+    env_db = tmp_path / "from-env" / "news.db"
+    result = run_scheduler(repo_root, {**replay_env, "NEWS_DB": str(env_db)},
+                           "--config", str(config), "--run-now", "hanoigov", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert [r["status"] for r in runs(env_db)] == ["finished"]
+    assert not (tmp_path / "news.db").exists()
+    assert str(env_db) in result.stdout + result.stderr          # it says which file
+    flag_db = tmp_path / "from-flag.db"
+    result = run_scheduler(repo_root, {**replay_env, "NEWS_DB": str(env_db)}, "--config",
+                           str(config), "--db", str(flag_db), "--list")
+    assert result.returncode == 0 and str(flag_db) in result.stdout
+
+
+def test_configured_db_env_then_config_file_then_default(tmp_path, monkeypatch, repo_root):
+    from crawler.settings import DEFAULT_NEWS_DB, configured_db
+
+    with open(repo_root / "schedule.toml", "rb") as handle:   # shipped with db commented out
+        assert "db" not in __import__("tomllib").load(handle)["scheduler"]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWS_DB", raising=False)
+    assert configured_db() == DEFAULT_NEWS_DB                   # no config file here
+    (tmp_path / "schedule.toml").write_text('[scheduler]\ndb = "/srv/news.db"\n')
+    assert configured_db() == "/srv/news.db"
+    monkeypatch.setenv("NEWS_DB", "/data/other.db")
+    assert configured_db() == "/data/other.db"
