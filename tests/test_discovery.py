@@ -267,15 +267,33 @@ def test_pagination_selectors_matching_nothing_follow_the_page_numbers(tmp_path,
     assert stats["newscrawl/discovery/listing-rule"] >= 40
 
 
+def test_a_declared_site_without_selectors_pages_through_rel_next(tmp_path, repo_root):
+    """nld.com.vn declares no listing or pagination selector: main-content links and rel=next."""
+    web = ReplayWeb()
+    db = tmp_path / "news.db"
+    with ReplayServer(web=web) as server:
+        result = scrapy_crawl(server, "nld", db, cwd=repo_root)
+    stats = crawl_stats(result)
+    assert stats["newscrawl/pagination/rel-next"] >= 2
+    assert "newscrawl/rules/listing_links/pages" not in stats
+    assert {a.url for a in web.articles("nld")} <= stored(db)
+
+
 # --- the main content of a page, without a crawl ----------------------------------------------
 
+@pytest.mark.parametrize("bare", [False, True], ids=["as-served", "no-classes-no-aside"])
 @pytest.mark.parametrize("site, path", [("laodongthudo", "/cong-doan/hoat-dong"),
                                         ("tuoitrethudo", "/thoi-su"),
                                         ("nld", "/cong-doan/viec-lam.htm")])
-def test_main_content_links_leave_out_menus_footer_and_boxes(site, path):
+def test_main_content_links_leave_out_menus_footer_and_boxes(site, path, bare):
+    """`bare`: every class and id removed and <aside> made a <div>: the boxes are still known by
+    their titles ("Tin mới", "Đọc nhiều"), the menus and footer by their elements."""
     web = ReplayWeb()
     host = HOSTS[site]
     page = web.respond("GET", host, path).body
+    if bare:
+        page = re.sub(rb'\s(?:class|id)="[^"]*"', b"", page)
+        page = re.sub(rb"<(/?)aside\b", rb"<\1div", page)
     response = HtmlResponse(f"https://{host}{path}", body=page, encoding="utf-8")
     entries = web._listings[site][path.rstrip("/")].entries[:PAGE_SIZE[site]]   # the first page
     listed = {f"https://{host}{p}" for p, _, _ in entries}
