@@ -428,9 +428,11 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
     """Re-extract every stored article from its kept raw HTML with the current rules.
 
     Nothing is fetched. An article whose text comes out different is updated as a crawl would
-    update it (the old text kept in article_versions); the others are left alone. Prints the
-    counts read, changed, unchanged, failed and the articles per second. Exit status 1 when
-    some articles failed (no longer read as articles: their stored text is kept)."""
+    update it (the old text kept in article_versions); the others are left alone. The kept
+    pages that did not become articles when fetched (refused_pages) are read again too: those
+    read as articles now are stored. Prints the counts read, changed, unchanged, failed, the
+    refused pages read and recovered, and the articles per second. Exit status 1 when some
+    articles failed (no longer read as articles: their stored text is kept)."""
     from crawler.reextract import format_result, reextract as run_reextract
     from crawler.sites import site_spiders
 
