@@ -288,3 +288,37 @@ def test_an_undated_article_is_refreshed_by_its_first_seen_time(tmp_path):
                              (now - timedelta(hours=20)).isoformat())
     assert [row["url"] for row in due] == ["https://tuoitrethudo.vn/a-5.html"]
     db.close()
+
+
+def _open_at_once(path: str, barrier, results) -> None:
+    barrier.wait()
+    try:
+        with NewsDB(path) as db:
+            run = db.start_run("hanoigov", os.getpid())
+            db.finish_run(run, status="finished")
+        results.put("ok")
+    except Exception as exc:  # reported to the test
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_eight_processes_opening_one_new_file_at_once_all_succeed(tmp_path):
+    """The race of issue 12 without Scrapy: processes released together by a barrier create,
+    switch to WAL and migrate the same new file; every one succeeds, the migrations are
+    recorded once. Repeated on 10 fresh files."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    for n in range(10):
+        path = str(tmp_path / f"new{n}.db")
+        barrier, results = context.Barrier(8), context.Queue()
+        procs = [context.Process(target=_open_at_once, args=(path, barrier, results))
+                 for _ in range(8)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+        assert sorted(results.get(timeout=5) for _ in procs) == ["ok"] * 8
+        with NewsDB(path) as db:
+            assert db.count("crawl_runs") == 8
+            names = [m.name for m in MIGRATIONS.applied(db.db)]
+            assert names == [m.name for m in MIGRATIONS._migrations]   # each once, in order
