@@ -85,7 +85,8 @@ class Discovery:
         if new:
             self.count(D + layer, len(new))
         if links and source and layer in ("home", "feed", "sitemap"):
-            self.fallback_answers.setdefault(layer, []).append(f"{source} ({len(links)})")
+            self.fallback_answers.setdefault(layer, []).append(
+                f"{source} ({len(links)} article links, {len(new)} not met before)")
 
     # --- listing pages ---------------------------------------------------------------------
 

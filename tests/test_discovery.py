@@ -279,6 +279,29 @@ def test_a_declared_site_without_selectors_pages_through_rel_next(tmp_path, repo
     assert {a.url for a in web.articles("nld")} <= stored(db)
 
 
+class FeedBehindAScriptCheckWeb(ReplayWeb):
+    """laodong.vn whose RSS answers an HTML page with a JavaScript cookie check (sites.md)."""
+
+    def _respond(self, host: str, target: str) -> Response:
+        if host == HOSTS["laodong"] and target.startswith("/rss/"):
+            return Response(200, [("Content-Type", "text/html; charset=utf-8")],
+                            b"<html><head><script>document.cookie='c=1';location.reload()"
+                            b"</script></head><body></body></html>")
+        return super()._respond(host, target)
+
+
+def test_a_feed_answering_a_script_check_is_reported_and_the_listings_still_serve(
+        tmp_path, repo_root):
+    web = FeedBehindAScriptCheckWeb()
+    db = tmp_path / "news.db"
+    with ReplayServer(web=web) as server:
+        result = scrapy_crawl(server, "laodong", db, cwd=repo_root)
+    assert {a.url for a in web.articles("laodong")} <= stored(db)
+    [line] = [l for l in result.stderr.splitlines() if "WARNING" in l and "empty_feed" in l]
+    assert "https://laodong.vn/rss/cong-doan.rss" in line and "not a feed" in line
+    assert "newscrawl/discovery/feed" not in crawl_stats(result)
+
+
 # --- the main content of a page, without a crawl ----------------------------------------------
 
 @pytest.mark.parametrize("bare", [False, True], ids=["as-served", "no-classes-no-aside"])
