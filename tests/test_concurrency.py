@@ -9,7 +9,8 @@ The replay is small (3 articles per site, one listing page each) so that many ro
   through the code of `scrapy crawl`: bench.concurrency._rounds);
 * `newscrawl crawl --jobs 4` on a fresh database;
 * a database that cannot be opened (its path lies under a regular file): non-zero exit and no
-  request at all in the replay's request log, for `scrapy crawl` and `newscrawl crawl`;
+  request at all in the replay's request log, for `scrapy crawl` and `newscrawl crawl`; the
+  same for a database that opens but cannot be written (no file may grow: a full disk);
 * a kill -9 of one of four simultaneous crawls: integrity_check ok, the other three finish;
 * a write failing mid-run (the file size limit of the process, RLIMIT_FSIZE, as a full disk):
   the run ends 'failed', what was stored stays, and the next run stores the rest.
@@ -129,6 +130,26 @@ def test_an_unopenable_database_exits_non_zero_before_any_request(command, small
     output = result.stdout + result.stderr
     assert str(db) in output and "is a file, not a folder" in output
     assert [r for r in server.requests if r.time >= since] == []   # not even robots.txt
+
+
+def test_an_unwritable_database_exits_non_zero_before_any_request(small_replay, env, repo_root,
+                                                                  tmp_path):
+    """The file opens but cannot be written (a full disk: the process may not grow any file,
+    RLIMIT_FSIZE): the run cannot even be recorded, so nothing is fetched."""
+    from crawler.store import NewsDB
+
+    server, _ = small_replay
+    db = tmp_path / "news.db"
+    NewsDB(db).close()
+    since = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "hanoigov", "-s", f"NEWS_DB={db}", *QUICK],
+        env=env, cwd=repo_root, capture_output=True, text=True, timeout=120,
+        preexec_fn=_limit_file_size(1024))
+    assert result.returncode != 0
+    assert "cannot use the database" in result.stderr and str(db) in result.stderr
+    assert [r for r in server.requests if r.time >= since] == []
+    assert query(db, "SELECT count(*) FROM crawl_runs") == [(0,)]
 
 
 def test_kill_9_of_one_of_four_writers(env, expected, repo_root, tmp_path):
