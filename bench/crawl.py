@@ -21,7 +21,7 @@
 3. **Re-extraction**: `python -m crawler.cli reextract --db DB` on the crawled database: articles
    per second against the same ceiling (skipped with --no-reextract).
 4. **Scheduler RSS** (`--scheduler-runs K`, default 0): a child process plays the scheduler:
-   `crawler.scheduling.Runner.run_site(site)` K times, each into a fresh database (so each run
+   `crawler.schedule.runner.Runner.run_site(site)` K times, each into a fresh database (so each run
    is a full crawl of the site), printing its own RSS and its crawls' peak RSS after each run.
 
 Printed as markdown and written to `--out` (default bench/results/crawl.md) with the machine.
@@ -220,7 +220,8 @@ def _hwm_mb() -> float:
 
 def scheduler_child(site: str, runs: int, work: Path) -> None:
     """Play the scheduler: Runner.run_site(site) `runs` times, each into a fresh database."""
-    from crawler.scheduling import Config, Runner, SiteSchedule
+    from crawler.schedule.config import Config, SiteSchedule
+    from crawler.schedule.runner import Runner
     settings = {k.split("=")[0]: k.split("=")[1] for k in FAST[1::2]}
     settings["NEWS_BACKFILL_SINCE"] = "2000-01-01"
     config = Config(db=work / "sched-0.db", log_file=None,
@@ -421,7 +422,7 @@ def main(argv=None) -> int:
         lines += [
             f"## Scheduler: {len(sched)} runs of `{args.scheduler_site}` in one scheduler process",
             "",
-            "`crawler.scheduling.Runner.run_site` (a crawl child per run, each into a fresh "
+            "`crawler.schedule.runner.Runner.run_site` (a crawl child per run, each into a fresh "
             "database, so each is a full backfill of the site).",
             "",
             "| run | status | articles new | wall s | scheduler RSS MB | scheduler peak (VmHWM) MB | "

@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from crawler import __version__
+from crawler.schedule.command import schedule_command
 from crawler.sites import project_settings
 
 
@@ -173,13 +174,11 @@ def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
     import tempfile
     import time
 
+    from crawler.schedule.runner import crawl_command, start_crawl
     from crawler.store import NewsDB
 
     with NewsDB(db_path) as db:
         before = db.last_run_id()
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [root, env.get("PYTHONPATH", "")] if p)
     waiting = list(sites)
     running: dict[str, tuple[subprocess.Popen, Any]] = {}
     pids: dict[str, int] = {}
@@ -203,9 +202,8 @@ def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
             while waiting and len(running) < jobs and not stopping:
                 site = waiting.pop(0)
                 out = tempfile.TemporaryFile("w+")
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "crawler.cli", "crawl", site, *child_args],
-                    stdin=subprocess.DEVNULL, stdout=out, env=env, start_new_session=True)
+                proc = start_crawl(crawl_command(site, options=child_args), stdout=out,
+                                   stderr=None)
                 running[site], pids[site] = (proc, out), proc.pid
             if stopping:
                 waiting.clear()
@@ -336,17 +334,8 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
         click.echo(json.dumps(record, ensure_ascii=False))
 
 
-@main.command(add_help_option=False,
-              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def schedule(args: tuple[str, ...]) -> None:
-    """Run the nightly schedule (same as `python scheduler.py`; see `newscrawl schedule --help`).
-
-    --list, --run-now [SITE], --config PATH, --db PATH.
-    """
-    from crawler.scheduling import main as scheduling_main
-
-    sys.exit(scheduling_main(list(args), prog="newscrawl schedule"))
+# `newscrawl schedule`: the nightly schedule, the same click command as `python scheduler.py`.
+main.add_command(schedule_command)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -1,4 +1,4 @@
-"""The nightly scheduler (scheduler.py, crawler/scheduling.py), with second-scale cron triggers and
+"""The nightly scheduler (scheduler.py, crawler/schedule/), with second-scale cron triggers and
 real subprocess crawls against the replay.
 
 End to end: two scheduled runs of a site, the second storing only what the replay published in
@@ -23,8 +23,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler import scheduling
-from crawler.scheduling import ConfigError, Runner, load_config
+from crawler.schedule import config as schedule_config
+from crawler.schedule import runner, service
+from crawler.schedule.config import ConfigError, load_config
+from crawler.schedule.runner import Runner
 from crawler.store import NewsDB, _pid_alive
 from replay.server import ReplayServer
 from replay.web import ReplayWeb
@@ -264,7 +266,7 @@ def test_list_prints_each_job_and_its_next_run(tmp_path, repo_root):
 # --- in process -----------------------------------------------------------------------------------
 
 def test_default_schedule_is_nightly_staggered_between_01_and_03(repo_root):
-    builtin = scheduling._build_config({}, SITES, None)     # no [sites]: every spider
+    builtin = schedule_config._build_config({}, SITES, None)     # no [sites]: every spider
     shipped = load_config(repo_root / "schedule.toml", sites=SITES)
     for config in (builtin, shipped):
         assert list(config.sites) == SITES
@@ -283,13 +285,13 @@ def test_default_schedule_is_nightly_staggered_between_01_and_03(repo_root):
 
 
 def test_config_cron_durations_and_errors(tmp_path):
-    assert scheduling.cron_fields("0 2 * * 0")["day_of_week"] == "sun"     # crontab: 0 = Sunday
-    assert scheduling.cron_fields("0 2 * * 1-5")["day_of_week"] == "mon-fri"
-    assert scheduling.cron_fields("0 2 * * */2")["day_of_week"] == "*/2"
-    assert scheduling.cron_fields("*/5 * * * * *")["second"] == "*/5"
-    assert scheduling.parse_duration("1h30m", "x") == 5400
-    assert scheduling.parse_duration(90, "x") == 90
-    sunday = scheduling.SiteSchedule("hanoigov", "0 2 * * 0", jitter=0).trigger(
+    assert schedule_config.cron_fields("0 2 * * 0")["day_of_week"] == "sun"     # crontab: 0 = Sunday
+    assert schedule_config.cron_fields("0 2 * * 1-5")["day_of_week"] == "mon-fri"
+    assert schedule_config.cron_fields("0 2 * * */2")["day_of_week"] == "*/2"
+    assert schedule_config.cron_fields("*/5 * * * * *")["second"] == "*/5"
+    assert schedule_config.parse_duration("1h30m", "x") == 5400
+    assert schedule_config.parse_duration(90, "x") == 90
+    sunday = schedule_config.SiteSchedule("hanoigov", "0 2 * * 0", jitter=0).trigger(
         "Asia/Ho_Chi_Minh").get_next_fire_time(None, datetime(2025, 3, 3, tzinfo=TZ))
     assert sunday.weekday() == 6 and sunday.hour == 2
 
@@ -308,20 +310,20 @@ def test_config_cron_durations_and_errors(tmp_path):
 
 def test_catch_up_runs_a_missed_slot_once(tmp_path):
     db_path = tmp_path / "news.db"
-    schedule = scheduling.SiteSchedule("hanoigov", "0 2 * * *")
+    schedule = schedule_config.SiteSchedule("hanoigov", "0 2 * * *")
     now = datetime(2025, 3, 2, 5, 0, tzinfo=TZ)            # the 02:00 slot was 3 h ago
     slot = datetime(2025, 3, 2, 2, 0, tzinfo=TZ)
     tz = "Asia/Ho_Chi_Minh"
-    assert scheduling.missed_slot(db_path, schedule, tz, 6 * 3600, now) == slot
-    assert scheduling.missed_slot(db_path, schedule, tz, 2 * 3600, now) is None   # too late
+    assert service.missed_slot(db_path, schedule, tz, 6 * 3600, now) == slot
+    assert service.missed_slot(db_path, schedule, tz, 2 * 3600, now) is None   # too late
     with NewsDB(db_path) as db:
         db.db["crawl_runs"].insert({"spider": "hanoigov", "status": "finished",
                                     "started_at": "2025-03-01T02:04:00+07:00"})
-    assert scheduling.missed_slot(db_path, schedule, tz, 6 * 3600, now) == slot  # yesterday's
+    assert service.missed_slot(db_path, schedule, tz, 6 * 3600, now) == slot  # yesterday's
     with NewsDB(db_path) as db:
         db.db["crawl_runs"].insert({"spider": "hanoigov", "status": "interrupted",
                                     "started_at": "2025-03-02T02:07:00+07:00"})
-    assert scheduling.missed_slot(db_path, schedule, tz, 6 * 3600, now) is None  # ran already
+    assert service.missed_slot(db_path, schedule, tz, 6 * 3600, now) is None  # ran already
 
 
 HANGS = """
@@ -336,10 +338,10 @@ time.sleep(60)
 
 
 def test_a_crawl_that_ignores_sigterm_is_killed_and_recorded(tmp_path, monkeypatch, repo_root):
-    config = scheduling._build_config(
+    config = schedule_config._build_config(
         {"scheduler": {"db": str(tmp_path / "news.db"), "kill_grace": 1},
          "defaults": {"time_limit": 2}, "sites": {"hanoigov": {}}}, SITES, None)
-    monkeypatch.setattr(scheduling, "crawl_command",
+    monkeypatch.setattr(runner, "crawl_command",
                         lambda site, db, settings: [sys.executable, "-c", HANGS, str(db)])
     started = time.monotonic()
     row = Runner(config).run_site("hanoigov")
@@ -351,7 +353,7 @@ def test_a_crawl_that_ignores_sigterm_is_killed_and_recorded(tmp_path, monkeypat
 
 
 def test_a_site_already_running_elsewhere_is_skipped(tmp_path):
-    config = scheduling._build_config(
+    config = schedule_config._build_config(
         {"scheduler": {"db": str(tmp_path / "news.db")}, "sites": {"hanoigov": {}}}, SITES, None)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:

@@ -84,6 +84,13 @@ def _published_before(a: str | None, b: str | None) -> bool:
     return not b or a < b
 
 
+def _parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time from the database, or None when missing or unreadable."""
+    with contextlib.suppress(ValueError):
+        return datetime.fromisoformat(value) if value else None
+    return None
+
+
 def _pid_alive(pid: int | None) -> bool:
     if not pid or pid <= 0:
         return False
@@ -520,6 +527,47 @@ class NewsDB:
         row = self.db.execute("SELECT max(id) FROM crawl_runs WHERE spider = ? AND id > ? "
                               "AND pid = ?", [spider, after, pid]).fetchone()
         return row[0] if row else None
+
+    # --- runs of crawl processes (the scheduler, crawler/schedule/) --------------------
+    def latest_runs(self) -> dict[str, dict]:
+        """The newest crawl_runs row of each spider: {spider: row}."""
+        return {row["spider"]: row for row in self.db.query(
+            "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY spider)")}
+
+    def live_run(self, spider: str, max_age: float) -> dict | None:
+        """A 'running' run of `spider` whose process lives, started under `max_age` s ago."""
+        for row in self.db.query("SELECT id, pid, started_at FROM crawl_runs WHERE spider = ? "
+                                 "AND status = 'running' ORDER BY id DESC", [spider]):
+            started = _parse_time(row["started_at"])
+            if (started is None or (datetime.now(TZ) - started).total_seconds() <= max_age) \
+                    and _pid_alive(row["pid"]):
+                return row
+        return None
+
+    def run_started_since(self, spider: str, since: datetime) -> bool:
+        """Whether one of the last 50 runs of `spider` started at or after `since`."""
+        rows = self.db.query("SELECT started_at FROM crawl_runs WHERE spider = ? "
+                             "ORDER BY id DESC LIMIT 50", [spider])
+        return any((t := _parse_time(row["started_at"])) and t >= since for row in rows)
+
+    def record_exit_status(self, run_id: int, exit_status: int, **fields: Any) -> None:
+        """Set the exit_status of the process that ran the run, and other columns (`fields`)."""
+        fields = {"exit_status": exit_status, **fields}
+        if set(fields) - (set(RUN_COLUMNS) - {"id"}):
+            raise TypeError(f"record_exit_status: unknown field(s) in {sorted(fields)}")
+        with self.transaction():
+            self.db.execute(f"UPDATE crawl_runs SET {', '.join(f'{k} = ?' for k in fields)} "
+                            "WHERE id = ?", [*fields.values(), run_id])
+
+    def record_failed_start(self, spider: str, pid: int, started_at: str, status: str,
+                            reason: str, exit_status: int) -> int:
+        """Record the run of a crawl process that ended before it recorded one; returns its id."""
+        with self.transaction():
+            cur = self.db.execute("INSERT INTO crawl_runs (spider, started_at, finished_at, "
+                                  "status, finish_reason, pid, exit_status) VALUES (?, ?, ?, ?, "
+                                  "?, ?, ?)", [spider, started_at, now_iso(), status,
+                                               reason[:1000], pid, exit_status])
+        return int(cur.lastrowid)
 
     # --- summaries ----------------------------------------------------------------------
     def count(self, table: str) -> int:
