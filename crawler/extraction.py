@@ -226,14 +226,14 @@ def read_body(page: _Reading) -> None:
         if author:
             page.found.author = author
             page.answer("author", "rule")
-        _image_from(page, page.container)
+        _image_from(page, page.container, "rule")
         page.answer("body", "rule" if page.blocks else None)
         return
     page.missed("body")
     if rules.body:
         page.found.problems.append("body selector matched nothing")
     lines = _trafilatura_lines(page)
-    if page.found.method == "site":
+    if page.found.method == "site":     # the generic path keeps trafilatura's text as it is
         container, _ = signals.locate_container(page.tree, lines)
         if container is not None:
             kept = {folded(l) for l in lines}
@@ -241,7 +241,7 @@ def read_body(page: _Reading) -> None:
             page.blocks = [(t, e) for t, e in paragraph_blocks(container)
                            if not FILE_NAME.match(t)
                            and (folded(t) in kept or signals.is_caption(e, container))]
-            _image_from(page, container)
+            _image_from(page, container, "trafilatura")
     if not page.blocks:
         page.blocks = [(l, None) for l in lines if not FILE_NAME.match(l)]
     title = page.found.title
@@ -292,12 +292,12 @@ def _noise_boxes(tree, headings) -> list:
     return [b for b in boxes if b is not None]
 
 
-def _image_from(page: _Reading, container) -> None:
+def _image_from(page: _Reading, container, layer: str) -> None:
     images = [img.get("data-src") or img.get("src") for img in container.iter("img")]
     image = next((i for i in images if i and not i.startswith("data:")), None)
     if image:
         page.found.image_url = image
-        page.answer("image_url", "rule" if "body" not in page.found.rule_missed else "trafilatura")
+        page.answer("image_url", layer)
 
 
 def _rule_author(page: _Reading) -> str | None:
