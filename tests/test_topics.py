@@ -29,7 +29,7 @@ def strip_marks(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def seeds():
-    arts = [x for x in ReplayWeb(articles_per_site=2).articles() if x.seed]
+    arts = [x for x in ReplayWeb().articles() if x.seed]
     assert sorted(x.seed for x in arts) == ["000", "001", "002", "003", "004"]
     return [x.expected() for x in arts]
 
