@@ -90,18 +90,25 @@ class Discovery:
 
     # --- listing pages ---------------------------------------------------------------------
 
-    def listing_article_links(self, response) -> tuple[list[str], str]:
+    @classmethod
+    def listing_links_found(cls, response) -> tuple[list[str], str]:
         """(article links of a listing page, the layer that gave them): the site's
-        `listing_links`, else the page's main content."""
-        links = self.article_links(response.urljoin(href) for selector in self.listing_links
-                                   for href in response.css(selector).xpath("@href").getall())
-        if self.listing_links:
-            self.count(R + "listing_links/pages")
-            if not links:
-                self.count(R + "listing_links/missed")
+        `listing_links` ("listing-rule"), else the page's main content ("listing-content").
+        Also for `newscrawl check` and the health middleware (a class or a running spider)."""
+        links = cls.article_links(response.urljoin(href) for selector in cls.listing_links
+                                  for href in response.css(selector).xpath("@href").getall())
         if links:
             return links, "listing-rule"
-        return self.article_links(main_content_links(response)), "listing-content"
+        return cls.article_links(main_content_links(response)), "listing-content"
+
+    def listing_article_links(self, response) -> tuple[list[str], str]:
+        """`listing_links_found`, counted: `newscrawl/rules/listing_links/pages|missed`."""
+        links, layer = self.listing_links_found(response)
+        if self.listing_links:
+            self.count(R + "listing_links/pages")
+            if layer != "listing-rule":
+                self.count(R + "listing_links/missed")
+        return links, layer
 
     def is_listing_url(self, url: str) -> bool:
         return (urlsplit(url).scheme in ("http", "https") and same_site(url, self.allowed_domains)

@@ -128,12 +128,13 @@ class NewsSpider(Discovery, scrapy.Spider):
         """Read one page as the crawl does: `crawler.page.read_page` with this site's rules."""
         return read_page(cls, body, url, content_type, headers)
 
-    def article_links(self, urls) -> list[str]:
+    @classmethod
+    def article_links(cls, urls) -> list[str]:
         """The distinct article URLs of this site among `urls`, canonical."""
         found = []
         for url in urls:
             url = canonical_url(url)
-            if same_site(url, self.allowed_domains) and self.article_id(url) and url not in found:
+            if same_site(url, cls.allowed_domains) and cls.article_id(url) and url not in found:
                 found.append(url)
         return found
 
