@@ -321,9 +321,9 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
             if page.found.problems and page.found.problems[0].startswith("could not parse"):
                 raise ValueError(page.found.problems[0])
             shown = page.article.to_dict() if page.article else page.found.to_dict()
-            record = {"file": path, "site": getattr(spider, "name", None), "url": page.url,
-                      "article_id": page.article_id, "is_article": page.article is not None,
-                      **shown, "method": page.found.method,
+            record = {"file": path, **shown, "site": getattr(spider, "name", None),
+                      "url": page.url, "article_id": page.article_id,
+                      "is_article": page.article is not None, "method": page.found.method,
                       "extracted_by": page.found.extracted_by,
                       "rule_missed": page.found.rule_missed,
                       "rejection": page.rejection, "for_good": page.for_good}

@@ -126,6 +126,7 @@ class _Reading:
         self.container = None             # the element that holds the text, when known
         self.blocks: list[tuple[str, object]] = []   # the text's paragraphs and their elements
         self._h1 = False
+        self.listing = False              # the text found is only teaser items
 
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
@@ -247,7 +248,23 @@ def read_body(page: _Reading) -> None:
     title = page.found.title
     while page.blocks and title and same_text(page.blocks[0][0], title):
         page.blocks.pop(0)          # trafilatura sometimes keeps the headline
+    _drop_teasers(page)
     page.answer("body", "trafilatura" if page.blocks else None)
+
+
+def _drop_teasers(page: _Reading) -> None:
+    """Teaser items trafilatura kept (a headline link's title, the summary under it) are not the
+    article's text; a page whose text is nothing but teasers is a listing."""
+    teasers = signals.teaser_texts(page.tree)
+    if not teasers:
+        return
+    own = [(t, e) for t, e in page.blocks if folded(t) not in teasers]
+    if len(own) == len(page.blocks):
+        return
+    if sum(len(t) for t, _ in own) < MIN_ARTICLE_CHARS:
+        page.listing = True
+    else:
+        page.blocks = own
 
 
 PARAGRAPH_TAGS = frozenset(("p", "li", "h2", "h3", "h4", "blockquote", "figcaption"))
@@ -448,9 +465,8 @@ def refusal(page: _Reading) -> str | None:
                                                text_of(h1) if h1 is not None else None)):
         return "soft 404"
     kind = (meta.type or "").lower()
+    teasers = page.listing
     short = len(found.body) < MIN_ARTICLE_CHARS
-    teasers = not short and found.extracted_by.get("body") == "trafilatura" \
-        and _mostly_teasers(page)
     if kind and not kind.startswith("article") and not meta.jsonld_article \
             and not meta.published and (short or teasers):
         # og:type alone is not enough: some publishers mark every page "website"
@@ -461,13 +477,3 @@ def refusal(page: _Reading) -> str | None:
                   or page.tree.find(".//video") is not None):
         return "video-only"
     return None
-
-
-def _mostly_teasers(page: _Reading) -> bool:
-    """True when most of the text found is teaser items (headline links and their summaries)."""
-    teasers = signals.teaser_texts(page.tree)
-    if not teasers:
-        return False
-    chars = sum(len(t) for t, _ in page.blocks)
-    teaser_chars = sum(len(t) for t, _ in page.blocks if folded(t) in teasers)
-    return teaser_chars > 0.5 * chars

@@ -1,0 +1,81 @@
+"""The one page path (crawler/page.py): decode, read, canonical URL and id, NFC, validate."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+from crawler.newsspider import NewsSpider
+from crawler.page import decode, read_page
+from crawler.sites import site_spiders
+
+PAGES = Path(__file__).parent / "pages"
+SAVED = PAGES / "laodongthudo" / "184961-plain.html"
+EXPECTED = json.loads(SAVED.with_suffix(".json").read_text("utf-8"))
+
+
+def laodongthudo():
+    return site_spiders()["laodongthudo"]
+
+
+def test_a_saved_page_becomes_an_article_with_its_layers_and_hash():
+    page = read_page(laodongthudo(), SAVED.read_bytes(), EXPECTED["url"] + "?utm_source=fb",
+                     "text/html; charset=utf-8", {"ETag": b'"v1"', "Last-Modified": b"Mon"})
+    article = page.article
+    assert page.url == EXPECTED["url"] and page.article_id == EXPECTED["article_id"]
+    assert (article.title, article.published_at) == (EXPECTED["title"], EXPECTED["published_at"])
+    assert article.site == "laodongthudo" and article.html == SAVED.read_bytes()
+    assert (article.etag, article.last_modified) == ('"v1"', "Mon")
+    assert article.extracted_by["body"] == "rule" and page.rejection is None
+    assert len(article.content_hash) == 64
+
+
+def test_decomposed_text_is_stored_composed():
+    nfd = unicodedata.normalize("NFD", SAVED.read_text("utf-8"))
+    page = read_page(laodongthudo(), nfd.encode("utf-8"), EXPECTED["url"], "text/html")
+    for name in ("title", "sapo", "body", "author", "section"):
+        value = getattr(page.article, name)
+        assert unicodedata.is_normalized("NFC", value), name
+    assert page.article.title == EXPECTED["title"]
+
+
+def test_charset_conflict_is_settled_as_the_crawl_does():
+    html = SAVED.read_text("utf-8")
+    # the header says latin-1, the page says utf-8 and only utf-8 decodes the bytes sensibly
+    assert decode(html.encode("utf-8"), "text/html; charset=iso-8859-1") == html
+    page = read_page(laodongthudo(), html.encode("utf-8"), EXPECTED["url"],
+                     "text/html; charset=iso-8859-1")
+    assert page.article.title == EXPECTED["title"]
+
+
+def test_not_html_is_refused_for_good():
+    page = read_page(laodongthudo(), b"%PDF-1.4 ...", EXPECTED["url"], "application/pdf")
+    assert page.article is None and page.for_good and page.rejection == "not HTML: application/pdf"
+    assert page.article_id == EXPECTED["article_id"]
+    page = read_page(laodongthudo(), b"%PDF-1.4 ...", EXPECTED["url"])
+    assert page.for_good and page.rejection.startswith("not HTML")
+
+
+def test_an_empty_page_is_a_rejection_not_a_crash_and_not_for_good():
+    page = read_page(laodongthudo(), b"", EXPECTED["url"], "text/html")
+    assert page.article is None and not page.for_good
+    assert page.rejection.startswith("could not parse")
+
+
+def test_without_a_url_the_pages_canonical_link_is_used():
+    page = read_page(laodongthudo(), SAVED.read_bytes(), "")
+    assert page.url == EXPECTED["url"] and page.article_id == EXPECTED["article_id"]
+
+
+def test_a_canonical_link_to_another_site_is_not_followed():
+    html = SAVED.read_text("utf-8").replace(
+        f'<link rel="canonical" href="{EXPECTED["url"]}">',
+        '<link rel="canonical" href="https://elsewhere.example/copy-184961.html">')
+    page = read_page(laodongthudo(), html, EXPECTED["url"])
+    assert page.url == EXPECTED["url"]
+
+
+def test_generic_path_for_a_site_without_rules():
+    page = read_page(NewsSpider, SAVED.read_bytes(), "https://example.org/story.html")
+    assert page.found.method == "generic" and page.article.title == EXPECTED["title"]
+    assert page.article.extracted_by["body"] == "trafilatura"
