@@ -182,6 +182,22 @@ def test_a_rerun_after_the_fallback_fetches_no_stored_article(tmp_path, repo_roo
         f"{HANOI}/sitemap-index.xml", f"{HANOI}{web.month_path(web.months[0])}"]
 
 
+def test_a_backfill_reads_only_the_sitemaps_back_to_its_date(tmp_path, repo_root):
+    web = SitemapsAndFeedWeb()
+    db = tmp_path / "news.db"
+    since = f"{web.months[1]}-01"
+    with ReplayServer(web=web) as server:
+        scrapy_crawl(server, "hanoigov", db, "-a", f"start_urls={MISSING_START}",
+                     "-s", f"NEWS_BACKFILL_SINCE={since}", cwd=repo_root)
+        fetched = requested(server)
+    assert [u for u in fetched if "/sitemaps/" in u] == [
+        f"{HANOI}{web.month_path(m)}" for m in web.months[:2]]
+    other_sources = set(web.home_links()) | {a.url for a in web.feed_articles()}
+    older = {a.url for a in web.pages if a.published_at and a.published_at[:10] < since}
+    assert not (stored(db) - other_sources) & older
+    assert {a.url for m in web.months[:2] for a in web.in_month(m)} <= stored(db)
+
+
 def test_a_moved_section_is_found_from_the_home_page_and_family_feeds_are_guessed(tmp_path,
                                                                                   repo_root):
     """laodongthudo.vn's /cong-doan/hoat-dong asked for at an old address: the home page links
