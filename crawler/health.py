@@ -48,6 +48,8 @@ def _callback_name(response: Any) -> str:
 def _listing_article_links(spider: Any, response: Any) -> set[str]:
     """The article URLs the spider's listing_links selectors find on a listing page."""
     from crawler.urls import canonical_url, same_site
+    if not getattr(spider, "listing_links", ()) and hasattr(spider, "listing_links_found"):
+        return set(spider.listing_links_found(response)[0])   # no selectors: the main content
     out = set()
     for selector in getattr(spider, "listing_links", ()) or ():
         for href in response.css(selector).xpath("@href").getall():
@@ -438,6 +440,8 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
         row["problem"] = f"listing: {error or 'not HTML'}"
         return row
     links = []
+    if not spider_cls.listing_links and hasattr(spider_cls, "listing_links_found"):
+        links = spider_cls.listing_links_found(response)[0]    # no selectors: the main content
     for selector in spider_cls.listing_links:
         for href in response.css(selector).xpath("@href").getall():
             url = canonical_url(response.urljoin(href))
