@@ -287,7 +287,7 @@ def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
                "trafilatura": {"scores": [], "ms": [], "errors": []}}
     per_page = []
     with_site_rules = rejected = 0
-    titles = {"pages": 0, "project": 0, "og:title": 0}   # titles still naming the site
+    titles = {"pages": 0, "project": 0, "og:title": 0, "examples": []}   # still naming the site
     dates = {"stated": 0, "minute": 0, "any": 0}
     for done, page_id in enumerate(ids, 1):
         with gzip.open(aeb / "html" / f"{page_id}.html.gz", "rt", encoding="utf-8",
@@ -341,7 +341,12 @@ def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
         "",
         f"Titles that still name the site (a trailing segment after | – — - that is og:site_name "
         f"or the host): project {titles['project']} of {titles['pages']} stored pages; the "
-        f"pages' own og:title {titles['og:title']}.",
+        f"pages' own og:title {titles['og:title']}. The first titles that differ from the "
+        "page's og:title (or <title>):",
+        "",
+        *table(["og:title / <title>", "stored title"],
+               [[a.replace("|", "\\|"), (b or "").replace("|", "\\|")]
+                for a, b in titles["examples"]]),
         "",
         f"Dates: the page's metadata (article:published_time, JSON-LD) states a time on "
         f"{dates['stated']} stored pages; the project's date is to the minute on "
@@ -385,6 +390,8 @@ def _titles_and_dates(html: str, url: str, article, titles: dict, dates: dict) -
     titles["pages"] += 1
     titles["project"] += names_site(article.title)
     titles["og:title"] += names_site(meta.title or meta.title_tag)
+    if (meta.title or meta.title_tag) != article.title and len(titles["examples"]) < 8:
+        titles["examples"].append((meta.title or meta.title_tag, article.title))
     dates["any"] += bool(article.published_at)
     if has_time(meta.published) and re.search(r"T\d\d:\d\d", meta.published or "") and \
             not (meta.published or "").endswith("T00:00:00+07:00"):

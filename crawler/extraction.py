@@ -184,7 +184,7 @@ def read_title(page: _Reading) -> None:
         page.headline = element
     else:
         page.missed("title")
-        h1 = page.first_h1()
+        h1 = _headline_h1(page)
         h1_text = text_of(h1) if h1 is not None else None
         identities = signals.site_identities((meta.site_name, *rules.names), page.url)
         for candidate, name in ((meta.title, "meta"), (meta.headline, "jsonld"),
@@ -202,6 +202,23 @@ def read_title(page: _Reading) -> None:
         title = re.sub(rules.title_suffix + r"\s*$", "", title).strip()
     page.found.title = title or None
     page.answer("title", layer if title else None)
+
+
+def _headline_h1(page: _Reading):
+    """The <h1> that is the headline, not a logo's or a box's: one that says most of the
+    <title>, else one of four words or more outside links and the site's header."""
+    title = folded(page.meta.title_tag)
+    candidates = [(h1, folded(text_of(h1))) for h1 in page.tree.iter("h1")]
+    candidates = [(h1, text) for h1, text in candidates if text]
+    if not title:
+        return candidates[0][0] if candidates else None
+    for h1, text in candidates:
+        if (text in title and len(text) >= 0.4 * len(title)) or title in text:
+            return h1
+    for h1, text in candidates:
+        if len(text.split()) >= 4 and not signals.is_furniture(h1):
+            return h1
+    return None
 
 
 def read_body(page: _Reading) -> None:
