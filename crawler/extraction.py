@@ -415,7 +415,8 @@ def read_date(page: _Reading) -> None:
     texts = []
     for selector in rules.date:
         element = next((e for e in select(page.tree, selector)
-                        if not signals.inside(e, page.container) and _shown(e)), None)
+                        if not signals.inside(e, page.container) and _shown(e)
+                        and (e.tag == "meta" or not signals.in_teaser(e))), None)
         if element is not None:
             texts.append(_shown(element))
     date = parse_iso_datetime(texts[0]) if len(texts) == 1 and re.match(
