@@ -213,3 +213,18 @@ def test_soft_404_and_numbers_in_headlines():
     page = read(numbered, expected)
     assert page.article is not None and page.article.title.startswith("404 công nhân")
     assert crawler.extraction.NOT_FOUND.search("404 - Không tìm thấy trang")
+
+
+def test_dates_in_teaser_boxes_near_the_headline_are_not_the_articles():
+    html, expected = saved("laodongthudo/184961-plain.html")
+    bar = ('<div class="hot"><strong>Tin nóng</strong><div><a href="/x-1.html">Một bài khác về công '
+           'đoàn Thủ đô hôm nay</a> <span class="format_date">01/01/2020</span> '
+           '<span class="format_time">07:00</span></div></div>')
+    page = read(changed(html, '<h1 class="title_detail">', bar + '<h1 class="title_detail">', 1),
+                expected)
+    assert page.article.published_at == expected["published_at"]
+    html = changed(html, 'class="format_date"', 'class="ngay"')
+    html = changed(html, 'class="format_time"', 'class="gio"')
+    page = read(changed(html, '<h1 class="title_detail">', bar + '<h1 class="title_detail">', 1),
+                expected)
+    assert page.article.published_at == expected["published_at"]
