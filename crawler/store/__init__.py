@@ -3,17 +3,11 @@
 * crawler/store/schema.py: every table, index, trigger and view, as sqlite-utils Migrations, and
   ``connect()``, which opens a file safely while other processes open it too;
 * crawler/store/newsdb.py: ``NewsDB``, every question the crawler, the scheduler and the CLI ask
-  of the database (articles, raw pages, duplicates, refused pages, crawl runs).
+  of the database (articles, raw pages, duplicates, refused pages), with
+* crawler/store/runs.py: its crawl_runs questions (``CrawlRuns``, a mixin of NewsDB).
 """
-from crawler.store.newsdb import (
-    _CONTENT_FIELDS,
-    PROBLEM_URLS_MAX,
-    RUN_STATUSES,
-    TZ,
-    NewsDB,
-    _pid_alive,
-    now_iso,
-)
+from crawler.store.newsdb import _CONTENT_FIELDS, NewsDB
+from crawler.store.runs import PROBLEM_URLS_MAX, RUN_STATUSES, TZ, _pid_alive, now_iso
 from crawler.store.schema import RUN_COLUMNS, RUN_COUNTERS, OpenError
 
 __all__ = ["NewsDB", "OpenError", "now_iso", "TZ", "PROBLEM_URLS_MAX", "RUN_COLUMNS",
