@@ -322,3 +322,22 @@ def test_eight_processes_opening_one_new_file_at_once_all_succeed(tmp_path):
             assert db.count("crawl_runs") == 8
             names = [m.name for m in MIGRATIONS.applied(db.db)]
             assert names == [m.name for m in MIGRATIONS._migrations]   # each once, in order
+
+
+def test_what_site_health_asks(tmp_path):
+    """The questions crawler/health.py asks to assess a run."""
+    db = NewsDB(tmp_path / "news.db")
+    run = db.start_run("laodongthudo", os.getpid())
+    started = db.run_started_at(run)
+    db.store_article(make_article(author=None, published_at=None, fetched_at=now_iso()))
+    assert db.new_article_fields("laodongthudo", started) == {
+        "articles": 1, "title": 1, "body": 1, "date": 0, "author": 0}
+    assert db.new_article_fields("laodongthudo", "2999-01-01") == {
+        "articles": 0, "title": 0, "body": 0, "date": 0, "author": 0}
+    assert db.newest_first_seen("laodongthudo") >= started
+    assert db.newest_first_seen("hanoigov") is None
+    assert db.runs_with_new_articles("laodongthudo") == 0
+    db.finish_run(run, articles_new=1)
+    assert db.runs_with_new_articles("laodongthudo") == 1
+    assert db.run_started_at(run + 1) is None
+    db.close()

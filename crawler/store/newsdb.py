@@ -399,6 +399,22 @@ class NewsDB(CrawlRuns):
             raise ValueError(f"no table {table!r} in {self.path}")
         return int(self.db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
 
+    def new_article_fields(self, site: str, since: str | None) -> dict[str, int]:
+        """Of the articles of `site` first seen at or after `since`: how many ("articles"), and
+        how many have a title, a body, a date, an author (for crawler/health.py's coverage)."""
+        row = self.db.execute(
+            "SELECT COUNT(*), "
+            "SUM(COALESCE(TRIM(title), '') != ''), SUM(LENGTH(COALESCE(body, '')) > 0), "
+            "SUM(COALESCE(published_at, '') != ''), SUM(COALESCE(TRIM(author), '') != '') "
+            "FROM articles WHERE site = ? AND first_seen_at >= ?", [site, since or ""]).fetchone()
+        return dict(zip(("articles", "title", "body", "date", "author"),
+                        (int(v or 0) for v in row)))
+
+    def newest_first_seen(self, site: str) -> str | None:
+        """When the newest article of `site` was first stored, or None."""
+        return self.db.execute("SELECT MAX(first_seen_at) FROM articles WHERE site = ?",
+                               [site]).fetchone()[0]
+
     def newest_articles(self, sites: Iterable[str], limit: int = 5) -> list[dict]:
         """The newest articles of `sites` by publication date (undated last):
         [{site, published_at, title}]."""

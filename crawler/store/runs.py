@@ -193,3 +193,14 @@ class CrawlRuns:
             "SELECT status FROM crawl_runs WHERE spider = ? AND id < ? "
             "ORDER BY id DESC LIMIT 1", [site, before_run or 2**62]).fetchone()
         return row is None or row[0] == "finished"
+
+    def run_started_at(self, run_id: int) -> str | None:
+        """When run `run_id` started, or None."""
+        row = self.db.execute("SELECT started_at FROM crawl_runs WHERE id = ?",
+                              [run_id]).fetchone()
+        return row[0] if row else None
+
+    def runs_with_new_articles(self, spider: str) -> int:
+        """How many runs of `spider` stored new articles."""
+        return int(self.db.execute("SELECT COUNT(*) FROM crawl_runs WHERE spider = ? AND "
+                                   "articles_new > 0", [spider]).fetchone()[0])
