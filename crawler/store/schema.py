@@ -147,15 +147,34 @@ def _full_text_search(db: sqlite_utils.Database) -> None:
     setup_fts(db.conn)
 
 
-def _site_health_sql() -> str:
-    from crawler.health import SITE_HEALTH_SQL   # the view is defined beside its meaning
-    return SITE_HEALTH_SQL
+# One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
+# what they mean), how many of its runs were flagged, the articles stored, the newest first seen.
+SITE_HEALTH_SQL = """CREATE VIEW site_health AS
+SELECT r.spider AS site,
+       r.id AS last_run,
+       r.finished_at,
+       r.status,
+       r.articles_found,
+       r.articles_new,
+       r.articles_failed,
+       r.coverage_title,
+       r.coverage_body,
+       r.coverage_date,
+       r.coverage_author,
+       r.flag,
+       (SELECT COUNT(*) FROM crawl_runs f WHERE f.spider = r.spider AND f.flag IS NOT NULL
+         AND f.flag != '') AS runs_flagged,
+       (SELECT COUNT(*) FROM articles a WHERE a.site = r.spider) AS articles_stored,
+       (SELECT MAX(first_seen_at) FROM articles a WHERE a.site = r.spider) AS newest_first_seen
+FROM crawl_runs r
+WHERE r.id = (SELECT MAX(id) FROM crawl_runs x WHERE x.spider = r.spider
+              AND x.status != 'running')"""
 
 
 def _register_site_health() -> None:
     """The site_health view: one migration per version of its SQL (named by its hash), so a
     changed definition is applied once to every file, like any other migration."""
-    sql = _site_health_sql()
+    sql = SITE_HEALTH_SQL
 
     def site_health(db: sqlite_utils.Database) -> None:
         db.execute("DROP VIEW IF EXISTS site_health")
