@@ -356,7 +356,7 @@ def serve(db_path: str | None, port: int, host: str, datasette_args: tuple[str, 
     """
     from datasette.cli import cli as datasette_cli
 
-    from crawler import search
+    from crawler.store import search
 
     db_path = db_path or str(project_settings().get("NEWS_DB"))
     if not os.path.isfile(db_path):

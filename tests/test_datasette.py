@@ -25,9 +25,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler import search
+from crawler.store import search
 from crawler.items import Article
-from crawler.search import fold
+from crawler.store.search import fold
 from crawler.store import NewsDB
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")

@@ -1,4 +1,4 @@
-"""Full-text search (crawler/search.py): Vietnamese found with or without diacritics, ranked by
+"""Full-text search (crawler/store/search.py): Vietnamese found with or without diacritics, ranked by
 relevance, and the index kept in sync by SQL triggers whoever writes (real SQLite files)."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from crawler import search
+from crawler.store import search
 from crawler.items import Article
-from crawler.search import excerpt, excerpt_html, fold, match_query
+from crawler.store.search import excerpt, excerpt_html, fold, match_query
 from crawler.store import NewsDB
 
 

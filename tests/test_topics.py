@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bench.topics import LABELLED, evaluate, read_labelled
-from crawler import search
+from crawler.store import search
 from crawler.topics import (VOCABULARY_FILE, VocabularyError, classify, fold, load_vocabulary)
 from crawler.topics_cli import topics_command
 from replay.web import ReplayWeb

@@ -142,8 +142,8 @@ def _refused_pages(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS(name="0004 articles_fts")
 def _full_text_search(db: sqlite_utils.Database) -> None:
-    """The search index and its triggers (crawler/search.py), filled from stored articles."""
-    from crawler.search import setup_fts
+    """The search index and its triggers (crawler/store/search.py), filled from stored articles."""
+    from crawler.store.search import setup_fts
     setup_fts(db.conn)
 
 

@@ -26,10 +26,10 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from markupsafe import Markup
 
 try:
-    from crawler import search
+    from crawler.store import search
 except ImportError:  # run from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from crawler import search
+    from crawler.store import search
 
 PREVIEW_CHARS = 280
 CHART_QUERY = "articles_per_site_per_day"

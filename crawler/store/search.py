@@ -15,11 +15,12 @@ shell, sqlite-utils. No Python function has to be registered on the writer's con
 The FTS table reads its text from the view ``articles_fts_source`` (external content), so the
 article text is not stored twice; ``snippet()``/``highlight()`` and FTS5's 'rebuild' work.
 
-``setup_fts(db)`` creates the index (and fills it from existing articles) idempotently; NewsDB
-calls it when it opens a database. ``fold()`` is the same folding in Python (plus the marks
-unicode61 drops), ``match_query()`` turns what a user typed into a safe FTS5 query on the folded
-columns, ``excerpt()`` picks the passage of a body that matches; the Datasette plugin
-(datasette/plugins/newscrawl.py) registers the last two as SQL functions for the search query.
+``setup_fts(db)`` creates the index (and fills it from existing articles) idempotently; the
+store's migration "0004 articles_fts" (crawler/store/schema.py) calls it. ``fold()`` is the same
+folding in Python (plus the marks unicode61 drops), ``match_query()`` turns what a user typed
+into a safe FTS5 query on the folded columns, ``excerpt()`` picks the passage of a body that
+matches; the Datasette plugin (datasette/plugins/newscrawl.py) registers the last two as SQL
+functions for the search query.
 """
 from __future__ import annotations
 
@@ -217,7 +218,7 @@ def search(conn: sqlite3.Connection | Any, query: str, limit: int = 20) -> list[
 
 
 # --- Datasette (`newscrawl serve`) ---------------------------------------------------------
-DATASETTE_DIR = Path(__file__).resolve().parent.parent / "datasette"
+DATASETTE_DIR = Path(__file__).resolve().parents[2] / "datasette"
 METADATA_DB_NAME = "news"   # the database's name in datasette/metadata.json (data/news.db)
 
 
