@@ -4,7 +4,9 @@
   ``connect()``, which opens a file safely while other processes open it too;
 * crawler/store/newsdb.py: ``NewsDB``, every question the crawler, the scheduler and the CLI ask
   of the database (articles, raw pages, duplicates, refused pages), with
-* crawler/store/runs.py: its crawl_runs questions (``CrawlRuns``, a mixin of NewsDB).
+* crawler/store/runs.py: its crawl_runs questions (``CrawlRuns``, a mixin of NewsDB);
+* crawler/store/search.py: full-text search (the FTS index kept by triggers, folding of
+  Vietnamese, ranked queries, excerpts) and the arguments `newscrawl serve` gives Datasette.
 """
 from crawler.store.newsdb import _CONTENT_FIELDS, NewsDB
 from crawler.store.runs import PROBLEM_URLS_MAX, RUN_STATUSES, TZ, _pid_alive, now_iso
