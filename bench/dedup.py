@@ -117,7 +117,7 @@ def bulk_fill(db: NewsDB, articles: list[Article]) -> None:
                    "slug_key": dedup.slug_key(article.url)}
             cur = conn.execute(
                 f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at])
+                [article.url, *(row.get(c) for c in _CONTENT_FIELDS), fetched_at])
             sig = dedup.signature(article.body or "")
             if sig is not None:
                 conn.execute("INSERT INTO minhashes (article, signature) VALUES (?, ?)",

@@ -115,7 +115,7 @@ def bulk_fill(db, articles, log) -> float:
             page = pages[i % len(pages)]
             cur = conn.execute(
                 f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                [url, *(row[c] for c in _CONTENT_FIELDS), row["fetched_at"]])
+                [url, *(row.get(c) for c in _CONTENT_FIELDS), row["fetched_at"]])
             if blob is not None:
                 conn.execute("INSERT INTO minhashes (article, signature) VALUES (?, ?)",
                              [cur.lastrowid, blob])
