@@ -36,6 +36,7 @@ BOX_TITLES = ("đọc nhiều", "xem nhiều", "tin đọc nhiều", "tin xem nh
               "đọc thêm", "xem thêm", "nên xem", "tiêu điểm", "most read", "most popular",
               "most viewed", "latest news", "latest", "related", "trending", "popular")
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+BOX_MIN_LINKS = 3
 
 
 def _words(element) -> list[str]:
@@ -88,13 +89,10 @@ def _box_title(element) -> bool:
     return any(text == title or text.startswith(title + " ") for title in BOX_TITLES)
 
 
-def _box_of(heading, root):
-    """The container a box title heads: its parent, unless that parent holds the whole page."""
-    box = heading.getparent()
-    if box is None or box is root or box.tag in ("body", "main", "html") or \
-            (box.get("role") or "").lower() == "main":
-        return None
-    return box
+def _page_wrapper(element, scope) -> bool:
+    """The page itself (or its main area), not a box in it."""
+    return element is None or element is scope or element.tag in ("body", "main", "html") or \
+        (element.get("role") or "").lower() == "main"
 
 
 def main_content_links(response) -> list[str]:
@@ -121,15 +119,15 @@ def main_content_links(response) -> list[str]:
             if element.tag in CHROME_TAGS or not most_links(element):
                 excluded.add(element)
         elif _box_title(element):
-            box = _box_of(element, scope)
-            if box is not None and not most_links(box):
-                excluded.add(box)
-            else:       # title and items side by side in the page: skip up to the next heading
-                excluded.add(element)
-                for sibling in element.itersiblings():
+            box = element.getparent()       # the box the title heads
+            if _page_wrapper(box, scope) or most_links(box):
+                excluded.add(element)       # title and items loose in the page: up to the next
+                for sibling in element.itersiblings():      # heading
                     if sibling.tag in HEADING_TAGS:
                         break
                     excluded.add(sibling)
+            elif len(set(box.xpath(".//a/@href"))) >= BOX_MIN_LINKS:
+                excluded.add(box)           # (fewer: a "Xem thêm" line of one listing item)
     links = []
     for anchor in scope.iter("a"):
         if any(ancestor in excluded for ancestor in [anchor, *anchor.iterancestors()]):

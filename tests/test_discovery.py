@@ -340,3 +340,15 @@ def test_main_content_links_leave_out_menus_footer_and_boxes(site, path, bare):
     on_page = {u for u in articles if path_of(u).encode() in page}
     assert on_page - listed, "no box of other articles on this page: the test cannot fail"
     assert set(main_content_links(response)) & articles == listed & articles
+
+
+def test_a_read_more_line_inside_a_listing_item_is_not_a_box():
+    """"Xem thêm" under one item names no box of other articles: the item's link is kept."""
+    items = "".join(f'<div class="item"><h3><a href="/bai-{n}-10{n}.html">Bài {n}</a></h3>'
+                    f'<p>Tóm tắt {n}.</p><span>Xem thêm</span></div>' for n in range(1, 5))
+    box = "".join(f'<li><a href="/khac-{n}-20{n}.html">Khác {n}</a></li>' for n in range(1, 5))
+    page = (f'<html><body><div class="list">{items}</div><div class="x"><div>Tin mới</div>'
+            f"<ul>{box}</ul></div></body></html>").encode()
+    response = HtmlResponse("https://example.vn/muc", body=page, encoding="utf-8")
+    assert main_content_links(response) == [f"https://example.vn/bai-{n}-10{n}.html"
+                                            for n in range(1, 5)]
