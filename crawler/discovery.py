@@ -223,6 +223,7 @@ class Discovery:
         for url in self.moved_sections(every_link):
             self.logger.warning("[%s] section moved? following %s, linked from the home page "
                                 "under the failed start page's name", self.name, url)
+            self.fallback_answers.setdefault("moved section", []).append(url)
             yield scrapy.Request(url, self.parse_listing, errback=self.on_fallback_error,
                                  cb_kwargs={"page": 1, "stale": 0, "chain": url})
 

@@ -216,6 +216,8 @@ def test_a_moved_section_is_found_from_the_home_page_and_family_feeds_are_guesse
     assert {"https://laodongthudo.vn/rss_feed/hoat-dong", "https://laodongthudo.vn/rss_feed/"} \
         <= set(fetched)
     assert "section moved? following https://laodongthudo.vn/cong-doan/hoat-dong" in result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "start page failed:" in line]
+    assert "moved section: https://laodongthudo.vn/cong-doan/hoat-dong" in warning
 
 
 # --- listing and pagination selectors that match nothing ---------------------------------------
