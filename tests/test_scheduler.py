@@ -10,6 +10,7 @@ databases gaining crawl_runs.exit_status.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -412,3 +413,30 @@ def test_configured_db_env_then_config_file_then_default(tmp_path, monkeypatch, 
     assert configured_db() == "/srv/news.db"
     monkeypatch.setenv("NEWS_DB", "/data/other.db")
     assert configured_db() == "/data/other.db"
+
+
+def test_list_shows_each_sites_last_run_and_its_exit_status(tmp_path):
+    config = schedule_config._build_config(
+        {"scheduler": {"db": str(tmp_path / "news.db")},
+         "sites": {"hanoigov": {}, "baolaocai": {}}}, SITES, None)
+    with NewsDB(config.db) as db:
+        run_id = db.start_run("hanoigov", 1)
+        db.finish_run(run_id)
+        db.record_exit_status(run_id, 3)
+    out = io.StringIO()
+    service.list_jobs(config, out=out)
+    lines = out.getvalue().splitlines()
+    [hanoigov] = [x for x in lines if x.startswith("hanoigov ")]
+    [baolaocai] = [x for x in lines if x.startswith("baolaocai ")]
+    assert hanoigov.endswith(" finished, exit 3")
+    assert baolaocai.endswith(" never")
+
+
+def test_a_site_is_taken_only_with_run_now_and_must_be_known(tmp_path, repo_root):
+    db = str(tmp_path / "news.db")
+    without = run_scheduler(repo_root, dict(os.environ), "hanoigov", "--db", db)
+    assert without.returncode == 2 and "only taken with --run-now" in without.stderr
+    unknown = run_scheduler(repo_root, dict(os.environ), "--run-now", "hanoigov", "nosuchsite",
+                            "--db", db)
+    assert unknown.returncode == 2 and "unknown site 'nosuchsite'" in unknown.stderr
+    assert not Path(db).exists()                          # nothing was started

@@ -112,14 +112,6 @@ def missed_slot(db_path: Path, schedule: SiteSchedule, timezone: str, within: fl
     return slot
 
 
-def last_runs(db_path: Path) -> dict[str, dict]:
-    """The newest crawl_runs row of each spider ({} if there is no database yet)."""
-    if not db_path.exists():
-        return {}
-    with NewsDB(db_path) as db:
-        return db.latest_runs()
-
-
 # --- the scheduler --------------------------------------------------------------------------------
 
 def _install_signals(runner: Runner) -> None:
@@ -258,6 +250,14 @@ def run_now(config: Config, sites: Sequence[str] = ()) -> int:
     if runner.stop_requested.is_set():
         ok = False
     return 0 if ok else 1
+
+
+def last_runs(db_path: Path) -> dict[str, dict]:
+    """The newest crawl_runs row of each spider ({} if there is no database yet)."""
+    if not db_path.exists():
+        return {}
+    with NewsDB(db_path) as db:
+        return db.latest_runs()
 
 
 def list_jobs(config: Config, out=None) -> None:
