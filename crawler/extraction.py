@@ -265,6 +265,8 @@ def read_body(page: _Reading) -> None:
     title = page.found.title
     while page.blocks and title and same_text(page.blocks[0][0], title):
         page.blocks.pop(0)          # trafilatura sometimes keeps the headline
+    if not any(len(t) >= 60 or len(t.split()) >= 12 for t, _ in page.blocks):
+        page.blocks = []            # menus and link lists, not one sentence: there is no text
     _drop_teasers(page)
     page.answer("body", "trafilatura" if page.blocks else None)
 
@@ -307,23 +309,28 @@ def _trafilatura_lines(page: _Reading) -> list[str]:
             if element.getparent() is not None:
                 element.drop_tree()
         text = trafilatura.extract(tree, url=page.url, include_comments=False)
-    return [clean_text(line) for line in (text or "").splitlines() if clean_text(line)]
+    headings = {folded(h) for h in page.rules.noise_headings}
+    lines = [clean_text(line) for line in (text or "").splitlines()]
+    return [line for line in lines if line and folded(line) not in headings]
 
 
 def _noise_boxes(tree, headings) -> list:
-    """Boxes whose first line is one of the site's noise headings ("Có thể bạn quan tâm"), and
-    forms (comment forms)."""
+    """Boxes that start with one of the site's noise headings ("Có thể bạn quan tâm"): the
+    heading's parent when the heading opens it (and it holds no <h1>), and forms (comment forms)."""
     boxes = list(tree.iter("form"))
     wanted = {folded(h) for h in headings}
     if wanted:
         for element in tree.iter("h2", "h3", "h4", "h5", "div", "span", "p", "strong"):
-            if folded(text_of(element)) in wanted:
-                box = element
-                while box.getparent() is not None and box.getparent().tag != "body" and \
-                        len(text_of(box.getparent())) < 3000 and box.getprevious() is None:
-                    box = box.getparent()
-                boxes.append(box if box is not element else element.getparent())
-    return [b for b in boxes if b is not None]
+            if folded(text_of(element)) not in wanted:
+                continue
+            box = element.getparent()
+            if box is not None and box.tag not in ("body", "html", "main", "article") \
+                    and next(box.iterchildren("*"), None) is element \
+                    and box.find(".//h1") is None and len(box.text_content()) <= 3000:
+                boxes.append(box)
+            else:
+                boxes.append(element)
+    return boxes
 
 
 def _image_from(page: _Reading, container, layer: str) -> None:
@@ -369,7 +376,16 @@ def read_author(page: _Reading) -> None:
             page.answer("author", "bold-line")
             del page.blocks[index]
             return
-    byline = signals.byline(page.tree, page.headline, page.container, page.order)
+    last = next((e for _, e in reversed(page.blocks) if e is not None), None)
+    if page.container is not None and last is not None:   # a signature trafilatura dropped
+        after = [e for e in page.container.iter("p", "div")
+                 if page.order[e] > page.order[last] and signals.bold_line(e)]
+        if after:
+            page.found.author = text_of(after[-1])
+            page.answer("author", "bold-line")
+            return
+    text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
+    byline = signals.byline(page.tree, page.headline, text_end, page.order)
     if byline:
         page.found.author = byline
         page.answer("author", "family-marker")
@@ -425,12 +441,13 @@ def read_date(page: _Reading) -> None:
     if not date:
         page.missed("date")
     headline = page.headline if page.headline is not None else page.first_h1()
-    layers = (("family-marker", lambda: signals.marker_date(page.tree, headline, page.container,
+    text = _text_start(page, headline)
+    layers = (("family-marker", lambda: signals.marker_date(page.tree, headline, text,
                                                             page.order)),
               (meta.published_by, lambda: meta.published),
-              ("time-element", lambda: signals.time_element_date(page.tree, headline,
-                                                                 page.container, page.order)),
-              ("header-stamp", lambda: signals.header_stamp(page.tree, headline, page.container,
+              ("time-element", lambda: signals.time_element_date(page.tree, headline, text,
+                                                                 page.order)),
+              ("header-stamp", lambda: signals.header_stamp(page.tree, headline, text,
                                                             page.order)))
     for name, read in layers:
         if has_time(date):
@@ -440,6 +457,15 @@ def read_date(page: _Reading) -> None:
             date, layer = better_date(date, value), name
     page.found.published_at = date
     page.answer("published_at", layer if date else None)
+
+
+def _text_start(page: _Reading, headline):
+    """Where the article's text starts, for "a date next to the headline, not in the text": the
+    text's container, or its first paragraph when that container also holds the headline."""
+    container = page.container
+    if container is not None and (headline is None or not signals.inside(headline, container)):
+        return container
+    return next((e for _, e in page.blocks if e is not None), None)
 
 
 def _shown(element) -> str:

@@ -228,3 +228,31 @@ def test_dates_in_teaser_boxes_near_the_headline_are_not_the_articles():
     page = read(changed(html, '<h1 class="title_detail">', bar + '<h1 class="title_detail">', 1),
                 expected)
     assert page.article.published_at == expected["published_at"]
+
+
+def test_every_saved_page_without_any_selector_of_its_site():
+    """All selectors gone (only the site's [seen] prefix, title suffix and noise headings left):
+    the fallbacks alone read every saved page, the real captures included."""
+    from bench.shingles import aggregate, page_scores
+    from crawler.extraction import SiteRules
+
+    scores = []
+    for page in sorted(PAGES.glob("*/*.html")):
+        expected = json.loads(page.with_suffix(".json").read_text("utf-8"))
+        spider = spider_for_url(expected["url"])
+        rules = spider.rules
+        bare = type("Bare", (spider,), {"rules": SiteRules(
+            noise_headings=rules.noise_headings, sapo_prefix=rules.sapo_prefix,
+            title_suffix=rules.title_suffix, sapo_is_first_paragraph=rules.sapo_is_first_paragraph)})
+        read = read_page(bare, page.read_bytes(), expected["url"], "text/html; charset=utf-8")
+        if not expected.get("is_article", True):
+            assert read.for_good and read.article is None, page
+            continue
+        article = read.article
+        assert article is not None, (page, read.rejection)
+        for field in ("title", "sapo", "published_at", "author"):
+            assert getattr(article, field) == expected[field], (page.name, field)
+        scores.append(page_scores(f"{article.sapo or ''}\n\n{article.body}",
+                                  f"{expected['sapo'] or ''}\n\n{expected['body']}"))
+    body = aggregate(scores)
+    assert body["f1"] >= 0.98 and body["precision"] >= 0.98, body

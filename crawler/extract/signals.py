@@ -289,7 +289,7 @@ def bold_line(element) -> bool:
     return 0 < len(text) <= 60 and len(text.split()) <= 8 and bold == text
 
 
-def byline(tree, headline, container, order: DocumentOrder) -> str | None:
+def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
     to the headline or right after the text."""
     found = []
@@ -306,8 +306,8 @@ def byline(tree, headline, container, order: DocumentOrder) -> str | None:
     if not found:
         return None
     element = near_headline(found, headline, order)
-    if element is None and container is not None:      # a signature right after the text
-        end = order[container] + sum(1 for _ in container.iter())
+    if element is None and text_end is not None:       # a signature right after the text
+        end = order[text_end] + sum(1 for _ in text_end.iter())
         after = [e for e in found if 0 <= order[e] - end <= 10]
         element = after[0] if after else None
     return text_of(element) if element is not None else None
