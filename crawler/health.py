@@ -26,6 +26,7 @@
 """
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,14 +160,9 @@ def _selectors(spider: Any, name: str) -> str:
 def coverage(db: Any, site: str, since: str | None) -> tuple[int, dict[str, float | None]]:
     """(new articles, {field: share with it}) for the articles of `site` first seen at or after
     `since` (this run's start)."""
-    row = db.db.execute(
-        "SELECT COUNT(*), "
-        "SUM(COALESCE(TRIM(title), '') != ''), SUM(LENGTH(COALESCE(body, '')) > 0), "
-        "SUM(COALESCE(published_at, '') != ''), SUM(COALESCE(TRIM(author), '') != '') "
-        "FROM articles WHERE site = ? AND first_seen_at >= ?", [site, since or ""]).fetchone()
-    n = int(row[0] or 0)
-    return n, {name: (round((row[i + 1] or 0) / n, 4) if n else None)
-               for i, name in enumerate(FIELDS)}
+    counts = db.new_article_fields(site, since)
+    n = counts["articles"]
+    return n, {name: (round(counts[name] / n, 4) if n else None) for name in FIELDS}
 
 
 def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | None,
@@ -176,13 +172,12 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
         return int(stats.get(H + key) or 0)
 
     site = spider.name
-    started = None
-    if run_id is not None:
-        row = db.db.execute("SELECT started_at FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
-        started = row[0] if row else None
+    started = db.run_started_at(run_id) if run_id is not None else None
     new, shares = coverage(db, site, started)
+    drift = rule_drift(stats)
     fields: dict[str, Any] = {"articles_found": count("articles_found"),
-                              **{f"coverage_{k}": v for k, v in shares.items()}, "flag": None}
+                              **{f"coverage_{k}": v for k, v in shares.items()}, "flag": None,
+                              "rules_drift": json.dumps(drift, ensure_ascii=False) if drift else None}
     if reason != "finished":
         return fields           # an interrupted or failed run says nothing about the site
 
@@ -205,11 +200,8 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                      f"(first: {spider.start_urls[0]}); see crawl_runs.problem_urls")
     stale_days = settings.getfloat("NEWS_STALE_DAYS", 7)
     if stale_days > 0 and not new:
-        last_new = db.db.execute("SELECT MAX(first_seen_at) FROM articles WHERE site = ?",
-                                 [site]).fetchone()[0]
-        had_new = db.db.execute("SELECT COUNT(*) FROM crawl_runs WHERE spider = ? AND "
-                                "articles_new > 0", [site]).fetchone()[0]
-        if last_new and had_new:
+        last_new = db.newest_first_seen(site)
+        if last_new and db.runs_with_new_articles(site):
             try:
                 age = datetime.fromisoformat(started or "") - datetime.fromisoformat(last_new)
             except ValueError:
@@ -218,7 +210,7 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                 flags.append(f"stale? no new article for {age.days} days (newest first seen "
                              f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
                              f"that {', '.join(spider.start_urls[:2])} still list new articles")
-    flags += drift_flags(rule_drift(stats), settings)
+    flags += drift_flags(drift, settings)
     if flags:
         fields["flag"] = "; ".join(flags)
         for flag in flags:
@@ -307,42 +299,7 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
     return flags
 
 
-# --- the site_health view ------------------------------------------------------------------
-
-SITE_HEALTH_SQL = """CREATE VIEW site_health AS
-SELECT r.spider AS site,
-       r.id AS last_run,
-       r.finished_at,
-       r.status,
-       r.articles_found,
-       r.articles_new,
-       r.articles_failed,
-       r.coverage_title,
-       r.coverage_body,
-       r.coverage_date,
-       r.coverage_author,
-       r.flag,
-       (SELECT COUNT(*) FROM crawl_runs f WHERE f.spider = r.spider AND f.flag IS NOT NULL
-         AND f.flag != '') AS runs_flagged,
-       (SELECT COUNT(*) FROM articles a WHERE a.site = r.spider) AS articles_stored,
-       (SELECT MAX(first_seen_at) FROM articles a WHERE a.site = r.spider) AS newest_first_seen
-FROM crawl_runs r
-WHERE r.id = (SELECT MAX(id) FROM crawl_runs x WHERE x.spider = r.spider
-              AND x.status != 'running')"""
-
-
-def setup_health_view(conn: Any) -> None:
-    """Create (or bring up to date) the site_health view."""
-    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'site_health'"
-                       ).fetchone()
-    if row and row[0] == SITE_HEALTH_SQL:
-        return
-    with conn:
-        conn.execute("DROP VIEW IF EXISTS site_health")
-        conn.execute(SITE_HEALTH_SQL)
-
-
-# --- newscrawl check -----------------------------------------------------------------------
+# --- newscrawl check ---------------------------------------------------------------------------
 
 def _fetch(url: str, settings: Any, policy: Any, max_hops: int = 5):
     """GET `url` through the environment's proxy, following at most `max_hops` redirects that the

@@ -64,9 +64,12 @@ RUN_COLUMNS: dict[str, Any] = {
     # for runs started by hand. Negative: killed by that signal (-9 = SIGKILL).
     "exit_status": int,
     # Site health (crawler/health.py): articles found on listings/feeds, share of new articles
-    # with each field, and why the site needs a look ("layout changed? ...", "stale? ...").
+    # with each field, and why the site needs a look ("layout changed? ...", "rules drifted? ...").
     "articles_found": int, "coverage_title": float, "coverage_body": float,
     "coverage_date": float, "coverage_author": float, "flag": str,
+    # Every site rule that matched nothing on some page of the run, and which fallback answered
+    # instead: JSON {rule: {"pages", "missed", "answered_by": {layer: n}}} (crawler/health.py).
+    "rules_drift": str,
 }
 RAW_PAGE_COLUMNS = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
                     "etag": str, "last_modified": str}
@@ -147,6 +150,12 @@ def _full_text_search(db: sqlite_utils.Database) -> None:
     setup_fts(db.conn)
 
 
+@MIGRATIONS(name="0006 crawl_runs.rules_drift")
+def _rules_drift(db: sqlite_utils.Database) -> None:
+    """Which site rules stopped matching in a run, and which fallback answered instead."""
+    _add_missing_columns(db.table("crawl_runs"), {"rules_drift": str})
+
+
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
 # what they mean), how many of its runs were flagged, the articles stored, the newest first seen.
 SITE_HEALTH_SQL = """CREATE VIEW site_health AS
@@ -162,6 +171,7 @@ SELECT r.spider AS site,
        r.coverage_date,
        r.coverage_author,
        r.flag,
+       r.rules_drift,
        (SELECT COUNT(*) FROM crawl_runs f WHERE f.spider = r.spider AND f.flag IS NOT NULL
          AND f.flag != '') AS runs_flagged,
        (SELECT COUNT(*) FROM articles a WHERE a.site = r.spider) AS articles_stored,
