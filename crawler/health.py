@@ -47,17 +47,9 @@ def _callback_name(response: Any) -> str:
 
 
 def _listing_article_links(spider: Any, response: Any) -> set[str]:
-    """The article URLs the spider's listing_links selectors find on a listing page."""
-    from crawler.urls import canonical_url, same_site
-    if not getattr(spider, "listing_links", ()) and hasattr(spider, "listing_links_found"):
-        return set(spider.listing_links_found(response)[0])   # no selectors: the main content
-    out = set()
-    for selector in getattr(spider, "listing_links", ()) or ():
-        for href in response.css(selector).xpath("@href").getall():
-            url = canonical_url(response.urljoin(href))
-            if same_site(url, spider.allowed_domains) and spider.article_id(url):
-                out.add(url)
-    return out
+    """The article URLs a listing page gives by any layer: the spider's `listing_links`, else
+    the page's main content (crawler/discovery.py)."""
+    return set(spider.listing_links_found(response)[0])
 
 
 def fields_present(found: Any) -> dict[str, bool]:
@@ -108,7 +100,8 @@ class HealthSpiderMiddleware:
                 self.stats.set_value(H + "feed_links", len(self.feed_links))
             elif kind == "parse_article":
                 self._observe_article(spider, response, outputs)
-            found = len(self.listing_links | self.feed_links)
+            found = len(self.listing_links | self.feed_links
+                        | set(getattr(spider, "discovered", None) or ()))   # home, sitemaps
             self.stats.set_value(H + "articles_found", found)
         except Exception as exc:  # health counting must never break a crawl
             logger.debug("health: could not observe %s: %r", getattr(response, "url", "?"), exc)
@@ -194,7 +187,9 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
             if missing / pages > threshold:
                 flags.append(f"layout changed? {name} missing on {missing} of {pages} article "
                              f"pages: {_selectors(spider, name)}")
-    if (getattr(spider, "start_urls", None) and not listing_pages
+    discovered = sum(int(v or 0) for k, v in stats.items()
+                     if k.startswith("newscrawl/discovery/") and not k.endswith("/start_failed"))
+    if (getattr(spider, "start_urls", None) and not listing_pages and not discovered
             and int(stats.get("newscrawl/problem/download_failed") or 0)):
         flags.append("unreachable? no listing page could be fetched "
                      f"(first: {spider.start_urls[0]}); see crawl_runs.problem_urls")
@@ -232,12 +227,17 @@ LAYER_WORDS = {
     "first-paragraph": "the first paragraph", "listing-rule": "the listing rule",
     "listing-content": "the listing's main content", "feed": "the feeds",
     "sitemap": "the sitemaps", "home": "the home page",
+    "rel-next": "rel=next links", "next-word": "a \"next\" link",
+    "page-number": "the link numbered page+1",
 }
 # A rule's field name -> the article field its layers are counted under.
 RULE_FIELD = {"date": "published_at"}
 # Rules whose drift is flagged whenever they miss; the others (author, tags, section) only when a
 # fallback found what they missed, since many articles have no byline or tags by design.
 ALWAYS_FLAGGED = ("title", "sapo", "body", "date", "listing_links")
+# The order flags are listed in: how a page is found, then its fields by importance.
+RULE_ORDER = ("start_urls", "listing_links", "pagination_links", "title", "body", "date", "sapo",
+              "author", "tags", "section")
 R = "newscrawl/rules/"
 
 
@@ -253,12 +253,12 @@ def rule_drift(stats: dict) -> dict[str, dict]:
             continue
         rule = key[len(R):-len("/missed")]
         field = RULE_FIELD.get(rule, rule)
-        if rule in ("listing_links", "pagination_links", "start_urls"):
-            prefix = "newscrawl/discovery/"
-        else:
-            prefix = f"newscrawl/layer/{field}/"
+        prefix = {"listing_links": "newscrawl/discovery/", "start_urls": "newscrawl/discovery/",
+                  "pagination_links": "newscrawl/pagination/"}.get(
+                      rule, f"newscrawl/layer/{field}/")
         answered = {k[len(prefix):]: int(v) for k, v in stats.items()
-                    if k.startswith(prefix) and v and k[len(prefix):] not in ("rule", "listing-rule")}
+                    if k.startswith(prefix) and v
+                    and k[len(prefix):] not in ("rule", "listing-rule", "start_failed")}
         drift[rule] = {"pages": int(stats.get(f"{R}{rule}/pages") or 0), "missed": int(value),
                        "answered_by": answered}
     return drift
@@ -271,7 +271,8 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
     threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD", 0.5)
     min_pages = settings.getint("NEWS_LAYOUT_MIN_ARTICLES", 5)
     flags = []
-    for rule, seen in sorted(drift.items()):
+    for rule, seen in sorted(drift.items(), key=lambda kv: (RULE_ORDER.index(kv[0])
+                                                         if kv[0] in RULE_ORDER else 99, kv[0])):
         pages, missed, answered = seen["pages"], seen["missed"], seen["answered_by"]
         if not pages or missed / pages <= threshold:
             continue
@@ -396,20 +397,16 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
     if response is None or error or not isinstance(response, TextResponse):
         row["problem"] = f"listing: {error or 'not HTML'}"
         return row
-    links = []
-    if not spider_cls.listing_links and hasattr(spider_cls, "listing_links_found"):
-        links = spider_cls.listing_links_found(response)[0]    # no selectors: the main content
-    for selector in spider_cls.listing_links:
-        for href in response.css(selector).xpath("@href").getall():
-            url = canonical_url(response.urljoin(href))
-            if same_site(url, spider_cls.allowed_domains) and spider_cls.article_id(url) \
-                    and url not in links:
-                links.append(url)
+    links, layer = spider_cls.listing_links_found(response)
     row["links"] = len(links)
+    drifted = []
     if not links:
-        row["problem"] = (f"layout changed? no article link on the listing: "
-                          f"listing_links {list(spider_cls.listing_links)}")
+        row["problem"] = (f"layout changed? no article link on the listing, neither by "
+                          f"listing_links {list(spider_cls.listing_links)} nor in its main content")
         return row
+    if spider_cls.listing_links and layer != "listing-rule":
+        drifted.append(f"listing_links {list(spider_cls.listing_links)} matched nothing; links "
+                       f"came from {LAYER_WORDS.get(layer, layer)}")
     for url in links:
         if not obey or _robots_allows(url, settings, policy, robots_cache):
             break
@@ -432,9 +429,18 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
     present = fields_present(found)
     missing = [name for name in FLAG_FIELDS if not present[name]]
     row["ok"] = not [m for m in missing if m in ("title", "body")]
+    for rule in page.found.rule_missed:
+        layer = page.found.extracted_by.get(RULE_FIELD.get(rule, rule))
+        if rule in ALWAYS_FLAGGED and layer:
+            drifted.append(f"{_selectors(spider_cls, rule)} matched nothing; {rule} came from "
+                           f"{LAYER_WORDS.get(layer, layer)}")
+    problems = []
     if missing:
-        row["problem"] = "layout changed? " + "; ".join(
-            f"no {name}: {_selectors(spider_cls, name)}" for name in missing)
+        problems.append("layout changed? " + "; ".join(
+            f"no {name}: {_selectors(spider_cls, name)}" for name in missing))
+    if drifted:
+        problems.append("rules drifted? " + "; ".join(drifted))
+    row["problem"] = "; ".join(problems) or None
     return row
 
 
