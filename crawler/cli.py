@@ -143,8 +143,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
         total, copies = db.count("articles"), db.count("duplicates")
     ok = _print_summary(requested, run_ids, rows, db_path)
     click.echo(f"In the database now: {total} articles, {copies} copies recorded in duplicates "
-               "(a copy stored before its original arrived counts as new in its run, then moves "
-               "to duplicates)." if copies else f"In the database now: {total} articles.")
+               "(an original that replaced a copy stored before it counts as a copy, not as new)." if copies else f"In the database now: {total} articles.")
     if newest:
         click.echo("Newest articles in the database:")
         for article in newest:

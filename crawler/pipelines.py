@@ -89,7 +89,6 @@ class StoreArticlePipeline(_Pipeline):
     def __init__(self, crawler: Any):
         super().__init__(crawler)
         self.db = None
-        self.stored_this_run: set[str] = set()
 
     def open_spider(self) -> None:
         self.db = crawl_db(self.crawler)   # opened by crawler.runs.CrawlRunRecorder
@@ -114,13 +113,13 @@ class StoreArticlePipeline(_Pipeline):
                 logger.error("[%s] not stored: %s: %s (database %s)", item.site, item.url, exc,
                              self.db.path)
             return item
-        self.stats.inc_value(f"newscrawl/articles_{outcome}")
-        if outcome == "new":
-            self.stored_this_run.add(item.url)
-        for copy_url in self.db.demoted:        # stored copies this original replaced
-            self.stats.inc_value("newscrawl/articles_duplicate")
-            if copy_url in self.stored_this_run:   # counted as new earlier in this run
-                self.stats.inc_value("newscrawl/articles_new", -1)
+        demoted = len(self.db.demoted)          # stored copies this original replaced
+        if demoted:
+            # the story was stored (and counted new) already, as a copy, by whichever run or
+            # spider stored it: the original takes its place, one more copy is recorded
+            self.stats.inc_value("newscrawl/articles_duplicate", demoted)
+        if not (outcome == "new" and demoted):
+            self.stats.inc_value(f"newscrawl/articles_{outcome}")
         return item
 
     def close_spider(self) -> None:

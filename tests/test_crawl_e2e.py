@@ -1,6 +1,6 @@
 """End to end: real `newscrawl crawl` and `scrapy crawl` runs against the replay, into real SQLite.
 
-One full crawl of the four sites (the session's `crawl_of_the_replay`) is checked for: every replay article stored once,
+One full crawl of the six sites (the session's `crawl_of_the_replay`) is checked for: every replay article stored once,
 the five seed articles right, bad input counted in crawl_runs and never stored, a rerun storing
 nothing new.
 """
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from replay.web import ReplayWeb
+from bench.shingles import page_scores
+from replay.web import ALL_SITES, SITES as FAMILY_SITES, ReplayWeb
 
-SITES = ["baolaocai", "hanoigov", "laodongthudo", "tuoitrethudo"]
+SITES = sorted(ALL_SITES)   # the four family sites, laodong.vn and nld.com.vn
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 BIN = Path(sys.executable).parent
 
@@ -42,7 +43,7 @@ def crawled(crawl_of_the_replay):
 def test_every_replay_article_is_stored_once(crawled):
     db, _ = crawled
     stored = rows(db, "select url, site from articles")
-    expected = {(a.url, a.site) for a in ReplayWeb().articles()}
+    expected = {(a.url, a.site) for a in ReplayWeb().articles(sites=ALL_SITES)}
     assert len(stored) == len({r["url"] for r in stored})
     assert {(r["url"], r["site"]) for r in stored} == expected
     for site in SITES:
@@ -52,13 +53,22 @@ def test_every_replay_article_is_stored_once(crawled):
 def test_stored_fields_match_the_replay(crawled):
     db, _ = crawled
     by_url = {r["url"]: r for r in rows(db, "select * from articles")}
-    for article in ReplayWeb().articles():
+    for article in ReplayWeb().articles(sites=ALL_SITES):
         row = by_url[article.url]
         expected = article.expected()
+        assert row["first_seen_at"].endswith("+07:00")
+        if article.site == "nld":       # no site rule at all: the generic layer reads it
+            for field in ("title", "published_at", "article_id"):
+                assert row[field] == expected[field], (article.url, field)
+            text = lambda r: "\n\n".join(t for t in (r["sapo"], r["body"]) if t)
+            tp, fp, fn = page_scores(text(row), text(expected))
+            precision, recall = tp / (tp + fp), tp / (tp + fn)
+            # plain trafilatura drops figure captions: recall 0.90-1.0 on these pages
+            assert precision >= 0.98 and recall >= 0.85, (article.url, precision, recall)
+            continue
         for field in ("title", "sapo", "body", "author", "published_at", "article_id", "section"):
             assert row[field] == expected[field], (article.url, field)
         assert json.loads(row["tags"]) == expected["tags"]
-        assert row["first_seen_at"].endswith("+07:00")
 
 
 def test_summary_names_each_site_and_how_to_open_the_database(crawled):
@@ -73,7 +83,7 @@ def test_bad_input_is_counted_not_stored(crawled):
     web = ReplayWeb()
     stored = {r["url"] for r in rows(db, "select url from articles")}
     runs = {r["spider"]: r for r in rows(db, "select * from crawl_runs")}
-    for site in SITES:
+    for site in FAMILY_SITES:            # the replay's bad pages are on the family sites
         run = runs[site]
         assert run["status"] == "finished"
         problems = json.loads(run["problems"])
@@ -99,12 +109,12 @@ def test_a_rerun_fetches_no_article_page(crawled, replay_server, replay_env, rep
     result = newscrawl("crawl", "--db", str(copy), *FAST, env=replay_env, cwd=repo_root)
     assert result.returncode == 0, result.stderr[-2000:]
     web = ReplayWeb()
-    pages = {a.url for a in web.articles() + web.copies()}
+    pages = {a.url for a in web.articles(sites=ALL_SITES) + web.copies()}
     fetched = [f"https://{r.host}{r.target}" for r in replay_server.requests if r.time >= since]
     assert fetched and not pages & set(fetched)
     latest = rows(copy, "select articles_new from crawl_runs where id > ?", (last_run,))
-    assert [r["articles_new"] for r in latest] == [0, 0, 0, 0]
-    assert rows(copy, "select count(*) n from articles")[0]["n"] == len(web.articles())
+    assert [r["articles_new"] for r in latest] == [0] * len(SITES)
+    assert rows(copy, "select count(*) n from articles")[0]["n"] == len(web.articles(sites=ALL_SITES))
 
 
 def test_syndicated_copies_are_recorded_not_stored(crawled):
@@ -115,7 +125,7 @@ def test_syndicated_copies_are_recorded_not_stored(crawled):
     assert all(r["method"] == "near-identical text" and r["similarity"] >= 0.6
                for r in recorded.values())
     # every copy is counted once, by the run that found it (a copy stored before its original
-    # arrived counts as new in the run that stored it, and as a copy in the run that replaced it)
+    # arrived counts as new in the run that stored it; the original that replaces it, as a copy)
     runs = rows(db, "select sum(articles_duplicate) copies from crawl_runs")
     assert runs[0]["copies"] == len(expected)
 
@@ -142,7 +152,7 @@ def test_news_db_environment_variable_sets_the_database(replay_env, repo_root, t
     assert rows(db, "select count(*) n from articles")[0]["n"] > 0
 
 
-def test_scrapy_list_shows_the_four_sites(repo_root):
+def test_scrapy_list_shows_every_site(repo_root):
     result = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=repo_root,
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == SITES

@@ -258,7 +258,10 @@ def test_refused_pages_are_kept_and_only_positive_refusals_are_skipped(tmp_path)
     assert db.refused_before(broken)
     db.keep_refused("hanoigov", pdf, b"%PDF-1.4", now_iso(), "application/pdf",
                     "not HTML: application/pdf", for_good=True)
-    assert db.seen("hanoigov", pdf, "2")[0]                       # positively not: skipped
+    assert not db.seen("hanoigov", pdf, "2")[0]     # positively not: tried once more (passing?)
+    db.keep_refused("hanoigov", pdf, b"%PDF-1.4", now_iso(), "application/pdf",
+                    "not HTML: application/pdf", for_good=True)
+    assert db.seen("hanoigov", pdf, "2")[0]         # refused by two runs: skipped from now on
     pages = list(db.refused_pages())
     assert pages == [("baolaocai", broken, "<html>bài</html>".encode(),
                       "text/html; charset=utf-8"),

@@ -16,8 +16,9 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   (``crawler/dedup.py``), with how each matched and the similarity.
 * ``refused_pages`` pages at article URLs that did not become articles, with the reason. Those
   positively not articles (not HTML, a soft 404, video-only: ``for_good``) are also in
-  ``not_articles`` and not requested again; any other (the rules matched
-  nothing) is requested again by the next run, and ``newscrawl reextract`` reads it again.
+  ``not_articles``: requested once more by the next run (the refusal may have been passing: an
+  error page, a JSON answer), then not again; any other (the rules and the fallbacks read
+  nothing) is requested again by every run, and ``newscrawl reextract`` reads it again.
 * ``minhashes`` / ``minhash_bands`` the body signatures and their LSH band keys (indexed) that
   find near-identical text in constant time.
 * ``crawl_runs`` one row per spider run: start/finish times, status ('running', 'finished',
@@ -321,7 +322,7 @@ class NewsDB(CrawlRuns):
         if row is not None:
             return True, row[0]
         row = self.db.execute("SELECT 1 FROM duplicates WHERE copy_url = ? UNION ALL "
-                              "SELECT 1 FROM not_articles WHERE url = ?",
+                              "SELECT 1 FROM not_articles WHERE url = ? AND times >= 2",
                               [url, url]).fetchone()
         if row is None and article_id:
             row = self.db.execute(
@@ -340,7 +341,8 @@ class NewsDB(CrawlRuns):
         kept (raw_pages) and the refusal recorded (refused_pages), in one transaction.
 
         for_good: the page is positively not an article (not HTML, a soft 404, video-only,
-        og:type not article); it also goes to not_articles, and later runs do not request it.
+        og:type not article); it also goes to not_articles: the next run requests it once more
+        (a refusal may be passing), and once refused by two runs it is not requested again.
         Otherwise (the rules matched nothing) the next run requests it again, and
         `newscrawl reextract` reads the kept HTML again: a fixed rule recovers it."""
         with self.transaction():
