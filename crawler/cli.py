@@ -23,6 +23,7 @@ import click
 
 from crawler import __version__
 from crawler.schedule.command import schedule_command
+from crawler.topics_cli import topics_command
 from crawler.sites import project_settings
 
 
@@ -335,6 +336,7 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 
 # `newscrawl schedule`: the nightly schedule, the same click command as `python scheduler.py`.
 main.add_command(schedule_command)
+main.add_command(topics_command)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
