@@ -164,7 +164,7 @@ def known_sites() -> list[str]:
 
 
 def default_crons(sites: list[str]) -> dict[str, str]:
-    """Every site once a night, evenly spread over 01:00-03:00: 01:00, 01:30, 02:00, 02:30 for 4."""
+    """Every site once a night, evenly spread over 01:00-03:00: 01:00, 01:20, ... 02:40 for 6."""
     start, end = DEFAULT_WINDOW
     step = (end - start) / max(len(sites), 1)
     out = {}
