@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.variants [--out FILE] [--only NAME ...]
 
-For the regular replay and every variant of replay/variants.py: one real `newscrawl crawl`
+For the regular replay (all six sites) and every variant of replay/variants.py (the sites it
+changes; the others serve the regular replay's pages byte for byte): one real `newscrawl crawl`
 (subprocess, DOWNLOAD_DELAY=0, AutoThrottle off) through a replay serving that variant, into a
 fresh SQLite file; then, per site, from the database: articles stored / articles the site has,
 body precision / recall / F1 (the stored sapo + body against the true sapo + body, the shingle
@@ -130,8 +131,8 @@ def run(names: list[str | None], out: Path) -> str:
     lines = ["# Layout variants: the unchanged spiders on markup their rules were not written for", "",
              "Produced by `.venv/bin/python -m bench.variants`. **Every page here is the replay's** "
              "(replay/, written by us from shared/sites.md and the seeds; variants: replay/variants.py), "
-             "not a live page. One `newscrawl crawl` per variant (four family sites; the regular replay: "
-             "all six), DOWNLOAD_DELAY=0, AutoThrottle off, each into a fresh SQLite file.", "",
+             "not a live page. One `newscrawl crawl` per variant (of the sites it changes; the regular replay: "
+             "all six sites), DOWNLOAD_DELAY=0, AutoThrottle off, each into a fresh SQLite file.", "",
              "Body: stored sapo + body against the true sapo + body, shingle P/R/F1 (bench/shingles.py) over "
              "the stored articles; trafilatura: plain `trafilatura.extract(html, include_comments=False)` on "
              "the same article pages against the same truth. Dates: right to the minute, over articles with a "
@@ -141,22 +142,21 @@ def run(names: list[str | None], out: Path) -> str:
     with TemporaryDirectory() as tmp:
         for name in names:
             web = ReplayWeb(variant=name)
-            sites = ALL_SITES if name is None else SITES
+            v = VARIANTS[name] if name else None
+            sites = v.sites if v else ALL_SITES
             db = Path(tmp) / f"{name or 'regular'}.db"
             started = time.monotonic()
             result = crawl(name, db, sites)
             seconds = time.monotonic() - started
             print(f"{name or 'regular'}: crawl exit {result.returncode} in {seconds:.1f}s", file=sys.stderr)
             if result.returncode not in (0, 3):
-                rows.append([name or "regular", "(crawl failed)", result.returncode, *[""] * 10])
+                rows.append([name or "regular", "(crawl failed)", result.returncode, *[""] * 9])
                 print(result.stderr[-3000:], file=sys.stderr)
                 continue
-            v = VARIANTS.get(name) if name else None
-            for site in SITES:
+            for site in [x for x in sites if x in SITES]:
                 s = score_site(db, web, site)
                 t = trafilatura_site(web, site)
-                touched = "yes" if v and site in v.sites else ""
-                rows.append([name or "regular", site, touched, f"{s['stored']}/{s['total']}",
+                rows.append([name or "regular", site, f"{s['stored']}/{s['total']}",
                              f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}",
                              f"{t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f}",
                              pct(round(s["titles"] * s["stored"]), s["stored"]),
@@ -170,7 +170,7 @@ def run(names: list[str | None], out: Path) -> str:
                     declared.append([site, f"{s['stored']}/{s['total']}", pct(s["complete"], s["total"]),
                                      f"{s['f1']:.3f}", f"{100 * s['dates']:.0f}%", (s["flag"] or "–")[:160]])
     lines += ["## Per variant and site", ""]
-    lines += table(["variant", "site", "changed", "stored", "P", "R", "F1", "trafilatura P / R / F1", "titles",
+    lines += table(["variant", "site", "stored", "P", "R", "F1", "trafilatura P / R / F1", "titles",
                     "dates", "leads", "flag", "targets missed"], rows)
     lines += ["", "## Which layer answered (articles.extracted_by, counted per field)", ""]
     lines += table(["variant", "site", "layers"], layer_rows)
