@@ -377,7 +377,6 @@ def _robots_allows(url: str, settings: Any, policy: Any, cache: dict) -> bool:
 def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None) -> dict:
     """Fetch the first listing page and the first article it links to; what came out."""
     from crawler.middlewares import TargetPolicy
-    from crawler.urls import canonical_url, same_site
 
     robots_cache = {} if robots_cache is None else robots_cache
     row: dict[str, Any] = {"site": spider_cls.name, "listing": None, "links": 0, "article": None,

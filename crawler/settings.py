@@ -73,10 +73,8 @@ NEWS_BACKFILL_MAX_PAGES = 500
 NEWS_SITEMAP_MAX_FILES = 12
 NEWS_SITEMAP_MAX_ARTICLES = 200
 
-# --- Pipelines: validate -> normalise -> store ------------------------------------------
+# --- Pipelines: store (the page path, crawler/page.py, validated and normalised the article) --
 ITEM_PIPELINES = {
-    "crawler.pipelines.ValidateArticlePipeline": 100,
-    "crawler.pipelines.NormalizeTextPipeline": 200,
     "crawler.pipelines.StoreArticlePipeline": 800,
 }
 EXTENSIONS = {
@@ -109,6 +107,9 @@ NEWS_LAYOUT_MISSING_THRESHOLD = 0.5
 NEWS_LAYOUT_MIN_ARTICLES = 5
 # "stale?" when a site that had new articles has had none for this many days (0: off).
 NEWS_STALE_DAYS = 7
+# Progress on stderr (crawler/progress.py; `--quiet`: none): on a terminal a live table, else one
+# line per site every this many seconds (cron, systemd, the scheduler's log).
+NEWS_PROGRESS_INTERVAL = 60
 # Scrapy's remote-control extension writes job files under ~/.local/state: files are written only
 # under the data directory (NEWS_DB), and nothing outside may drive a crawl.
 REMOTE_CONTROL_ENABLED = False

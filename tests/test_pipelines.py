@@ -1,35 +1,28 @@
 """Tests for crawler/pipelines.py and crawler/runs.py against a real SQLite file in tmp_path.
 
-Pipelines are built from a Scrapy test crawler and fed Article items directly: text comes out
-NFC, articles without a body are dropped and counted, stored articles are counted as new then
-unchanged, and the run recorder turns the stats into a crawl_runs row. Also checks that the
+The store pipeline is built from a Scrapy test crawler and fed Article items directly (what an
+article is, NFC and validation, is the page path's: tests/test_page.py): stored articles are
+counted as new then unchanged, articles without a date are stored and counted, problem URLs are
+capped, and the run recorder turns the stats into a crawl_runs row. Also checks that the
 `crawl` command rejects an unknown site with exit status 2 and a list of the known ones.
 """
 import logging
-import unicodedata
 import warnings
 
 import pytest
 from click.testing import CliRunner
-from scrapy.exceptions import DropItem, ScrapyDeprecationWarning
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.pipelines import ItemPipelineManager
 from scrapy.spiders import Spider
 from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
-from crawler.pipelines import (
-    NormalizeTextPipeline,
-    StoreArticlePipeline,
-    ValidateArticlePipeline,
-)
+from crawler.pipelines import StoreArticlePipeline
+from crawler.problems import record_problem
 from crawler.runs import CrawlRunRecorder, DatabaseUnavailable
 from crawler.store import NewsDB
 
-PIPELINES = {
-    "crawler.pipelines.ValidateArticlePipeline": 100,
-    "crawler.pipelines.NormalizeTextPipeline": 200,
-    "crawler.pipelines.StoreArticlePipeline": 800,
-}
+PIPELINES = {"crawler.pipelines.StoreArticlePipeline": 800}
 
 
 class LaodongSpider(Spider):
@@ -55,55 +48,20 @@ def article(**kw):
     return Article(**base)
 
 
-def test_normalize_text_to_nfc(crawler):
-    nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
-    item = article(title=nfd("Người lao động"), body=nfd("Đời sống công nhân"),
-                   sapo=nfd("Tóm tắt"), author=nfd("Hoàng Hà"), section=nfd("Việc làm"),
-                   tags=[nfd("công đoàn"), nfd("Hà Nội")])
-    assert item.title != "Người lao động"
-    out = NormalizeTextPipeline.from_crawler(crawler).process_item(item)
-    assert out.title == "Người lao động"
-    assert out.body == "Đời sống công nhân"
-    assert out.sapo == "Tóm tắt"
-    assert out.author == "Hoàng Hà"
-    assert out.section == "Việc làm"
-    assert out.tags == ["công đoàn", "Hà Nội"]
-    for text in (out.title, out.body, *out.tags):
-        assert unicodedata.is_normalized("NFC", text)
-
-
-def test_no_body_is_dropped_and_counted(crawler, caplog):
-    pipe = ValidateArticlePipeline.from_crawler(crawler)
-    with caplog.at_level(logging.ERROR), pytest.raises(DropItem):
-        pipe.process_item(article(body="  \n "))
-    stats = crawler.stats
-    assert stats.get_value("newscrawl/articles_failed") == 1
-    assert stats.get_value("newscrawl/problem/no_body") == 1
-    assert stats.get_value("newscrawl/problem_urls") == ["no_body https://laodongthudo.vn/a-1.html"]
-    assert "[laodongthudo] not stored: https://laodongthudo.vn/a-1.html: no body" in caplog.text
-    assert "newscrawl extract" in caplog.text
-
-    with pytest.raises(DropItem):
-        pipe.process_item(article(title=""))
-    assert stats.get_value("newscrawl/problem/no_title") == 1
-    assert stats.get_value("newscrawl/articles_failed") == 2
-
-
 def test_problem_urls_capped_at_50(crawler):
-    pipe = ValidateArticlePipeline.from_crawler(crawler)
     for i in range(60):
-        with pytest.raises(DropItem):
-            pipe.process_item(article(url=f"https://laodongthudo.vn/{i}.html", body=""))
-    assert crawler.stats.get_value("newscrawl/problem/no_body") == 60
+        record_problem(crawler.stats, "db_error", f"https://laodongthudo.vn/{i}.html")
+    assert crawler.stats.get_value("newscrawl/problem/db_error") == 60
     assert len(crawler.stats.get_value("newscrawl/problem_urls")) == 50
 
 
 def test_missing_date_is_kept_and_counted(crawler, caplog):
-    pipe = ValidateArticlePipeline.from_crawler(crawler)
+    pipe = StoreArticlePipeline.from_crawler(crawler)
     with caplog.at_level(logging.WARNING):
         item = pipe.process_item(article(published_at=None))
     assert item.published_at is None
     assert crawler.stats.get_value("newscrawl/articles_without_date") == 1
+    assert crawler.stats.get_value("newscrawl/articles_new") == 1
     assert "no publication date on https://laodongthudo.vn/a-1.html" in caplog.text
 
 
@@ -141,7 +99,7 @@ def test_pipelines_load_without_deprecation_warnings(crawler):
         warnings.simplefilter("error", ScrapyDeprecationWarning)
         manager = ItemPipelineManager.from_crawler(crawler)
     names = [type(m).__name__ for m in manager.middlewares]
-    assert names == ["ValidateArticlePipeline", "NormalizeTextPipeline", "StoreArticlePipeline"]
+    assert names == ["StoreArticlePipeline"]
 
 
 def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
