@@ -3,7 +3,7 @@
     newscrawl crawl [SITE ...] [--db PATH] [-s NAME=VALUE ...]
     newscrawl extract FILE [FILE ...] [--url URL]
     newscrawl serve [--db PATH] [--port N]
-    newscrawl reextract [--site S] [--db PATH] [--jobs N]
+    newscrawl reextract [--site S] [--db PATH] [--jobs N] [--topics-only]
 
 `crawl` runs the given spiders (default: all of them) together in one process, then prints a
 per-site summary read back from the crawl_runs table. Exit status: 0 when every run finished,
@@ -414,7 +414,12 @@ def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
                    "data/news.db).")
 @click.option("-j", "--jobs", type=click.IntRange(1, None), default=None,
               help="Extraction processes (default: one per CPU).")
-def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
+@click.option("--topics-only", is_flag=True,
+              help="Only tag the stored articles again with the topic vocabulary "
+                   "(crawler/topics.toml), from their stored title, lead and body: after an "
+                   "edit of the vocabulary. No page is read again.")
+def reextract(site: str | None, db_path: str | None, jobs: int | None,
+              topics_only: bool = False) -> None:
     """Re-extract every stored article from its kept raw HTML with the current rules.
 
     Nothing is fetched. An article whose text comes out different is updated as a crawl would
@@ -422,7 +427,8 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
     pages that did not become articles when fetched (refused_pages) are read again too: those
     read as articles now are stored. Prints the counts read, changed, unchanged, failed, the
     refused pages read and recovered, and the articles per second. Exit status 1 when some
-    articles failed (no longer read as articles: their stored text is kept)."""
+    articles failed (no longer read as articles: their stored text is kept). Last, every
+    article's topics are computed again (`--topics-only`: only that, and say how many changed)."""
     from crawler.reextract import format_result, reextract as run_reextract
     from crawler.sites import site_spiders
 
@@ -433,6 +439,15 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None) -> None:
     if site is not None and site not in site_spiders():
         raise click.UsageError(f"unknown site: {site}. Known sites: "
                                f"{', '.join(sorted(site_spiders()))}")
+    from crawler.reextract import format_topics_result, recompute_topics
+    from crawler.topics import VocabularyError, load_vocabulary
+    try:
+        load_vocabulary()          # a broken vocabulary file: say so before reading anything
+    except VocabularyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if topics_only:
+        click.echo(format_topics_result(recompute_topics(db_path, site=site)))
+        return
 
     def progress(result) -> None:
         click.echo(f"  {result.read} read, {result.changed} changed so far "

@@ -28,6 +28,12 @@ class Article:
     etag: str | None = None       # the server's validators, sent back on a refetch
     last_modified: str | None = None
     extracted_by: dict = field(default_factory=dict)   # field -> layer that answered it
+    # Union and labour topics (crawler/topics.py), computed in the page path from title, sapo and
+    # body; None when they could not be computed (a broken vocabulary file). Not in content_hash:
+    # a vocabulary edit is not an article change (`newscrawl reextract --topics-only`).
+    topics: list[str] | None = None
+    labour_relevant: bool | None = None
+    topic_terms: list[dict] | None = None
 
     @property
     def content_hash(self) -> str:

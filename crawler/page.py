@@ -3,7 +3,8 @@
     read_page(spider_cls, body, url, content_type=None, headers=None) -> Page
 
 decode -> read (site rules and fallbacks, crawler/extraction.py) -> canonical URL and site id ->
-Unicode NFC -> validate -> an `Article` (with its content hash), or a rejection with its reason.
+Unicode NFC -> validate -> an `Article` (with its content hash and its union and labour topics,
+crawler/topics.py), or a rejection with its reason.
 `NewsSpider.parse_article` (crawl), `newscrawl extract`, `newscrawl reextract` and
 `newscrawl check` all call it, so a page reads the same everywhere.
 
@@ -13,15 +14,19 @@ layout the rules and the fallbacks both missed) the page is kept and tried again
 """
 from __future__ import annotations
 
+import logging
 import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from crawler.extraction import MIN_ARTICLE_CHARS, Extracted, extract_article
 from crawler.items import Article
+from crawler.topics import VocabularyError, classify
 from crawler.urls import canonical_url, same_site
 
 TEXT_FIELDS = ("title", "sapo", "body", "author", "section")
+logger = logging.getLogger(__name__)
+_vocabulary_errors_logged: set[str] = set()
 
 
 @dataclass
@@ -113,7 +118,23 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
         etag=header("ETag"), last_modified=header("Last-Modified"),
         extracted_by=dict(found.extracted_by),
     )
+    _tag_topics(page.article)
     return page
+
+
+def _tag_topics(article: Article) -> None:
+    """The article's union and labour topics (crawler/topics.py) from its stored text. A broken
+    vocabulary file loses nothing: the article is kept without topics, the error logged once."""
+    try:
+        found = classify(article.title, article.sapo, article.body)
+    except VocabularyError as error:
+        if str(error) not in _vocabulary_errors_logged:
+            _vocabulary_errors_logged.add(str(error))
+            logger.error("%s; articles are stored without topics until the file is fixed, then "
+                         "`newscrawl reextract --topics-only` tags them", error)
+        return
+    article.topics, article.labour_relevant = found.topics, found.labour_relevant
+    article.topic_terms = found.topic_terms
 
 
 def validation_problems(found: Extracted) -> list[str]:

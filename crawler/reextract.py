@@ -24,12 +24,16 @@ Refused pages: the kept pages that did not become articles when they were fetche
 (`NewsDB.refused_pages`, e.g. while a site's template broke its rules) are read again the same
 way, in this process; one that is read as an article now is stored as a new article (its fetch
 time the page's), and the next crawl does not fetch it again. The others stay refused.
+
+Topics: last, every article's topics are computed again from its stored title, sapo and body
+(an unchanged text keeps its row, but the vocabulary may have changed, or the database predates
+topics); only the topic columns are written. `recompute_topics` (`newscrawl reextract
+--topics-only`) does only that: after a vocabulary edit, no page is read again.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import time
 import zlib
 from collections import deque
@@ -53,6 +57,7 @@ class Result:
     seconds: float = 0.0
     jobs: int = 1
     failures: list[str] = field(default_factory=list)   # "url: why", the first 20
+    topics_changed: int = 0      # articles whose text is the same but whose topics changed
 
     @property
     def per_second(self) -> float:
@@ -74,6 +79,8 @@ def extract_stored(site: str, url: str, html: bytes, content_type: str | None = 
         raise ValueError(f"not read as an article: {page.rejection}")
     values = {name: getattr(page.article, name) for name in _FIELDS}
     values["extracted_by"] = page.article.extracted_by
+    for name in ("topics", "labour_relevant", "topic_terms"):
+        values[name] = getattr(page.article, name)
     return values
 
 
@@ -191,7 +198,7 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
                     result.changed += stored
                     result.unchanged += len(pending) - stored
                     pending = []
-                if progress is not None and result.read % 1000 < len(answer):
+                if progress is not None:      # each chunk: the display decides how often to show
                     result.seconds = time.perf_counter() - start
                     progress(result)
 
@@ -211,6 +218,9 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
             result.changed += stored
             result.unchanged += len(pending) - stored
             _recover_refused(db, site, result)
+            # an unchanged text keeps its row: its topics may still be new (a vocabulary edit,
+            # a database from before topics)
+            result.topics_changed = _recompute_topics(db, site).changed
     finally:
         if pool is not None:
             pool.terminate()
@@ -219,14 +229,68 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
     return result
 
 
+# --- topics only (`newscrawl reextract --topics-only`) --------------------------------------------
+
+@dataclass
+class TopicsResult:
+    read: int = 0
+    changed: int = 0             # articles whose topics, relevance or evidence changed
+    relevant: int = 0            # articles labour-relevant after the run
+    seconds: float = 0.0
+
+
+def _recompute_topics(db: NewsDB, site: str | None, batch: int = 500,
+                      progress: Callable[[TopicsResult], None] | None = None) -> TopicsResult:
+    from crawler.store.newsdb import topic_values
+    from crawler.topics import classify, load_vocabulary
+
+    vocabulary = load_vocabulary()   # a broken file: VocabularyError before anything is written
+    result = TopicsResult()
+    start = time.perf_counter()
+    last = 0
+    while True:
+        rows = db.stored_texts(site, after=last, limit=batch)
+        if not rows:
+            break
+        last = rows[-1][0]
+        changes = []
+        for article_id, title, sapo, body, topics, relevant, terms in rows:
+            found = classify(title or "", sapo, body, vocabulary=vocabulary)
+            values = topic_values(found.topics, found.labour_relevant, found.topic_terms)
+            result.read += 1
+            result.relevant += found.labour_relevant
+            if (topics, relevant, terms) != tuple(values.values()):
+                changes.append((article_id, values))
+        db.set_topics(changes)
+        result.changed += len(changes)
+        if progress is not None:
+            result.seconds = time.perf_counter() - start
+            progress(result)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def recompute_topics(db_path: str | os.PathLike[str], site: str | None = None,
+                     progress: Callable[[TopicsResult], None] | None = None) -> TopicsResult:
+    """Tag every stored article (of `site`, or all) again from its stored title, sapo and body
+    with the current vocabulary (crawler/topics.toml): no fetching, no HTML read; only the
+    topic columns of the articles whose topics changed are written (a batch per transaction).
+    Raises crawler.topics.VocabularyError when the vocabulary file is broken."""
+    with NewsDB(db_path) as db:
+        return _recompute_topics(db, site, progress=progress)
+
+
+def format_topics_result(result: TopicsResult) -> str:
+    return (f"topics recomputed for {result.read} articles: changed {result.changed}, "
+            f"unchanged {result.read - result.changed}; labour-relevant {result.relevant} in "
+            f"{result.seconds:.1f} s")
+
+
 def format_result(result: Result) -> str:
     return (f"read {result.read}, changed {result.changed}, unchanged {result.unchanged}, "
             f"failed {result.failed}; refused pages read again {result.refused_read}, "
-            f"now articles {result.recovered} in {result.seconds:.1f} s: "
+            f"now articles {result.recovered}; topics changed {result.topics_changed} "
+            f"in {result.seconds:.1f} s: "
             f"{result.per_second:.1f} articles/s ({result.jobs} "
             f"process{'es' if result.jobs > 1 else ''})")
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from crawler.cli import main
-    sys.exit(main(["reextract", *sys.argv[1:]]))

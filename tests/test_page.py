@@ -79,3 +79,31 @@ def test_generic_path_for_a_site_without_rules():
     page = read_page(NewsSpider, SAVED.read_bytes(), "https://example.org/story.html")
     assert page.found.method == "generic" and page.article.title == EXPECTED["title"]
     assert page.article.extracted_by["body"] == "trafilatura"
+
+
+def test_the_page_path_tags_topics_and_extract_prints_them(repo_root):
+    import subprocess
+    import sys
+
+    from crawler.topics import classify
+    article = read_page(laodongthudo(), SAVED.read_bytes(), EXPECTED["url"]).article
+    expected = classify(article.title, article.sapo, article.body)
+    assert (article.topics, article.labour_relevant, article.topic_terms) == (
+        expected.topics, expected.labour_relevant, expected.topic_terms)
+    assert article.labour_relevant and article.topics
+    result = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", str(SAVED)],
+                            cwd=repo_root, capture_output=True, text=True, timeout=120)
+    record = json.loads(result.stdout)
+    assert (record["topics"], record["labour_relevant"], record["topic_terms"]) == (
+        expected.topics, True, expected.topic_terms)
+
+
+def test_a_broken_vocabulary_keeps_the_article_without_topics(tmp_path, monkeypatch, caplog):
+    import crawler.topics
+    broken = tmp_path / "topics.toml"
+    broken.write_text("[scoring]\nthreshold = 'x'\n", encoding="utf-8")
+    monkeypatch.setattr(crawler.topics, "VOCABULARY_FILE", broken)
+    page = read_page(laodongthudo(), SAVED.read_bytes(), EXPECTED["url"])
+    assert page.article.title == EXPECTED["title"]                  # nothing lost
+    assert (page.article.topics, page.article.labour_relevant) == (None, None)
+    assert str(broken) in caplog.text and "reextract --topics-only" in caplog.text

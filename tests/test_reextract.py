@@ -6,6 +6,7 @@ is kept in article_versions), and a rule changed (every title comes out differen
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -112,3 +113,94 @@ def test_unknown_site_and_missing_database_are_usage_errors(tmp_path, db, repo_r
     assert run_cli(db, "--site", "nosuchsite", repo_root=repo_root).returncode == 2
     result = run_cli(tmp_path / "none.db", repo_root=repo_root)
     assert result.returncode == 1 and "no database" in result.stderr
+
+
+# --- topics (crawler/topics.py): stored by the crawl, recomputed without fetching ----------------
+TOPIC_COLUMNS = ("topics", "labour_relevant", "topic_terms")
+
+
+def expected_topics(row) -> tuple:
+    from crawler.store.newsdb import topic_values
+    from crawler.topics import classify
+    found = classify(row["title"], row["sapo"], row["body"])
+    return tuple(topic_values(found.topics, found.labour_relevant, found.topic_terms).values())
+
+
+def test_the_crawl_stores_each_articles_topics_as_the_page_path_computes_them(db):
+    rows = query(db, "select * from articles order by id")
+    assert rows and all(r["topics"] is not None for r in rows)
+    assert all(tuple(r[c] for c in TOPIC_COLUMNS) == expected_topics(r) for r in rows)
+    assert any(r["labour_relevant"] == 1 and json.loads(r["topics"]) for r in rows)
+    evidence = json.loads(next(r["topic_terms"] for r in rows if r["labour_relevant"]))
+    assert {"term", "topic", "where", "count", "kind", "points"} <= set(evidence[0])
+
+
+def test_topics_only_fills_a_database_from_before_topics_without_touching_the_text(db, repo_root):
+    before = query(db, "select * from articles order by id")
+    with sqlite3.connect(db) as conn:      # as a file stored before topics existed
+        conn.execute("update articles set topics = null, labour_relevant = null, "
+                     "topic_terms = null")
+    result = run_cli(db, "--topics-only", repo_root=repo_root)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    relevant = sum(r["labour_relevant"] for r in before)
+    assert (f"topics recomputed for {len(before)} articles: changed {len(before)}, unchanged 0; "
+            f"labour-relevant {relevant}") in result.stdout, result.stdout
+    assert query(db, "select * from articles order by id") == before   # as the crawl stored them
+    assert query(db, "select count(*) n from article_versions") == [{"n": 0}]
+    again = run_cli(db, "--topics-only", repo_root=repo_root)
+    assert f"changed 0, unchanged {len(before)}" in again.stdout, again.stdout
+
+
+def test_reextract_fills_missing_topics_of_unchanged_articles(db, repo_root):
+    before = query(db, "select * from articles order by id")
+    with sqlite3.connect(db) as conn:
+        conn.execute("update articles set topics = null, labour_relevant = null, "
+                     "topic_terms = null where id % 2 = 0")
+    missing = sum(1 for r in before if r["id"] % 2 == 0)
+    result = run_cli(db, "--jobs", "2", repo_root=repo_root)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert f"changed 0, unchanged {len(before)}, failed 0" in result.stdout, result.stdout
+    assert f"topics changed {missing} " in result.stdout, result.stdout
+    assert query(db, "select * from articles order by id") == before
+
+
+def test_a_vocabulary_edit_changes_topics_not_the_articles(db, tmp_path, monkeypatch):
+    import crawler.topics
+    from crawler.reextract import recompute_topics
+
+    before = {r["id"]: r for r in query(db, "select * from articles")}
+    # a new topic whose one strong word is in some headlines: "Hà Nội"
+    edited = tmp_path / "topics.toml"
+    edited.write_text(crawler.topics.VOCABULARY_FILE.read_text(encoding="utf-8") +
+                      '\n[topic."thủ đô"]\ndescription = "test"\nstrong = ["hà nội"]\n',
+                      encoding="utf-8")
+    monkeypatch.setattr(crawler.topics, "VOCABULARY_FILE", edited)
+    hit = {i for i, r in before.items() if r["labour_relevant"] and
+           "thủ đô" in crawler.topics.classify(r["title"], r["sapo"], r["body"]).topics}
+    assert hit, "no stored headline names Hà Nội"
+
+    result = recompute_topics(db)
+    assert result.read == len(before) and result.changed >= len(hit)
+    after = {r["id"]: r for r in query(db, "select * from articles")}
+    assert {i for i, r in after.items() if "thủ đô" in json.loads(r["topics"])} == hit
+    for i, row in after.items():      # the text, its hash and its history stay
+        assert {k: v for k, v in row.items() if k not in TOPIC_COLUMNS} == \
+            {k: v for k, v in before[i].items() if k not in TOPIC_COLUMNS}
+    assert query(db, "select count(*) n from article_versions") == [{"n": 0}]
+
+
+def test_a_broken_vocabulary_stops_reextract_before_anything_is_written(db, tmp_path, repo_root):
+    import crawler.topics
+    before = query(db, "select * from articles order by id")
+    vocabulary = crawler.topics.VOCABULARY_FILE
+    saved = vocabulary.read_bytes()
+    # the CLI reads the shipped file: break a copy and point a child process at it
+    broken = tmp_path / "topics.toml"
+    broken.write_text("[scoring\n", encoding="utf-8")
+    code = ("import sys, crawler.topics as t, pathlib; t.VOCABULARY_FILE = pathlib.Path(sys.argv[1]);"
+            "from crawler.cli import main; main(['reextract', '--topics-only', '--db', sys.argv[2]])")
+    result = subprocess.run([sys.executable, "-c", code, str(broken), str(db)], cwd=repo_root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and str(broken) in result.stderr, result.stderr
+    assert query(db, "select * from articles order by id") == before
+    assert vocabulary.read_bytes() == saved

@@ -344,3 +344,26 @@ def test_what_site_health_asks(tmp_path):
     assert db.runs_with_new_articles("laodongthudo") == 1
     assert db.run_started_at(run + 1) is None
     db.close()
+
+
+def test_topics_are_stored_but_are_not_part_of_the_content(tmp_path):
+    db = NewsDB(tmp_path / "news.db")
+    tagged = make_article(topics=["công đoàn"], labour_relevant=True,
+                          topic_terms=[{"term": "công đoàn", "topic": "công đoàn",
+                                        "where": "title", "count": 1, "kind": "strong",
+                                        "points": 9.0}])
+    assert tagged.content_hash == make_article().content_hash
+    assert db.store_article(tagged) == "new"
+    row = db.db.execute("SELECT topics, labour_relevant, topic_terms, updated_at FROM articles"
+                        ).fetchone()
+    assert row[:2] == ('["công đoàn"]', 1) and json.loads(row[2])[0]["where"] == "title"
+    # the same text tagged with another vocabulary: the topics change, the article does not
+    retagged = make_article(topics=["công đoàn", "việc làm"], labour_relevant=True, topic_terms=[])
+    assert db.store_article(retagged) == "unchanged"
+    row = db.db.execute("SELECT topics, topic_terms, updated_at FROM articles").fetchone()
+    assert row == ('["công đoàn", "việc làm"]', "[]", None)
+    assert db.count("article_versions") == 0
+    # an article whose topics could not be computed keeps the stored ones
+    assert db.store_article(make_article()) == "unchanged"
+    assert db.db.execute("SELECT topics FROM articles").fetchone()[0] == '["công đoàn", "việc làm"]'
+    db.close()

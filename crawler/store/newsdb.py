@@ -7,6 +7,9 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   extraction layer that answered) plus bookkeeping: ``fetched_at`` (last fetch that changed the
   row), ``first_seen_at``, ``updated_at`` (NULL until the content changes) and ``content_hash``
   (see ``Article.content_hash``; an unchanged hash means no write at all).
+  Topics (crawler/topics.py, vocabulary crawler/topics.toml): ``topics`` (JSON list),
+  ``labour_relevant`` (1/0), ``topic_terms`` (JSON evidence); not part of the content hash, so a
+  vocabulary edit is no article change (``newscrawl reextract --topics-only`` recomputes them).
 * ``raw_pages``  every page fetched at an article URL as fetched, zlib-compressed
   (``html_zlib``), keyed by URL, so pages can be read again later without refetching: the
   articles', and those of pages that did not become articles (``refused_pages``).
@@ -47,7 +50,7 @@ from typing import TYPE_CHECKING
 
 from crawler import dedup
 from crawler.store.runs import CrawlRuns, now_iso
-from crawler.store.schema import VERSION_FIELDS as _VERSION_FIELDS, connect
+from crawler.store.schema import TOPIC_COLUMNS, VERSION_FIELDS as _VERSION_FIELDS, connect
 
 if TYPE_CHECKING:
     from crawler.items import Article
@@ -59,6 +62,7 @@ logger = logging.getLogger(__name__)
 _CONTENT_FIELDS = (
     "site", "article_id", "title", "sapo", "body", "author", "published_at",
     "section", "tags", "image_url", "fetched_at", "content_hash", "slug_key", "extracted_by",
+    *TOPIC_COLUMNS,
 )
 # A write that still finds the database locked after the busy timeout is tried this many times
 # more before it fails (each wait logged).
@@ -70,6 +74,16 @@ def _published_before(a: str | None, b: str | None) -> bool:
     if not a:
         return False
     return not b or a < b
+
+
+def topic_values(topics: list[str] | None, labour_relevant: bool | None,
+                 topic_terms: list[dict] | None) -> dict:
+    """The articles columns of an article's topics, as stored (all None: not computed)."""
+    if topics is None:
+        return {"topics": None, "labour_relevant": None, "topic_terms": None}
+    return {"topics": json.dumps(list(topics), ensure_ascii=False),
+            "labour_relevant": int(bool(labour_relevant)),
+            "topic_terms": json.dumps(list(topic_terms or []), ensure_ascii=False)}
 
 
 class NewsDB(CrawlRuns):
@@ -147,6 +161,7 @@ class NewsDB(CrawlRuns):
             "slug_key": dedup.slug_key(article.url),
             "extracted_by": json.dumps(getattr(article, "extracted_by", None) or {},
                                        ensure_ascii=False, sort_keys=True),
+            **topic_values(article.topics, article.labour_relevant, article.topic_terms),
         }
         sig = dedup.signature(article.body or "")   # CPU work outside the write lock
         with self.transaction():
@@ -175,6 +190,11 @@ class NewsDB(CrawlRuns):
                 self._put_signature(cur.lastrowid, sig)
                 outcome = "new"
             elif existing["content_hash"] == row["content_hash"]:
+                # the same text: only topics computed with another vocabulary are refreshed
+                if row["topics"] is not None and any(existing[c] != row[c] for c in TOPIC_COLUMNS):
+                    self.db.execute("UPDATE articles SET topics = ?, labour_relevant = ?, "
+                                    "topic_terms = ? WHERE id = ?",
+                                    [*(row[c] for c in TOPIC_COLUMNS), existing["id"]])
                 return "unchanged"
             else:
                 self.db.execute(
@@ -196,7 +216,9 @@ class NewsDB(CrawlRuns):
 
     def _same_article(self, article: "Article") -> dict | None:
         """The stored row of this very article: same URL, or same site and site id."""
-        columns = "id, url, content_hash, " + ", ".join(f for f in _VERSION_FIELDS if f != "url")
+        names = ["id", "url", "content_hash", *(f for f in _VERSION_FIELDS if f != "url"),
+                 *TOPIC_COLUMNS]
+        columns = ", ".join(names)
         found = self.db.execute(f"SELECT {columns} FROM articles WHERE url = ?",
                                 [article.url]).fetchone()
         if found is None and article.article_id:
@@ -205,7 +227,6 @@ class NewsDB(CrawlRuns):
                 [article.site, article.article_id]).fetchone()
         if found is None:
             return None
-        names = ["id", "url", "content_hash", *(f for f in _VERSION_FIELDS if f != "url")]
         return dict(zip(names, found))
 
     def _same_story(self, article: "Article", slug_key: str | None, sig) -> list[tuple]:
@@ -299,6 +320,24 @@ class NewsDB(CrawlRuns):
             "FROM articles a JOIN raw_pages r ON r.url = a.url "
             f"WHERE a.id > ? AND r.html_zlib IS NOT NULL {where} ORDER BY a.id LIMIT ?",
             [after, *([site] if site else []), limit]).fetchall()]
+
+    def stored_texts(self, site: str | None, after: int, limit: int) -> list[tuple]:
+        """Stored articles' text and topics by id after `after` (keyset pagination, for
+        `newscrawl reextract --topics-only`):
+        [(id, title, sapo, body, topics, labour_relevant, topic_terms)]."""
+        where = "AND site = ?" if site else ""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT id, title, sapo, body, topics, labour_relevant, topic_terms FROM articles "
+            f"WHERE id > ? {where} ORDER BY id LIMIT ?",
+            [after, *([site] if site else []), limit]).fetchall()]
+
+    def set_topics(self, changes: Iterable[tuple[int, dict]]) -> None:
+        """Store recomputed topics {topics, labour_relevant, topic_terms} (as `topic_values`
+        gives them) of articles by id, in one transaction; the text and its hash stay."""
+        with self.transaction():
+            self.db.conn.executemany(
+                "UPDATE articles SET topics = ?, labour_relevant = ?, topic_terms = ? "
+                "WHERE id = ?", [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
 
     def article_ref(self, article_id: int) -> tuple | None:
         """(url, site, site id, fetched_at) of the stored article `article_id`, or None."""

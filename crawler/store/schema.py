@@ -156,6 +156,20 @@ def _rules_drift(db: sqlite_utils.Database) -> None:
     _add_missing_columns(db.table("crawl_runs"), {"rules_drift": str})
 
 
+# Union and labour topics of an article (crawler/topics.py): a JSON list of topic names, 1/0, and the
+# evidence (JSON list of {term, topic, where, count, kind, points}). NULL until computed.
+TOPIC_COLUMNS: dict[str, Any] = {"topics": str, "labour_relevant": int, "topic_terms": str}
+
+
+@MIGRATIONS(name="0007 articles topics")
+def _topics(db: sqlite_utils.Database) -> None:
+    """articles.topics, labour_relevant, topic_terms (filled by the crawl, and for the rows stored
+    before by `newscrawl reextract` or `newscrawl reextract --topics-only`)."""
+    articles = db.table("articles")
+    _add_missing_columns(articles, TOPIC_COLUMNS)
+    articles.create_index(["labour_relevant", "published_at"], if_not_exists=True)
+
+
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
 # what they mean), how many of its runs were flagged, the articles stored, the newest first seen.
 SITE_HEALTH_SQL = """CREATE VIEW site_health AS
