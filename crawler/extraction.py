@@ -476,27 +476,26 @@ def _shown(element) -> str:
 
 
 def read_tags_and_section(page: _Reading) -> None:
-    rules, meta, found = page.rules, page.meta, page.found
+    rules, meta = page.rules, page.meta
     tags = [t for t in (text_of(a) for s in rules.tags for a in select(page.tree, s)) if t]
-    if tags:
-        found.tags = tags
-        page.answer("tags", "rule")
-    else:
-        page.missed("tags")
-        found.tags = meta.tags
-        page.answer("tags", "meta" if meta.tags else None)
+    _rule_or_meta(page, "tags", tags, meta.tags, "meta")
     sections = [text_of(e) for s in rules.section for e in select(page.tree, s)]
-    section = next((s for s in reversed(sections) if s), None)
-    if section:
-        found.section = section
-        page.answer("section", "rule")
-    else:
-        page.missed("section")
-        found.section = meta.section
-        page.answer("section", meta.section_by if meta.section else None)
-    if not found.image_url and meta.image:
-        found.image_url = meta.image
+    section = next((s for s in reversed(sections) if s), None)   # the deepest breadcrumb
+    _rule_or_meta(page, "section", section, meta.section, meta.section_by)
+    if not page.found.image_url and meta.image:
+        page.found.image_url = meta.image
         page.answer("image_url", "meta")
+
+
+def _rule_or_meta(page: _Reading, name: str, by_rule, by_meta, meta_layer: str | None) -> None:
+    """A field the site rule gives, else the page's metadata; says which answered."""
+    if by_rule:
+        setattr(page.found, name, by_rule)
+        page.answer(name, "rule")
+        return
+    page.missed(name)
+    setattr(page.found, name, by_meta)
+    page.answer(name, meta_layer if by_meta else None)
 
 
 # --- not an article ---------------------------------------------------------------------------
