@@ -22,17 +22,17 @@ demo: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-# The Datasette tests drive Debian's headless chromium: install it when missing (needs root and
-# apt-get; quiet, and nothing to do once installed).
+# The Datasette tests drive Debian's headless chromium, the progress screenshot needs tmux: install
+# them when missing (needs root and apt-get; quiet, and nothing to do once installed).
 browser:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium (apt-get) for the browser tests..."; \
+	    echo "installing chromium and tmux (apt-get) for the browser and progress tests..."; \
 	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
-	    echo "warning: could not install chromium; the browser tests will fail"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tmux >/dev/null 2>&1 || \
+	    echo "warning: could not install chromium and tmux; the browser tests will fail"; \
 	  else \
-	    echo "warning: chromium is missing and cannot be installed here (not root or no apt-get)"; \
+	    echo "warning: chromium or tmux is missing and cannot be installed here (not root or no apt-get)"; \
 	  fi; \
 	fi
 

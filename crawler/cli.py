@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from datetime import datetime
 from typing import Any
 
@@ -63,8 +64,12 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(1, None), default=1, show_default=True,
               help="Crawl each site in its own process, this many at a time (uses more "
                    "CPUs for backfills; 1: every site in this one process).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress on stderr (by default: a live table on a terminal, else a "
+                   "line per site every NEWS_PROGRESS_INTERVAL seconds).")
 def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...],
-          verbose: bool, backfill: bool, since: str | None, jobs: int = 1) -> None:
+          verbose: bool, backfill: bool, since: str | None, jobs: int = 1,
+          quiet: bool = False) -> None:
     """Crawl SITE(s) (default: every site) into the database, then print a summary.
 
     By default only what is new is fetched: listing pages, then the articles not stored yet
@@ -72,6 +77,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
+    from crawler.progress import Progress, choose_mode, crawl_row
     from crawler.store import NewsDB, OpenError
 
     settings = project_settings()
@@ -118,23 +124,32 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
         child_args = ["--db", db_path, *(a for o in overrides for a in ("-s", o))]
         child_args += ["-v"] if verbose else []
         child_args += ["--backfill", "--since", since] if since else []
-        run_ids = _crawl_in_processes(requested, jobs, db_path, child_args)
+        run_ids = _crawl_in_processes(requested, jobs, db_path, child_args, choose_mode(quiet),
+                                      settings.getfloat("NEWS_PROGRESS_INTERVAL"))
     else:
+        # Started before Scrapy sets up logging, so on a terminal its log scrolls above the table.
+        crawlers: list = []
+        progress = Progress(lambda: [crawl_row(n, c) for n, c in crawlers], choose_mode(quiet),
+                            settings.getfloat("NEWS_PROGRESS_INTERVAL"),
+                            title=f"newscrawl crawl: {len(requested)} site(s)")
+        progress.start()
         # Same choice of process class as `scrapy crawl`.
         use_async = (
             settings["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
             and not settings.getbool("FORCE_CRAWLER_PROCESS")
         ) or not settings.getbool("TWISTED_REACTOR_ENABLED")
-        process = (AsyncCrawlerProcess if use_async else CrawlerProcess)(settings)
-        crawlers = []
-        for name in requested:
-            crawler = process.create_crawler(name)
-            crawlers.append(crawler)
-            process.crawl(crawler)
-        process.start()
+        try:
+            process = (AsyncCrawlerProcess if use_async else CrawlerProcess)(settings)
+            for name in requested:
+                crawler = process.create_crawler(name)
+                crawlers.append((name, crawler))
+                process.crawl(crawler)
+            process.start()
+        finally:
+            progress.stop()
 
         run_ids: dict[str, int | None] = {}
-        for name, crawler in zip(requested, crawlers):
+        for name, crawler in crawlers:
             stats = getattr(crawler, "stats", None)
             run_ids[name] = stats.get_value("newscrawl/run_id") if stats is not None else None
 
@@ -160,22 +175,45 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     sys.exit(0 if ok and not flagged else (1 if not ok else 3))
 
 
-def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
-                        child_args: list[str]) -> dict[str, int | None]:
+def _crawl_in_processes(sites: list[str], jobs: int, db_path: str, child_args: list[str],
+                        progress_mode: str = "off",
+                        interval: float = 60.0) -> dict[str, int | None]:
     """`crawl --jobs N`: each site in its own `newscrawl crawl SITE` child process (same
     options), N at a time; returns {site: crawl_runs id} (None: the child recorded no run).
 
     Children run in their own session: a Ctrl-C or SIGTERM to this process is passed on once,
     so each crawl stops cleanly (its run shows as interrupted) and no new one starts. Their
     warnings and errors go to stderr as they come; their own summaries are not printed (the
-    combined one is), except the output of a child that recorded no run."""
+    combined one is), except the output of a child that recorded no run.
+
+    Progress: each child prints its progress lines to its stderr (a pipe here), a second apart;
+    a thread per child reads them into this process's display and passes every other line on."""
     import signal
     import subprocess
     import tempfile
+    import threading
     import time
 
+    from crawler.progress import CHILD_INTERVAL_SECONDS, ChildRows, Progress
     from crawler.schedule.runner import crawl_command, start_crawl
     from crawler.store import NewsDB
+
+    if progress_mode == "off":
+        child_args = [*child_args, "--quiet"]
+    else:
+        child_args = [*child_args, "-s",
+                      f"NEWS_PROGRESS_INTERVAL={min(interval, CHILD_INTERVAL_SECONDS)}"]
+    rows = ChildRows(list(sites))
+    progress = Progress(rows, progress_mode, interval,
+                        title=f"newscrawl crawl: {len(sites)} sites, {jobs} at a time")
+    passing = threading.Lock()
+
+    def passthrough(line: str) -> None:
+        with passing:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    readers: dict[str, threading.Thread] = {}
 
     with NewsDB(db_path) as db:
         before = db.last_run_id()
@@ -197,24 +235,35 @@ def _crawl_in_processes(sites: list[str], jobs: int, db_path: str,
         stopping.append(signum)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    progress.start()
     try:
         while waiting or running:
             while waiting and len(running) < jobs and not stopping:
                 site = waiting.pop(0)
                 out = tempfile.TemporaryFile("w+")
                 proc = start_crawl(crawl_command(site, options=child_args), stdout=out,
-                                   stderr=None)
+                                   stderr=None if progress_mode == "off" else subprocess.PIPE)
                 running[site], pids[site] = (proc, out), proc.pid
+                rows.started(site)
+                if proc.stderr is not None:
+                    readers[site] = threading.Thread(
+                        target=rows.read, args=(site, proc.stderr, passthrough),
+                        name=f"crawl-stderr-{site}", daemon=True)
+                    readers[site].start()
             if stopping:
                 waiting.clear()
             for site, (proc, out) in list(running.items()):
                 if proc.poll() is not None:
+                    if site in readers:
+                        readers[site].join(timeout=5)
+                    rows.ended(site, proc.returncode)
                     out.seek(0)
                     outputs[site] = out.read()
                     out.close()
                     del running[site]
             time.sleep(0.1)
     finally:
+        progress.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -418,8 +467,14 @@ def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
               help="Only tag the stored articles again with the topic vocabulary "
                    "(crawler/topics.toml), from their stored title, lead and body: after an "
                    "edit of the vocabulary. No page is read again.")
+@click.option("-s", "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a setting, e.g. -s NEWS_PROGRESS_INTERVAL=10 (repeatable).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress on stderr (by default: a live line on a terminal, else a "
+                   "line every NEWS_PROGRESS_INTERVAL seconds).")
 def reextract(site: str | None, db_path: str | None, jobs: int | None,
-              topics_only: bool = False) -> None:
+              topics_only: bool = False, overrides: tuple[str, ...] = (),
+              quiet: bool = False) -> None:
     """Re-extract every stored article from its kept raw HTML with the current rules.
 
     Nothing is fetched. An article whose text comes out different is updated as a crawl would
@@ -432,7 +487,9 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
     from crawler.reextract import format_result, reextract as run_reextract
     from crawler.sites import site_spiders
 
-    db_path = db_path or str(project_settings().get("NEWS_DB"))
+    settings = project_settings()
+    settings.setdict(_parse_overrides(overrides), priority="cmdline")
+    db_path = db_path or str(settings.get("NEWS_DB"))
     if not os.path.isfile(db_path):
         raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
     click.echo(f"Database: {os.path.abspath(db_path)}", err=True)
@@ -449,11 +506,29 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
         click.echo(format_topics_result(recompute_topics(db_path, site=site)))
         return
 
-    def progress(result) -> None:
-        click.echo(f"  {result.read} read, {result.changed} changed so far "
-                   f"({result.per_second:.0f}/s)", err=True)
+    from crawler.progress import Progress, Row, choose_mode
+    latest: dict = {"result": None, "state": "running", "started": time.monotonic()}
 
-    result = run_reextract(db_path, site=site, jobs=jobs, progress=progress)
+    def rows() -> list[Row]:
+        done = latest["result"]
+        return [Row(site or "all sites", {"read": done.read if done else 0,
+                                          "changed": done.changed if done else 0,
+                                          "failed": done.failed if done else 0},
+                    time.monotonic() - latest["started"], latest["state"])]
+
+    display = Progress(rows, choose_mode(quiet), settings.getfloat("NEWS_PROGRESS_INTERVAL"),
+                       title="newscrawl reextract")
+
+    def progress(result) -> None:   # each chunk read; the display starts after the pool forked
+        latest["result"] = result
+        display.start()
+
+    try:
+        result = run_reextract(db_path, site=site, jobs=jobs, progress=progress)
+        latest.update(result=result, state="finished")
+    finally:
+        latest["state"] = "finished" if latest["state"] == "finished" else "stopped"
+        display.stop()
     click.echo(format_result(result))
     for failure in result.failures:
         click.echo(f"  failed: {failure}")
