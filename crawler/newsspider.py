@@ -4,7 +4,8 @@ A site declares (see spiders/ and crawler/families.py):
 - `name`, `allowed_domains`, `start_urls` (listing pages: sections, tags), `feed_urls` (RSS/Atom);
 - `article_url`: a regex on the URL that matches article pages; its group `id` is the site's id;
 - `listing_links` / `pagination_links`: CSS selectors for article links and next-page links;
-- `rules`: the `SiteRules` that read an article page (crawler/extraction.py).
+- `rules`: the `SiteRules` that read an article page (crawler/extraction.py); after a redesign,
+  the old ones move to `earlier_rules` with the date the layout changed.
 
 Start pages can be changed per run: `scrapy crawl laodongthudo -a start_urls=URL1,URL2`, and the
 pagination bound with `-s NEWS_MAX_LISTING_PAGES=N`.
@@ -52,6 +53,10 @@ class NewsSpider(Discovery, scrapy.Spider):
     listing_links: tuple[str, ...] = ()
     pagination_links: tuple[str, ...] = ()
     rules: SiteRules | None = None      # None: the generic trafilatura path
+    # Rules of earlier layouts, kept when a redesign changes `rules` (fundus's dated parser
+    # versions): ((until "YYYY-MM-DD", SiteRules), ...): a page fetched before `until` is read,
+    # by `newscrawl reextract`, with the rules of its time.
+    earlier_rules: tuple[tuple[str, SiteRules | None], ...] = ()
 
     def __init__(self, *args, start_urls: str | list[str] | None = None,
                  feed_urls: str | list[str] | None = None, **kwargs):
@@ -123,10 +128,22 @@ class NewsSpider(Discovery, scrapy.Spider):
         return match.group("id") if match else None
 
     @classmethod
+    def rules_at(cls, fetched_at: str | None = None) -> SiteRules | None:
+        """The rules of the site's layout at `fetched_at` (ISO 8601; None: today's): the first of
+        `earlier_rules` whose end date lies after it, else `rules`."""
+        day = (fetched_at or "")[:10]
+        if day:
+            for until, rules in sorted(cls.earlier_rules, key=lambda version: version[0]):
+                if day < until:
+                    return rules
+        return cls.rules
+
+    @classmethod
     def read_page(cls, body: bytes | str, url: str, content_type: str | None = None,
-                  headers=None) -> Page:
-        """Read one page as the crawl does: `crawler.page.read_page` with this site's rules."""
-        return read_page(cls, body, url, content_type, headers)
+                  headers=None, fetched_at: str | None = None) -> Page:
+        """Read one page as the crawl does: `crawler.page.read_page` with this site's rules (of
+        the layout the page was fetched under, when given `fetched_at`)."""
+        return read_page(cls, body, url, content_type, headers, fetched_at)
 
     @classmethod
     def article_links(cls, urls) -> list[str]:

@@ -75,10 +75,12 @@ def nfc(value):
 
 
 def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None = None,
-              headers=None) -> Page:
+              headers=None, fetched_at: str | None = None) -> Page:
     """Read one fetched page as the crawl does (see the module docstring). `headers` (a mapping,
     e.g. Scrapy's response.headers) give the ETag / Last-Modified kept for conditional refetches.
-    `url` is the address the page was fetched from; without one, the page's canonical link."""
+    `url` is the address the page was fetched from; without one, the page's canonical link.
+    `fetched_at` (a stored page's fetch time) picks the site's rules of that time
+    (`NewsSpider.rules_at`); None: today's."""
     if not is_html_type(content_type, body):
         refusal = f"not HTML: {content_type or 'PDF'}"
         found = Extracted(refusal=refusal)
@@ -87,7 +89,9 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
                     rejection=refusal, for_good=True)
     try:
         text = decode(body, content_type)
-        found = extract_article(text, url or None, spider_cls.rules)
+        rules_at = getattr(spider_cls, "rules_at", None)
+        rules = rules_at(fetched_at) if rules_at else spider_cls.rules
+        found = extract_article(text, url or None, rules)
     except Exception as error:  # a broken page must not stop anything: say what broke
         target = canonical_url(url) if url else None
         return Page(url=target, article_id=spider_cls.article_id(target or ""),

@@ -66,15 +66,17 @@ class Result:
 
 # --- the worker side ---------------------------------------------------------------------------
 
-def extract_stored(site: str, url: str, html: bytes, content_type: str | None = None) -> dict:
+def extract_stored(site: str, url: str, html: bytes, content_type: str | None = None,
+                   fetched_at: str | None = None) -> dict:
     """What the crawl would store for this raw page today: {field: value} (NFC, with
-    `extracted_by`), read by the one page path (`crawler.page.read_page`). Raises ValueError
-    with the reason when the page is not read as an article."""
+    `extracted_by`), read by the one page path (`crawler.page.read_page`) with the site's rules
+    of the layout it was fetched under (`fetched_at`, NewsSpider.earlier_rules). Raises
+    ValueError with the reason when the page is not read as an article."""
     from crawler.newsspider import NewsSpider
     from crawler.sites import site_spiders, spider_for_url
 
     spider = site_spiders().get(site) or spider_for_url(url) or NewsSpider
-    page = spider.read_page(html, url, content_type)
+    page = spider.read_page(html, url, content_type, fetched_at=fetched_at)
     if page.article is None:
         raise ValueError(f"not read as an article: {page.rejection}")
     values = {name: getattr(page.article, name) for name in _FIELDS}
@@ -92,12 +94,12 @@ def _content_hash(values: dict) -> str:
 
 
 def _work(chunk: list[tuple]) -> list[tuple]:
-    """Extract a chunk of (id, url, site, content_hash, html_zlib, content_type):
+    """Extract a chunk of (id, url, site, content_hash, html_zlib, content_type, fetched_at):
     (id, "unchanged") / (id, "changed", values) / (id, "failed", why) each."""
     out = []
-    for article_id, url, site, stored_hash, blob, content_type in chunk:
+    for article_id, url, site, stored_hash, blob, content_type, fetched_at in chunk:
         try:
-            values = extract_stored(site, url, zlib.decompress(blob), content_type)
+            values = extract_stored(site, url, zlib.decompress(blob), content_type, fetched_at)
         except Exception as error:  # one broken page must not stop the run
             out.append((article_id, "failed", f"{type(error).__name__}: {error}"[:300]))
             continue
@@ -154,13 +156,14 @@ def _recover_refused(db: NewsDB, site: str | None, result: Result) -> None:
 
     for page_site, url, html, content_type in list(db.refused_pages(site)):
         result.refused_read += 1
+        fetched_at = db.raw_fetched_at(url)
         try:
-            values = extract_stored(page_site, url, html, content_type)
+            values = extract_stored(page_site, url, html, content_type, fetched_at)
         except Exception:          # still not an article: it stays refused
             continue
         spider = site_spiders().get(page_site) or spider_for_url(url) or NewsSpider
         article = Article(url=url, site=page_site, article_id=spider.article_id(url),
-                          fetched_at=db.raw_fetched_at(url), **values)
+                          fetched_at=fetched_at, **values)
         if db.store_article(article, content_type=content_type or "text/html") == "new":
             result.recovered += 1
 

@@ -107,3 +107,24 @@ def test_a_broken_vocabulary_keeps_the_article_without_topics(tmp_path, monkeypa
     assert page.article.title == EXPECTED["title"]                  # nothing lost
     assert (page.article.topics, page.article.labour_relevant) == (None, None)
     assert str(broken) in caplog.text and "reextract --topics-only" in caplog.text
+
+
+def test_a_page_is_read_with_the_rules_of_the_layout_it_was_fetched_under():
+    """A redesign moves the old rules to `earlier_rules` (fundus's dated versions): a page kept
+    from before is read again by the rules of its time, a page fetched since by today's."""
+    old = laodongthudo()
+
+    class Redesigned(old):
+        rules = old.rules.but(body=("div.noi-dung-moi",), date=("p.ngay-dang",))
+        earlier_rules = (("2026-12-01", old.rules),)
+
+    html, url = SAVED.read_bytes(), EXPECTED["url"]
+    before = Redesigned.read_page(html, url, "text/html", fetched_at="2026-11-30T23:59:00+07:00")
+    since = Redesigned.read_page(html, url, "text/html", fetched_at="2026-12-01T00:01:00+07:00")
+    today = Redesigned.read_page(html, url, "text/html")
+    assert before.found.extracted_by["body"] == "rule" and not before.found.rule_missed
+    assert "body" in since.found.rule_missed and since.found.extracted_by["body"] != "rule"
+    assert today.found.rule_missed == since.found.rule_missed
+    assert before.article.body == EXPECTED["body"]
+    assert Redesigned.rules_at("2026-11-30") is old.rules
+    assert Redesigned.rules_at(None) is Redesigned.rules

@@ -313,10 +313,12 @@ class NewsDB(CrawlRuns):
 
     def stored_pages(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles with their raw page, by id after `after` (keyset pagination, for
-        `newscrawl reextract`): [(id, url, site, content_hash, html_zlib, content_type)]."""
+        `newscrawl reextract`):
+        [(id, url, site, content_hash, html_zlib, content_type, fetched_at of the page)]."""
         where = "AND a.site = ?" if site else ""
         return [tuple(r) for r in self.db.execute(
-            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.content_type "
+            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.content_type, "
+            "r.fetched_at "
             "FROM articles a JOIN raw_pages r ON r.url = a.url "
             f"WHERE a.id > ? AND r.html_zlib IS NOT NULL {where} ORDER BY a.id LIMIT ?",
             [after, *([site] if site else []), limit]).fetchall()]
