@@ -15,6 +15,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -169,7 +170,8 @@ def test_unaccented_search_in_the_browser_finds_the_article(served, profile):
 
 def test_unaccented_table_search_in_the_browser(served, profile):
     """The articles table's own search box (?_search=) folds diacritics too."""
-    query = urllib.parse.urlencode({"_search": "phong trao cong nhan hoat dong cong doan"})
+    query = urllib.parse.urlencode({"_search": "phong trao cong nhan hoat dong cong doan",
+                                    "_size": "max"})   # 67 matches on the six-site replay
     page = dom(f"{served.base}/articles?{query}", profile)
     titles = [row["title"] for row in result_rows(page)]
     assert BAOLAOCAI_SEED in titles, titles
@@ -248,7 +250,8 @@ def test_metadata_titles_facets_and_newest_first(served):
     dates = [r[page["columns"].index("published_at")] for r in page["rows"]]
     assert dates == sorted(dates, reverse=True)
     facets = page["facet_results"]
-    assert set(facets) == {"site", "section", "published_at", "author"}
+    assert set(facets) == {"site", "section", "published_at", "author", "topics",
+                           "labour_relevant"}
     assert facets["published_at"]["type"] == "month"
     months = facets["published_at"]["results"]
     assert months and all(len(m["value"]) == 7 and m["value"][4] == "-" for m in months)
@@ -265,7 +268,7 @@ def test_metadata_titles_facets_and_newest_first(served):
         "nld.com.vn" in html                                           # sources
     index = get_text(f"{served.base}")
     for query in ("search", "new_last_24h", "articles_per_site_per_day", "latest_runs",
-                  "duplicates_found"):
+                  "duplicates_found", "labour_coverage", "labour_feed", "search_feed"):
         assert f'/news/{query}"' in index, query
     tables = {t["name"]: t for t in get_json(f"{served.base}.json")["tables"]}
     assert tables["raw_pages"]["hidden"] and tables["articles_fts"]["hidden"]
@@ -335,3 +338,178 @@ def test_serve_without_a_database_says_what_to_do(tmp_path, repo_root):
     assert result.returncode != 0
     assert "no database at" in result.stderr and "newscrawl crawl" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+# --- topics, the reading list, the coverage chart and the Atom feeds (issue 13) -----------------
+def in_window(url: str, expression: str, size: str = "1280,1600") -> object:
+    """Open `url` in headless chromium with a window of `size` and return the value of the
+    JavaScript `expression` once the page has loaded (over the DevTools protocol)."""
+    import aiohttp
+
+    port = free_port()
+    profile = Path(tempfile.mkdtemp(prefix="newscrawl-chromium-"))
+    process = subprocess.Popen(
+        [need_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--no-first-run", "--no-proxy-server", "--disable-extensions", "--hide-scrollbars",
+         f"--window-size={size}", f"--user-data-dir={profile}",
+         f"--remote-debugging-port={port}", url],
+        env=NO_PROXY_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    async def evaluate() -> object:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                targets = [t for t in get_json(f"http://127.0.0.1:{port}/json/list")
+                           if t["type"] == "page"]
+                if targets:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "chromium's DevTools did not answer"
+            await asyncio.sleep(0.2)
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(targets[0]["webSocketDebuggerUrl"],
+                                          max_msg_size=0) as ws:
+                calls = 0
+
+                async def run(js: str):
+                    nonlocal calls
+                    calls += 1
+                    await ws.send_json({"id": calls, "method": "Runtime.evaluate",
+                                        "params": {"expression": js, "returnByValue": True}})
+                    async for message in ws:
+                        answer = json.loads(message.data)
+                        if answer.get("id") == calls:
+                            return answer["result"]["result"].get("value")
+
+                while await run("document.readyState") != "complete" or \
+                        await run("location.href") == "about:blank":
+                    assert time.monotonic() < deadline, "the page did not load"
+                    await asyncio.sleep(0.2)
+                await asyncio.sleep(0.5)      # fonts and layout settle
+                return await run(expression)
+
+    try:
+        return asyncio.run(evaluate())
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+ROWS_IN_VIEW = """JSON.stringify((() => {
+  const rows = [...document.querySelectorAll('table.rows-and-columns tbody tr')];
+  return {height: window.innerHeight, url: location.href, rows: rows.length,
+          columns: [...document.querySelectorAll('table.rows-and-columns thead th')]
+                   .map(th => th.dataset.column),
+          visible: rows.filter(r => r.getBoundingClientRect().bottom <= window.innerHeight
+                                    && r.getBoundingClientRect().right <= window.innerWidth
+                                    && r.getBoundingClientRect().top >= 0).length};
+})())"""
+
+
+def test_the_articles_table_shows_20_rows_and_more_in_a_1280x1600_window(served):
+    seen = json.loads(in_window(f"{served.base}/articles", ROWS_IN_VIEW))
+    assert seen["columns"] == ["id", "title", "site", "published_at", "topics", "sapo"], seen
+    assert "_col=topics" in seen["url"]
+    assert seen["visible"] >= 20, seen               # whole rows, without scrolling
+    # bodies: cut short in lists, whole on the article page
+    listed = lxml.html.fromstring(get_text(f"{served.base}/articles?_col=title&_col=body"))
+    cells = listed.cssselect("td.col-body")
+    assert cells and all(len(text(c)) < 400 and "characters" in text(c) for c in cells)
+    # a URL that names its columns is served as it is (no redirect): every column
+    page = get_json(f"{served.base}/articles.json?_size=1")
+    assert {"body", "topics", "labour_relevant", "topic_terms"} <= set(page["columns"])
+
+
+def test_the_topic_facet_narrows_the_rows(served, profile, crawled_db):
+    page = dom(f"{served.base}/articles", profile)
+    links = {text(a): a.get("href") for a in page.cssselect(".facet-info a")
+             if "topics__arraycontains=" in (a.get("href") or "")}
+    with sqlite3.connect(f"file:{crawled_db}?mode=ro", uri=True) as conn:
+        total = conn.execute("select count(*) from articles").fetchone()[0]
+        counts = dict(conn.execute("select t.value, count(*) from articles a, "
+                                   "json_each(a.topics) t group by t.value").fetchall())
+    assert set(links) == set(counts), (links, counts)
+    topic = min(counts, key=counts.get)              # the rarest topic: a real narrowing
+    assert counts[topic] < total
+    narrowed = dom(urllib.parse.urljoin(served.base, links[topic]), profile)
+    assert f"{counts[topic]} row" in text(narrowed.cssselect("h3")[0])
+    rows = result_rows(narrowed)
+    assert rows and all(topic in row["topics"] for row in rows)
+    relevant = get_json(f"{served.base}/articles.json?_facet=labour_relevant&_size=0")
+    values = {f["value"]: f["count"] for f in relevant["facet_results"]["labour_relevant"]["results"]}
+    assert sum(values.values()) == total and values.get(1, 0) > 0
+
+
+def test_the_article_page_lists_its_topics_and_the_matched_words(served, profile):
+    row = get_json(f"{served.base}/articles.json?_shape=array&url__endswith={SEED_URL_END}")[0]
+    page = dom(f"{served.base}/articles/{row['id']}", profile)
+    [box] = page.cssselect("article .newscrawl-topics")
+    assert [text(t) for t in box.cssselect(".newscrawl-topic")] == json.loads(row["topics"])
+    listed = [text(li) for li in box.cssselect("ul.newscrawl-terms li")]
+    terms = json.loads(row["topic_terms"])
+    assert len(listed) == len(terms) and terms
+    for shown, term in zip(listed, terms):
+        assert shown.startswith(term["term"]) and f"{term['points']} points" in shown
+
+
+def test_the_coverage_query_draws_its_chart(served, profile, crawled_db):
+    page = dom(f"{served.base}/labour_coverage", profile)
+    assert page.cssselect(".vega-embed canvas, .vega-embed svg"), "no chart drawn"
+    assert "coverage per month, per site and topic" in text(page.cssselect("h1")[0]).lower()
+    rows = get_json(f"{served.base}/labour_coverage.json?_shape=array&_size=max")
+    with sqlite3.connect(f"file:{crawled_db}?mode=ro", uri=True) as conn:
+        expected = conn.execute(
+            "select count(*) from articles a left join json_each(a.topics) t "
+            "where a.labour_relevant = 1 and a.published_at != ''").fetchone()[0]
+    assert sum(r["articles"] for r in rows) == expected > 0
+    assert {r["site"] for r in rows} == set(ALL_SITES)
+    assert all(len(r["month"]) == 7 for r in rows)
+
+
+def parse_feed(url: str):
+    import feedparser
+    with _http.open(url, timeout=30) as response:
+        assert response.status == 200 and "xml" in response.headers["Content-Type"]
+        feed = feedparser.parse(response.read())
+    assert feed.version == "atom10" and not feed.bozo, (feed.version, feed.get("bozo_exception"))
+    return feed
+
+
+def newest_first(feed) -> bool:
+    stamps = [e.updated_parsed for e in feed.entries]
+    return stamps == sorted(stamps, reverse=True)
+
+
+def test_the_atom_feeds_parse_as_atom_and_list_the_newest_first(served, crawled_db):
+    with sqlite3.connect(f"file:{crawled_db}?mode=ro", uri=True) as conn:
+        newest = [r[0] for r in conn.execute(
+            "select url from articles where labour_relevant = 1 order by "
+            "coalesce(nullif(published_at, ''), first_seen_at) desc, id desc limit 50")]
+    feed = parse_feed(f"{served.base}/labour_feed.atom")
+    assert feed.feed.title == "New union and labour articles"
+    assert [e.id for e in feed.entries] == newest and newest_first(feed)
+    assert all(e.link == e.id and e.title for e in feed.entries)
+
+    query = "bảo hiểm xã hội"
+    feed = parse_feed(f"{served.base}/search_feed.atom?" + urllib.parse.urlencode({"q": query}))
+    with sqlite3.connect(f"file:{crawled_db}?mode=ro", uri=True) as conn:
+        matching = search.search(conn, query, limit=100_000)
+        dated = {url: (date, i) for url, date, i in conn.execute(
+            "select url, coalesce(nullif(published_at, ''), first_seen_at), id from articles")}
+    newest = sorted((r["url"] for r in matching), key=lambda url: dated[url], reverse=True)[:50]
+    assert feed.entries and {e.id for e in feed.entries} == set(newest)
+    assert newest_first(feed)
+    nothing = parse_feed(f"{served.base}/search_feed.atom?q=xyzzyqwv")   # a valid, empty feed
+    assert nothing.entries == []
+
+    # linked from the home page and from the search page (and announced in its head)
+    home = lxml.html.fromstring(get_text(served.base.rsplit("/", 1)[0] + "/"))
+    assert any(a.get("href", "").endswith("/news/labour_feed.atom") for a in home.iter("a"))
+    search_page = lxml.html.fromstring(get_text(f"{served.base}/search?q=cong+doan"))
+    feed_links = [a.get("href") for a in search_page.iter("a")
+                  if "search_feed.atom?q=" in (a.get("href") or "")]
+    assert feed_links and feed_links[0].endswith("q=cong%20doan")
+    assert search_page.cssselect('link[rel="alternate"][type="application/atom+xml"]')
+    assert len(parse_feed(urllib.parse.urljoin(served.base, feed_links[0])).entries) > 0

@@ -11,14 +11,21 @@
 * Cells that read well and are never raw HTML: the body as a short preview (the article page
   shows it in full, see templates/row.html), search excerpts with <mark>ed hits (escaped first),
   titles in query results linking to the article page, raw_pages.html_zlib never shown.
-* The chart of the "articles per site per day" query (datasette-vega), set up on first view.
+* The articles table shows title, site, date, topics and lead unless the URL chooses its columns
+  (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; leads and bodies are cut
+  short in lists, topics shown as labels, the topic evidence as "term (where)".
+* The charts of the "articles per site per day" and "union and labour coverage" queries
+  (datasette-vega), set up on first view.
+* The Atom feeds (datasette-atom, canned queries with atom_* columns): a search with no match yet
+  is an empty feed, not an error (datasette-atom asks for the newest of no entries).
 """
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from datasette import hookimpl
 from datasette.facets import Facet
@@ -32,9 +39,16 @@ except ImportError:  # run from a checkout without the package installed
     from crawler.store import search
 
 PREVIEW_CHARS = 280
-CHART_QUERY = "articles_per_site_per_day"
-CHART_FRAGMENT = ("g.mark=bar&g.x_column=day&g.x_type=ordinal&g.y_column=articles"
-                  "&g.y_type=quantitative&g.color_column=site")
+LEAD_CHARS = 160          # the lead (sapo) in lists: about two lines
+# canned query -> the datasette-vega chart it opens with
+CHARTS = {
+    "articles_per_site_per_day": ("g.mark=bar&g.x_column=day&g.x_type=ordinal"
+                                  "&g.y_column=articles&g.y_type=quantitative&g.color_column=site"),
+    "labour_coverage": ("g.mark=bar&g.x_column=month&g.x_type=ordinal"
+                        "&g.y_column=articles&g.y_type=quantitative&g.color_column=topic"),
+}
+# The articles table's columns unless the URL names some (id, the primary key, always comes first).
+ARTICLE_LIST_COLUMNS = ("title", "site", "published_at", "topics", "sapo")
 
 
 @hookimpl
@@ -45,6 +59,13 @@ def prepare_connection(conn, database, datasette):
     conn.create_function("newscrawl_fold", 1, search.fold, deterministic=True)
     conn.create_function("newscrawl_match", 1, search.match_query, deterministic=True)
     conn.create_function("newscrawl_excerpt", 2, search.excerpt, deterministic=True)
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit] + " …"
 
 
 def _preview(body: str) -> Markup:
@@ -62,6 +83,22 @@ def _preview(body: str) -> Markup:
 def render_cell(row, value, column, table, database, datasette):
     if table == "articles" and column == "body" and isinstance(value, str):
         return _preview(value)
+    if table == "articles" and column == "title" and isinstance(value, str):
+        return Markup('<span class="newscrawl-line" title="{}">{}</span>').format(value, value)
+    if table == "articles" and column == "sapo" and isinstance(value, str):
+        return Markup('<span class="newscrawl-line" title="{}">{}</span>').format(
+            value, _cut(value, LEAD_CHARS))
+    if table == "articles" and column == "topics" and isinstance(value, str):
+        topics = _json_list(value)
+        return Markup('<span class="newscrawl-line" title="{}">{}</span>').format(
+            ", ".join(topics), Markup("").join(
+                Markup('<span class="newscrawl-topic">{}</span>').format(t) for t in topics))
+    if table == "articles" and column == "published_at" and isinstance(value, str) and value:
+        return Markup('<time datetime="{}">{}</time>').format(value,
+                                                              value[:16].replace("T", " "))
+    if table == "articles" and column == "topic_terms" and isinstance(value, str):
+        return Markup("; ").join(Markup("{} ({})").format(e.get("term"), e.get("where"))
+                                 for e in _json_objects(value))
     if table == "raw_pages" and column == "html_zlib":
         return Markup('<em class="newscrawl-note">compressed page HTML, not shown</em>')
     if table is None:  # a query: the canned queries' columns
@@ -90,12 +127,93 @@ document.querySelectorAll('dl.column-descriptions').forEach(function (dl) {
 
 @hookimpl
 def extra_body_script(template, database, table, columns, view_name, request, datasette):
-    if request is not None and request.path.rstrip("/").endswith("/" + CHART_QUERY):
-        return ("if (!location.hash) { history.replaceState(null, '', "
-                f"location.pathname + location.search + '#{CHART_FRAGMENT}'); }}")
+    if request is not None:
+        chart = CHARTS.get(request.path.rstrip("/").rsplit("/", 1)[-1])
+        if chart:
+            return ("if (!location.hash) { history.replaceState(null, '', "
+                    f"location.pathname + location.search + '#{chart}'); }}")
     if view_name == "table":
         return FOLD_COLUMN_DESCRIPTIONS
     return ""
+
+
+# The articles table as a list: one line per article (title, topics and lead end in "…" where the
+# column ends; the whole title and lead are in the cell, the lead also as a tooltip), compact facets
+# side by side, so a 1280 × 1600 window shows more than 20 articles.
+ARTICLES_TABLE_STYLE = Markup("""<style>
+.newscrawl-topic { display: inline-block; background: #e8f1e4; border-radius: 3px;
+  padding: 0 0.4em; margin: 0 0.2em 0 0; font-size: 0.85rem; line-height: 1.3; white-space: nowrap; }
+.newscrawl-line { display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+td.col-title .newscrawl-line { max-width: 25em; }
+td.col-topics .newscrawl-line { max-width: 15em; }
+td.col-sapo .newscrawl-line { max-width: 19em; font-size: 0.9rem; color: #333; }
+table.rows-and-columns td { padding: 2px 4px; white-space: nowrap; line-height: 1.4; }
+.facet-info { width: auto; min-width: 9em; max-width: 16em; margin-right: 1.5em; font-size: 0.8rem; }
+.facet-info p { margin: 0.2em 0; }
+.facet-info ul { margin-bottom: 0.3em; }
+.facet-info li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; line-height: 1.3; }
+.suggested-facets { display: none; }
+</style>""")
+
+
+
+# --- the articles table's default columns -------------------------------------------------------
+ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")     # /<database>/articles, the HTML page
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """/news/articles without ?_col / ?_nocol: redirect to the reading columns (title, site,
+    date, topics, lead); any URL that names its columns is served as it is."""
+    def wrap(app):
+        async def default_columns(scope, receive, send):
+            if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD") and \
+                    ARTICLES_PAGE.match(scope.get("path", "")):
+                pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                  keep_blank_values=True)
+                if not any(key in ("_col", "_nocol") for key, _ in pairs):
+                    pairs += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
+                    location = scope.get("root_path", "") + scope["path"] + "?" + urlencode(pairs)
+                    await send({"type": "http.response.start", "status": 302,
+                                "headers": [[b"location", location.encode("latin-1")],
+                                            [b"content-length", b"0"]]})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+            await app(scope, receive, send)
+        return default_columns
+    return wrap
+
+
+# --- Atom feeds (datasette-atom) ----------------------------------------------------------------
+def _atom_even_when_empty(render_atom):
+    """datasette-atom's renderer, but a query with no row yet (a search nothing matches) gives a
+    valid feed without entries instead of an error (it takes the newest date of the rows)."""
+    def render(datasette, request, sql, columns, rows, database, table, query_name, view_name,
+               data):
+        if rows:
+            return render_atom(datasette, request, sql, columns, rows, database, table,
+                               query_name, view_name, data)
+        from datetime import datetime, timezone
+
+        from datasette.utils.asgi import Response
+        from feedgen.feed import FeedGenerator
+
+        queries = (datasette.metadata(database=database) or {}).get("queries") or {}
+        feed = FeedGenerator()
+        feed.id(request.url)
+        feed.link(href=request.url, rel="self")
+        feed.title((queries.get(query_name) or {}).get("title") or query_name or table or "feed")
+        feed.updated(datetime.now(timezone.utc))
+        return Response(feed.atom_str(pretty=True), status=200,
+                        content_type="application/xml; charset=utf-8")
+    return render
+
+
+@hookimpl
+def startup(datasette):
+    atom = datasette.renderers.get("atom")
+    if atom is not None:
+        datasette.renderers["atom"] = (_atom_even_when_empty(atom[0]), atom[1])
 
 
 def _json_list(value):
@@ -106,6 +224,14 @@ def _json_list(value):
     return [str(v) for v in data] if isinstance(data, list) else []
 
 
+def _json_objects(value):
+    try:
+        data = json.loads(value) if value else []
+    except (TypeError, ValueError):
+        return []
+    return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+
 def _host(url):
     return urlsplit(url or "").hostname or ""
 
@@ -113,7 +239,8 @@ def _host(url):
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     # For templates/row.html (the article page).
-    return {"newscrawl_json_list": _json_list, "newscrawl_host": _host}
+    return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
+            "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE}
 
 
 class MonthFacet(Facet):
