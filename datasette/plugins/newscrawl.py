@@ -22,9 +22,9 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from datasette import hookimpl
@@ -39,7 +39,7 @@ except ImportError:  # run from a checkout without the package installed
     from crawler.store import search
 
 PREVIEW_CHARS = 280
-LEAD_CHARS = 160          # the lead (sapo) in lists: about two lines
+LEAD_CHARS = 160          # the lead (sapo) in lists (shown on one line, to the column's end)
 # canned query -> the datasette-vega chart it opens with
 CHARTS = {
     "articles_per_site_per_day": ("g.mark=bar&g.x_column=day&g.x_type=ordinal"
@@ -70,10 +70,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _preview(body: str) -> Markup:
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
-    text = " ".join(p.strip() for p in paragraphs)
-    if len(text) > PREVIEW_CHARS:
-        cut = text.rfind(" ", 0, PREVIEW_CHARS)
-        text = text[: cut if cut > 0 else PREVIEW_CHARS] + " …"
+    text = _cut(" ".join(p.strip() for p in paragraphs), PREVIEW_CHARS)
     count = len(paragraphs)
     return Markup('{}<br><small class="newscrawl-note">{} paragraph{}, {:,} characters</small>'
                   ).format(text, count, "" if count == 1 else "s", len(body))
