@@ -1,9 +1,9 @@
 """The `newscrawl` command line (console script, see pyproject.toml).
 
-    newscrawl crawl [SITE ...] [--db PATH] [-s NAME=VALUE ...]
+    newscrawl crawl [SITE ...] [--db PATH] [-s NAME=VALUE ...] [--jobs N] [--quiet]
     newscrawl extract FILE [FILE ...] [--url URL]
     newscrawl serve [--db PATH] [--port N]
-    newscrawl reextract [--site S] [--db PATH] [--jobs N] [--topics-only]
+    newscrawl reextract [--site S] [--db PATH] [--jobs N] [--topics-only] [-s NAME=VALUE] [-q]
 
 `crawl` runs the given spiders (default: all of them) together in one process, then prints a
 per-site summary read back from the crawl_runs table. Exit status: 0 when every run finished,

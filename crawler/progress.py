@@ -79,9 +79,13 @@ def choose_mode(quiet: bool) -> str:
     """'off' (--quiet), 'live' (stderr is a terminal) or 'lines'."""
     if quiet:
         return "off"
-    from rich.console import Console
-    console = Console(stderr=True)
-    return "live" if console.is_terminal and not console.is_dumb_terminal else "lines"
+    try:
+        from rich.console import Console
+        console = Console(stderr=True)
+        return "live" if console.is_terminal and not console.is_dumb_terminal else "lines"
+    except Exception as exc:     # the display must not stop the work: plain lines then
+        logger.warning("cannot set up the progress display (%r); printing lines instead", exc)
+        return "lines"
 
 
 class Progress:
