@@ -502,10 +502,6 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
         load_vocabulary()          # a broken vocabulary file: say so before reading anything
     except VocabularyError as exc:
         raise click.ClickException(str(exc)) from exc
-    if topics_only:
-        click.echo(format_topics_result(recompute_topics(db_path, site=site)))
-        return
-
     from crawler.progress import Progress, Row, choose_mode
     latest: dict = {"result": None, "state": "running", "started": time.monotonic()}
 
@@ -513,7 +509,7 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
         done = latest["result"]
         return [Row(site or "all sites", {"read": done.read if done else 0,
                                           "changed": done.changed if done else 0,
-                                          "failed": done.failed if done else 0},
+                                          "failed": getattr(done, "failed", 0)},
                     time.monotonic() - latest["started"], latest["state"])]
 
     display = Progress(rows, choose_mode(quiet), settings.getfloat("NEWS_PROGRESS_INTERVAL"),
@@ -524,11 +520,17 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
         display.start()
 
     try:
-        result = run_reextract(db_path, site=site, jobs=jobs, progress=progress)
+        if topics_only:
+            result = recompute_topics(db_path, site=site, progress=progress)
+        else:
+            result = run_reextract(db_path, site=site, jobs=jobs, progress=progress)
         latest.update(result=result, state="finished")
     finally:
         latest["state"] = "finished" if latest["state"] == "finished" else "stopped"
         display.stop()
+    if topics_only:
+        click.echo(format_topics_result(result))
+        return
     click.echo(format_result(result))
     for failure in result.failures:
         click.echo(f"  failed: {failure}")

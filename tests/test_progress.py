@@ -160,6 +160,12 @@ def test_reextract_shows_progress_too(crawled_db, repo_root, tmp_path):
     quiet = newscrawl("reextract", "--db", str(db), "--jobs", "1", "--quiet", *EVERY_SECOND,
                       env=dict(os.environ), cwd=repo_root)
     assert quiet.returncode == 0 and "progress:" not in quiet.stderr
+    topics = newscrawl("reextract", "--db", str(db), "--topics-only", *EVERY_SECOND,
+                       env=dict(os.environ), cwd=repo_root)
+    assert topics.returncode == 0, topics.stderr[-3000:]
+    last = progress_rows(topics.stderr)[-1]
+    assert (last.state, last.counts["read"]) == \
+        ("finished", int(re.search(r"recomputed for (\d+)", topics.stdout)[1]))
 
 
 def run_in_pty(command: list[str], env: dict, cwd: Path, timeout: float = 120) -> bytes:
