@@ -179,9 +179,9 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     if listing_pages and not count("listing_links"):
         flags.append(f"layout changed? {_selectors(spider, 'listing')} found no article link on "
                      f"{listing_pages} listing page(s)")
-    threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD", 0.5)
+    threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD")
     pages = count("article_pages")
-    if pages >= settings.getint("NEWS_LAYOUT_MIN_ARTICLES", 5):
+    if pages >= settings.getint("NEWS_LAYOUT_MIN_ARTICLES"):
         for name in FLAG_FIELDS:
             missing = count(f"missing/{name}")
             if missing / pages > threshold:
@@ -193,7 +193,7 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
             and int(stats.get("newscrawl/problem/download_failed") or 0)):
         flags.append("unreachable? no listing page could be fetched "
                      f"(first: {spider.start_urls[0]}); see crawl_runs.problem_urls")
-    stale_days = settings.getfloat("NEWS_STALE_DAYS", 7)
+    stale_days = settings.getfloat("NEWS_STALE_DAYS")
     if stale_days > 0 and not new:
         last_new = db.newest_first_seen(site)
         if last_new and db.runs_with_new_articles(site):
@@ -268,8 +268,8 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
     """The "rules drifted?" flags: a rule that missed on more than NEWS_LAYOUT_MISSING_THRESHOLD
     of the pages it was tried on (article rules: at least NEWS_LAYOUT_MIN_ARTICLES pages), named
     with what it matched and which fallback answered instead."""
-    threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD", 0.5)
-    min_pages = settings.getint("NEWS_LAYOUT_MIN_ARTICLES", 5)
+    threshold = settings.getfloat("NEWS_LAYOUT_MISSING_THRESHOLD")
+    min_pages = settings.getint("NEWS_LAYOUT_MIN_ARTICLES")
     flags = []
     for rule, seen in sorted(drift.items(), key=lambda kv: (RULE_ORDER.index(kv[0])
                                                          if kv[0] in RULE_ORDER else 99, kv[0])):

@@ -379,7 +379,7 @@ class RetryFailedMiddleware:
 
     def retry_requests(self) -> list[Request]:
         spider = self.crawler.spider
-        if not self.crawler.settings.getbool("NEWS_RETRY_FAILED", True):
+        if not self.crawler.settings.getbool("NEWS_RETRY_FAILED"):
             return []
         parse_listing = getattr(spider, "parse_listing", None)
         parse_article = getattr(spider, "parse_article", None)

@@ -79,8 +79,8 @@ class NewsSpider(Discovery, scrapy.Spider):
     @property
     def max_listing_pages(self) -> int:
         if self.backfill_since:
-            return self.crawler.settings.getint("NEWS_BACKFILL_MAX_PAGES", 500)
-        return self.crawler.settings.getint("NEWS_MAX_LISTING_PAGES", 5)
+            return self.crawler.settings.getint("NEWS_BACKFILL_MAX_PAGES")
+        return self.crawler.settings.getint("NEWS_MAX_LISTING_PAGES")
 
     async def start(self):
         settings = self.crawler.settings
@@ -99,8 +99,8 @@ class NewsSpider(Discovery, scrapy.Spider):
         for url in self.feed_urls:
             yield scrapy.Request(url, self.parse_feed, errback=self.on_download_error)
         if not self.backfill_since:
-            for request in self.refresh_requests(settings.getfloat("NEWS_REFRESH_DAYS", 3),
-                                                 settings.getfloat("NEWS_REFRESH_AFTER_HOURS", 20)):
+            for request in self.refresh_requests(settings.getfloat("NEWS_REFRESH_DAYS"),
+                                                 settings.getfloat("NEWS_REFRESH_AFTER_HOURS")):
                 yield request
 
     def refresh_requests(self, days: float, after_hours: float):
@@ -203,7 +203,7 @@ class NewsSpider(Discovery, scrapy.Spider):
         # stale: every link was stored before this run began (not merely earlier in this run)
         stale = 0 if any(url in self.found_this_run for url in links) else stale + 1
         if self.stop_at_known and not self.backfill_since and links and \
-                stale > self.crawler.settings.getint("NEWS_SAFETY_PAGES", 0):
+                stale > self.crawler.settings.getint("NEWS_SAFETY_PAGES"):
             return          # only stored articles here: older pages hold nothing new
         next_page = self.next_page(response, page)
         if next_page and page < self.max_listing_pages:

@@ -54,3 +54,13 @@ def test_the_layout_table_matches_the_tree():
     assert named, "no paths in the layout table"
     missing = [p for p in named if not (ROOT / p.rstrip("/").split(" ")[0]).exists()]
     assert not missing, f"the layout table names paths that do not exist: {missing}"
+
+
+def test_each_news_default_is_written_once_in_settings():
+    """No `settings.getint("NEWS_X", 5)` beside `NEWS_X = 10` in settings.py: one default."""
+    inline = []
+    for path in [*(ROOT / "crawler").rglob("*.py"), *(ROOT / "spiders").rglob("*.py")]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"get(int|float|bool|list)?\(\s*[\"']NEWS_[A-Z_]+[\"']\s*,", line):
+                inline.append(f"{path.relative_to(ROOT)}:{number}")
+    assert not inline, f"NEWS_* settings read with a default of their own: {inline}"
