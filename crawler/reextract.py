@@ -117,10 +117,12 @@ def _init_worker() -> None:
 
 # --- the parent side ---------------------------------------------------------------------------
 
-def _chunks(db: NewsDB, site: str | None, size: int) -> Iterator[list[tuple]]:
+def _batches(read, site: str | None, size: int) -> Iterator[list[tuple]]:
+    """Rows of `read(site, after=id, limit=size)` (a NewsDB keyset query whose rows start with
+    the article id), a batch at a time, until there are none."""
     last = 0
     while True:
-        rows = db.stored_pages(site, after=last, limit=size)
+        rows = read(site, after=last, limit=size)
         if not rows:
             return
         last = rows[-1][0]
@@ -208,7 +210,7 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
             # A bounded window of chunks in flight: pages are read from the database (in this
             # thread) only as fast as the workers extract them.
             window: deque = deque()
-            for chunk in _chunks(db, site, chunk_size):
+            for chunk in _batches(db.stored_pages, site, chunk_size):
                 if pool is None:
                     take(_work(chunk))
                     continue
@@ -250,12 +252,7 @@ def _recompute_topics(db: NewsDB, site: str | None, batch: int = 500,
     vocabulary = load_vocabulary()   # a broken file: VocabularyError before anything is written
     result = TopicsResult()
     start = time.perf_counter()
-    last = 0
-    while True:
-        rows = db.stored_texts(site, after=last, limit=batch)
-        if not rows:
-            break
-        last = rows[-1][0]
+    for rows in _batches(db.stored_texts, site, batch):
         changes = []
         for article_id, title, sapo, body, topics, relevant, terms in rows:
             found = classify(title or "", sapo, body, vocabulary=vocabulary)
