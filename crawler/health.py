@@ -219,7 +219,8 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
 
 # Where each layer's answer came from, in words for a flag (crawler/extraction.py, discovery).
 LAYER_WORDS = {
-    "rule": "the site rule", "family-marker": "the header's date / byline markers (class names such as format_date)",
+    "rule": "the site rule",
+    "family-marker": "the header's date / byline markers (class names such as format_date)",
     "meta": "the page's meta tags", "jsonld": "JSON-LD", "h1": "the <h1>",
     "title-tag": "the <title>", "lead-block": "the visible lead block",
     "header-stamp": "the header stamp", "time-element": "a <time> element",
