@@ -404,26 +404,35 @@ def bench_speed(gold: Path) -> list[str]:
     from crawler.newsspider import NewsSpider
     from crawler.sites import spider_for_url
 
+    from crawler.topics import classify
+
     out = ["## 0. read_page speed where the site rules match", ""]
-    medians = []
+    medians, tagging = [], []
     for site, html_path, expected in gold_pages(gold):
         if not expected.get("is_article", True):
             continue
         html = html_path.read_text(encoding="utf-8", errors="replace")
         spider = spider_for_url(expected["url"]) or NewsSpider
-        spider.read_page(html, expected["url"])            # warm: selectors compiled once
-        runs = []
+        article = spider.read_page(html, expected["url"]).article   # warm: selectors compiled
+        runs, tags = [], []
         for _ in range(REPEATS):
             start = time.perf_counter()
             spider.read_page(html, expected["url"])
             runs.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            classify(article.title, article.sapo, article.body)   # the part read_page tags
+            tags.append((time.perf_counter() - start) * 1000)
         medians.append(statistics.median(runs))
+        tagging.append(statistics.median(tags))
     if not medians:
         return out + ["No gold pages: part 0 skipped.", ""]
     now = statistics.median(medians)
+    reading = statistics.median(m - t for m, t in zip(medians, tagging))
     out += [f"{len(medians)} gold article pages, {REPEATS} runs each: median **{now:.2f} ms** "
-            f"per page (before the fallbacks: {BASELINE_MS:.2f} ms; budget 1.5x = "
-            f"{1.5 * BASELINE_MS:.2f} ms; now {now / BASELINE_MS:.2f}x). Slowest page "
+            f"per page, of which topic tagging (issue 13, `crawler.topics.classify` on the "
+            f"article) {statistics.median(tagging):.2f} ms. Without the tagging: **{reading:.2f} "
+            f"ms** (before the fallbacks, without tagging: {BASELINE_MS:.2f} ms; budget 1.5x = "
+            f"{1.5 * BASELINE_MS:.2f} ms; now {reading / BASELINE_MS:.2f}x). Slowest page "
             f"{max(medians):.2f} ms. Two CPUs shared with other work: expect some noise.", ""]
     return out
 
