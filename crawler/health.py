@@ -1,10 +1,11 @@
 """Site health: did the run find articles, did the fields come out, does a site need a look?
 
 * ``HealthSpiderMiddleware`` (spider middleware, enabled in crawler/settings.py) counts, per run,
-  the listing pages read and the article links their ``listing_links`` selectors found, the
-  article links of feeds, and for every article page parsed which of title / body / date /
-  author came out (a page that yielded no article is re-read to see which field failed). Stats
-  keys ``newscrawl/health/...``.
+  the listing pages read and the article links the spider found on them (by its
+  ``listing_links`` or in the page's main content), every article link met by any layer (the
+  spider's ``discovered``: listings, feeds, home page, sitemaps), and for every article page
+  which of title / body / date / author came out. It reads what the spider's callbacks found
+  (``response.meta``), never the page again. Stats keys ``newscrawl/health/...``.
 * ``assess_run`` (called by ``crawler.runs.CrawlRunRecorder`` when a run closes) turns them into
   the ``crawl_runs`` columns ``articles_found``, ``coverage_title`` / ``_body`` / ``_date`` /
   ``_author`` (share of this run's new articles with that field; NULL with no new article) and
@@ -46,12 +47,6 @@ def _callback_name(response: Any) -> str:
     return getattr(callback, "__name__", "") or ""
 
 
-def _listing_article_links(spider: Any, response: Any) -> set[str]:
-    """The article URLs a listing page gives by any layer: the spider's `listing_links`, else
-    the page's main content (crawler/discovery.py)."""
-    return set(spider.listing_links_found(response)[0])
-
-
 def fields_present(found: Any) -> dict[str, bool]:
     """Which of title / body / date / author an extraction (Extracted or Article) holds."""
     from crawler.extraction import MIN_ARTICLE_CHARS
@@ -70,7 +65,6 @@ class HealthSpiderMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.listing_links: set[str] = set()
-        self.feed_links: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "HealthSpiderMiddleware":
@@ -85,23 +79,18 @@ class HealthSpiderMiddleware:
                 return
             spider = self.crawler.spider
             if kind == "parse_listing":
-                if "html" not in response.headers.get("Content-Type", b"text/html").decode(
-                        "latin-1").lower():
-                    return
-                links = _listing_article_links(spider, response)
+                links = response.meta.get("newscrawl_links")   # what the spider read on it
+                if links is None:
+                    return                  # not read as a listing (not HTML, backfill done)
                 self.stats.inc_value(H + "listing_pages")
                 if not links:
                     self.stats.inc_value(H + "listing_pages_empty")
-                self.listing_links |= links
+                self.listing_links |= set(links)
                 self.stats.set_value(H + "listing_links", len(self.listing_links))
-            elif kind == "parse_feed":
-                self.feed_links |= {o.url for o in outputs if getattr(o, "callback", None)
-                                    is not None and o.callback.__name__ == "parse_article"}
-                self.stats.set_value(H + "feed_links", len(self.feed_links))
             elif kind == "parse_article":
                 self._observe_article(spider, response, outputs)
-            found = len(self.listing_links | self.feed_links
-                        | set(getattr(spider, "discovered", None) or ()))   # home, sitemaps
+            # every article link met this run, by any layer: listings, feeds, home page, sitemaps
+            found = len(getattr(spider, "discovered", None) or ())
             self.stats.set_value(H + "articles_found", found)
         except Exception as exc:  # health counting must never break a crawl
             logger.debug("health: could not observe %s: %r", getattr(response, "url", "?"), exc)

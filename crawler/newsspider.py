@@ -190,6 +190,7 @@ class NewsSpider(Discovery, scrapy.Spider):
         if chain in self.reached_since:
             return          # a backfill already went back past its date on this listing
         links, layer = self.listing_article_links(response)
+        response.meta["newscrawl_links"] = links            # for crawler.health, not read twice
         if start_page:
             self.start_page_read(response.url, None if links else "no article links")
         if not links:
