@@ -1,6 +1,6 @@
 """The one page path: what the crawl does with a page fetched at an article URL.
 
-    read_page(spider_cls, body, url, content_type=None, headers=None) -> Page
+    read_page(spider_cls, body, url, content_type=None, headers=None, fetched_at=None) -> Page
 
 decode -> read (site rules and fallbacks, crawler/extraction.py) -> canonical URL and site id ->
 Unicode NFC -> validate -> an `Article` (with its content hash and its union and labour topics,
@@ -89,9 +89,7 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
                     rejection=refusal, for_good=True)
     try:
         text = decode(body, content_type)
-        rules_at = getattr(spider_cls, "rules_at", None)
-        rules = rules_at(fetched_at) if rules_at else spider_cls.rules
-        found = extract_article(text, url or None, rules)
+        found = extract_article(text, url or None, spider_cls.rules_at(fetched_at))
     except Exception as error:  # a broken page must not stop anything: say what broke
         target = canonical_url(url) if url else None
         return Page(url=target, article_id=spider_cls.article_id(target or ""),
