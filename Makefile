@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test serve setup clean browser
+.PHONY: demo test serve setup clean system-packages
 
 setup: $(STAMP)
 
@@ -19,20 +19,23 @@ demo: $(STAMP)
 	$(BIN)/python -m replay exec -- $(BIN)/newscrawl crawl --db data/news.db -s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False
 
 # The whole test suite, against the replay on 127.0.0.1.
-test: $(STAMP) browser
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q
 
-# The Datasette tests drive Debian's headless chromium, the progress screenshot needs tmux: install
-# them when missing (needs root and apt-get; quiet, and nothing to do once installed).
-browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1; then \
+# Debian packages the tests drive: headless chromium (Datasette tests), tmux (progress screenshot),
+# redis-server (the cluster tests' Redis). Installed when missing (needs root and apt-get; quiet, and
+# nothing to do once installed).
+SYSTEM_PACKAGES := chromium tmux redis-server
+system-packages:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v tmux >/dev/null 2>&1 || \
+	    ! command -v redis-server >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium and tmux (apt-get) for the browser and progress tests..."; \
+	    echo "installing $(SYSTEM_PACKAGES) (apt-get) for the browser, progress and cluster tests..."; \
 	    apt-get update -qq >/dev/null && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tmux >/dev/null 2>&1 || \
-	    echo "warning: could not install chromium and tmux; the browser tests will fail"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	    echo "warning: could not install $(SYSTEM_PACKAGES); the tests that need them will fail"; \
 	  else \
-	    echo "warning: chromium or tmux is missing and cannot be installed here (not root or no apt-get)"; \
+	    echo "warning: chromium, tmux or redis-server is missing and cannot be installed here (not root or no apt-get)"; \
 	  fi; \
 	fi
 
