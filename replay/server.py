@@ -14,7 +14,8 @@ Every answer comes from ``web.respond(method, host, target)`` (by default ``repl
 calls are serialised, so ``web`` need not be thread-safe); HEAD is asked of ``web`` as GET and sent
 without the body. The server always sends ``Content-Length`` and honours ``Connection: close``.
 Every request answered is recorded in ``ReplayServer.requests`` (``LoggedRequest``: monotonic time,
-method, scheme, host, target, lower-cased headers, status, connection serial number, TLS SNI).
+method, scheme, host, target, lower-cased headers, status, connection serial number, TLS SNI, time
+the answer was sent); ``host_concurrency(requests)`` counts the requests in flight at once per host.
 ``faults=`` takes an object whose ``before(request)`` may answer instead of ``web`` (see
 ``replay.faults``); an answer with a ``truncate_at`` attribute is cut after that many body bytes,
 Content-Length still announcing the whole body, and the connection closed.
@@ -50,6 +51,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+from itertools import accumulate
 from urllib.parse import urlsplit
 
 from .tls import tls_files
@@ -88,6 +90,19 @@ class LoggedRequest:
     status: int | None = None   # None while the answer is being produced
     connection: int = 0         # serial number of the client connection (shows keep-alive reuse)
     sni: str | None = None      # TLS server name the client sent (https only)
+    done: float | None = None   # time.monotonic() once the answer was sent (None: dropped, no answer)
+
+
+def host_concurrency(requests) -> dict[str, int]:
+    """Per host, the most requests in flight at once: the largest number of overlapping closed
+    intervals ``[time, done]`` (robots.txt included; ``done`` None, dropped, ends at its start)."""
+    events: dict[str, list[tuple[float, int]]] = {}
+    for request in requests:
+        end = request.time if request.done is None else max(request.done, request.time)
+        events.setdefault(request.host, []).extend([(request.time, 0), (end, 1)])
+    # Sweep each host's starts (+1) and ends (-1) in time order, a start before an end at one time.
+    return {host: max(accumulate(1 - 2 * kind for _when, kind in sorted(host_events)))
+            for host, host_events in events.items()}
 
 
 class DropConnection(Exception):
@@ -576,6 +591,8 @@ class ReplayServer:
         if cut is not None and head.method != "HEAD":
             data = _serialize(response, False, False)
             sock.sendall(data[:len(data) - len(response.body or b"") + int(cut)])
+            request.done = time.monotonic()           # the cut answer was sent
             raise DropConnection()
         sock.sendall(_serialize(response, head.method == "HEAD", keep_alive))
+        request.done = time.monotonic()
         return keep_alive
