@@ -50,3 +50,43 @@ def crawl_of_the_replay(tmp_path_factory, replay_server, repo_root):
 def crawled_db(crawl_of_the_replay) -> Path:
     """The database of `crawl_of_the_replay`."""
     return crawl_of_the_replay[0]
+
+
+# --- the cluster's real servers (tests/cluster_servers.py) ---------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One Debian redis-server (AOF, fsync always) for the whole session: a
+    `cluster_servers.RedisServer` with .url, .client(), .stop(), .restart(), .kill(). Shared: a test
+    that needs an empty database runs FLUSHALL itself."""
+    from cluster_servers import RedisServer
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server) -> str:
+    """"redis://127.0.0.1:PORT/0" of `redis_server`."""
+    return redis_server.url
+
+
+@pytest.fixture
+def scrapyd_nodes(tmp_path):
+    """`start(n, env=None, max_proc=1) -> [ScrapydNode]`: n Scrapyd nodes, each on its own free
+    port in its own directory under tmp_path (env: e.g. `replay_env`, so their crawls go through
+    the replay); every node started is stopped at teardown."""
+    from cluster_servers import ScrapydNode
+    started = []
+
+    def start(n: int, env: dict | None = None, max_proc: int = 1) -> list:
+        nodes = []
+        for _ in range(n):       # one at a time: a node that fails to start leaves the others stoppable
+            nodes.append(ScrapydNode(tmp_path / f"node{len(started) + 1}", env=env,
+                                     max_proc=max_proc))
+            started.append(nodes[-1])
+        return nodes
+
+    yield start
+    for node in started:
+        node.stop()
