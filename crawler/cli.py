@@ -25,20 +25,9 @@ import click
 from crawler import __version__
 from crawler.schedule.command import schedule_command
 from crawler.topics_cli import topics_command
-from crawler.sites import project_settings
+from crawler.cluster.command import cluster_command
+from crawler.sites import parse_overrides, project_settings
 
-
-
-def _parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for value in values:
-        name, sep, setting = value.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(
-                f"{value!r} is not NAME=VALUE (e.g. -s DOWNLOAD_DELAY=2)", param_hint="'-s'"
-            )
-        out[name.strip()] = setting
-    return out
 
 
 @click.group()
@@ -83,7 +72,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     settings = project_settings()
     if not verbose:
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    settings.setdict(_parse_overrides(overrides), priority="cmdline")
+    settings.setdict(parse_overrides(overrides), priority="cmdline")
     if db_path:
         settings.set("NEWS_DB", db_path, priority="cmdline")
     db_path = str(settings.get("NEWS_DB"))
@@ -386,6 +375,7 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 # `newscrawl schedule`: the nightly schedule, the same click command as `python scheduler.py`.
 main.add_command(schedule_command)
 main.add_command(topics_command)
+main.add_command(cluster_command)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -443,7 +433,7 @@ def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     from crawler.sites import site_spiders
 
     settings = project_settings()
-    settings.setdict(_parse_overrides(overrides), priority="cmdline")
+    settings.setdict(parse_overrides(overrides), priority="cmdline")
     known = site_spiders()
     requested = list(dict.fromkeys(sites)) or sorted(known)
     unknown = [s for s in requested if s not in known]
@@ -488,7 +478,7 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
     from crawler.sites import site_spiders
 
     settings = project_settings()
-    settings.setdict(_parse_overrides(overrides), priority="cmdline")
+    settings.setdict(parse_overrides(overrides), priority="cmdline")
     db_path = db_path or str(settings.get("NEWS_DB"))
     if not os.path.isfile(db_path):
         raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")

@@ -31,11 +31,16 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def crawl_db(crawler: Any) -> NewsDB:
-    """The crawl's one open database (the NEWS_DB setting), opened on first use.
-    Raises OpenError (which file, why)."""
+    """The crawl's one open database (the NEWS_DB setting), opened on first use; on a cluster
+    node (NEWS_CLUSTER_REDIS set), the job's snapshot, writing through to the one writer
+    (crawler/cluster/node.py). Raises OpenError (which file, why)."""
     db = getattr(crawler, "newscrawl_db", None)
     if db is None:
-        db = NewsDB(crawler.settings.get("NEWS_DB"))
+        if crawler.settings.get("NEWS_CLUSTER_REDIS"):     # a job on a cluster node
+            from crawler.cluster.node import NodeDB
+            db = NodeDB.from_settings(crawler.settings, crawler.spidercls.name)
+        else:
+            db = NewsDB(crawler.settings.get("NEWS_DB"))
         crawler.newscrawl_db = db
     return db
 
@@ -99,6 +104,9 @@ class CrawlRunRecorder:
     def __init__(self, crawler: Any):
         self.crawler = crawler
         self.db_path = crawler.settings.get("NEWS_DB")
+        if crawler.settings.get("NEWS_CLUSTER_REDIS"):      # crawler/cluster/node.py
+            self.db_path = (f"(the cluster's, through Redis at "
+                            f"{crawler.settings.get('NEWS_CLUSTER_REDIS')})")
         self.run_id: int | None = None
 
     @classmethod

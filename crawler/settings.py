@@ -73,6 +73,14 @@ NEWS_BACKFILL_MAX_PAGES = 500
 NEWS_SITEMAP_MAX_FILES = 12
 NEWS_SITEMAP_MAX_ARTICLES = 200
 
+# --- Several machines (crawler/cluster/, README "Several machines") -------------------------
+# Set on a Scrapyd node's job by the dispatcher (`newscrawl cluster crawl`, the scheduler's
+# [cluster] table): the Redis channel to the one writer, the job's id (its snapshot), the node's
+# name in crawl_runs. Unset (the default): the crawl writes NEWS_DB itself.
+NEWS_CLUSTER_REDIS = None
+NEWS_CLUSTER_JOB = None
+NEWS_CLUSTER_NODE = None
+
 # --- Pipelines: store (the page path, crawler/page.py, validated and normalised the article) --
 ITEM_PIPELINES = {
     "crawler.pipelines.StoreArticlePipeline": 800,

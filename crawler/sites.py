@@ -1,4 +1,5 @@
-"""Which spider a URL belongs to: the registry behind `newscrawl extract` and `newscrawl crawl`.
+"""Which spider a URL belongs to: the registry behind `newscrawl extract` and `newscrawl crawl`,
+and the project's Scrapy settings (with `-s NAME=VALUE` overrides).
 
 The spiders in spiders/ are the only list of sites; this module just loads them.
 """
@@ -50,3 +51,17 @@ def spider_for_url(url: str | None) -> type[NewsSpider] | None:
         if same_site(url, spider.allowed_domains):
             return spider
     return None
+
+
+def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as {NAME: VALUE} (a bad one is click's BadParameter)."""
+    import click
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=VALUE (e.g. -s DOWNLOAD_DELAY=2)", param_hint="'-s'"
+            )
+        out[name.strip()] = setting
+    return out

@@ -11,17 +11,29 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_newscrawl_command_is_in_the_readme():
+def _commands() -> dict[str, click.Command]:
+    """Every `newscrawl` command, subcommands of groups included: {"cluster crawl": command}."""
     from crawler.cli import main
-    missing = [name for name in main.commands
+    found = {}
+
+    def walk(prefix: str, group: click.Group) -> None:
+        for name, command in group.commands.items():
+            found[f"{prefix}{name}"] = command
+            if isinstance(command, click.Group):
+                walk(f"{prefix}{name} ", command)
+    walk("", main)
+    return found
+
+
+def test_every_newscrawl_command_is_in_the_readme():
+    missing = [name for name in _commands()
                if not re.search(rf"newscrawl {re.escape(name)}\b", README)]
     assert not missing, f"commands not shown in README.md: {missing}"
 
 
 def test_every_option_of_every_command_is_in_the_readme():
-    from crawler.cli import main
     missing = []
-    for name, command in main.commands.items():
+    for name, command in _commands().items():
         for param in command.params:
             if isinstance(param, click.Option):
                 if not any(opt in README for opt in param.opts):

@@ -125,6 +125,13 @@ class SiteSchedule:
 
 
 @dataclass
+class ClusterConfig:
+    """[cluster]: crawl on Scrapyd nodes (crawler/cluster/) instead of in local processes."""
+    redis: str
+    nodes: list[str]
+
+
+@dataclass
 class Config:
     path: Path | None = None
     db: Path = Path(DEFAULT_NEWS_DB)
@@ -140,6 +147,7 @@ class Config:
     wakeup_interval: float = 60.0
     defaults: SiteSchedule = field(default_factory=lambda: SiteSchedule("*", ""))
     sites: dict[str, SiteSchedule] = field(default_factory=dict)
+    cluster: ClusterConfig | None = None     # None: crawl on this machine (the default)
 
     @property
     def lock_dir(self) -> Path:
@@ -203,7 +211,8 @@ def _setting_value(value: Any) -> str:
     return str(value)
 
 
-_TOP_KEYS = {"scheduler", "defaults", "sites"}
+_TOP_KEYS = {"scheduler", "defaults", "sites", "cluster"}
+_CLUSTER_KEYS = {"redis", "nodes"}
 _SCHEDULER_KEYS = {"db", "log_file", "log_max_bytes", "log_backups", "timezone",
                    "misfire_grace_time", "catch_up", "max_parallel", "on_stop", "kill_grace",
                    "wakeup_interval"}
@@ -269,6 +278,18 @@ def _build_config(data: dict, known: list[str], db: str | None) -> Config:
     config.on_stop = str(main.get("on_stop", config.on_stop))
     if config.on_stop not in ("stop", "finish"):
         raise ConfigError('[scheduler] on_stop must be "stop" or "finish"')
+    if "cluster" in data:
+        table = _check_keys(data["cluster"], _CLUSTER_KEYS, "cluster")
+        redis, nodes = table.get("redis"), table.get("nodes")
+        if not isinstance(redis, str) or not redis.startswith(("redis://", "rediss://",
+                                                               "unix://")):
+            raise ConfigError('[cluster] redis: expected a URL such as "redis://10.0.0.2:6379/0"')
+        if not isinstance(nodes, list) or not nodes or \
+                not all(isinstance(n, str) and n.startswith(("http://", "https://"))
+                        for n in nodes):
+            raise ConfigError('[cluster] nodes: expected a list of Scrapyd URLs such as '
+                              '["http://10.0.0.5:6800"]')
+        config.cluster = ClusterConfig(redis, list(nodes))
     config.kill_grace = parse_duration(main.get("kill_grace", config.kill_grace),
                                        "[scheduler] kill_grace")
     config.wakeup_interval = max(0.5, parse_duration(

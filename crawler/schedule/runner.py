@@ -189,6 +189,8 @@ class Runner:
 
     def _run(self, site: str, why: str) -> dict | None:
         config = self.config
+        if config.cluster is not None:
+            return self._run_on_cluster(site, why)
         schedule = config.site(site)
         with NewsDB(config.db) as db:
             gone = db.mark_interrupted()
@@ -221,6 +223,48 @@ class Runner:
         elapsed = time.monotonic() - t0
         row = self._finalize(site, proc.pid, before, rc, started_at, stop_reason, killed, tail)
         self._report(site, row, rc, elapsed, why, tail)
+        return row
+
+    def _run_on_cluster(self, site: str, why: str) -> dict | None:
+        """schedule.toml has a [cluster] table: the crawl is a Scrapyd job on the least busy
+        node (crawler/cluster/dispatch.py), followed to its end with the site's time limit
+        (then cancelled: Scrapyd sends it SIGTERM), its run written by the cluster's writer."""
+        from crawler.cluster.channel import ChannelError
+        from crawler.cluster.dispatch import ClusterError, Dispatcher
+        cluster, schedule = self.config.cluster, self.config.site(site)
+        t0 = time.monotonic()
+        try:
+            dispatcher = Dispatcher(self.config.db, cluster.redis, cluster.nodes)
+            dispatcher.check()
+            jobs, skipped = dispatcher.dispatch([site], schedule.settings)
+        except (ClusterError, ChannelError) as exc:
+            log.error("%s: not crawled (%s): %s", site, why, exc)
+            return None
+        if not jobs:
+            log.warning("%s: skipped (%s): %s", site, why, skipped.get(site))
+            return None
+        log.info("%s: job %s dispatched to %s (%s, time limit %s)", site, jobs[0].job,
+                 jobs[0].node, why, human_duration(schedule.time_limit))
+        stopping = (lambda: self.stop_level >= (1 if self.config.on_stop == "stop" else 2))
+        still = dispatcher.follow(jobs, schedule.time_limit, should_stop=stopping)
+        if still:
+            log.error("%s: job %s still running after %s or the scheduler is stopping; "
+                      "cancelling it", site, jobs[0].job, human_duration(schedule.time_limit))
+            dispatcher.cancel(jobs[0])
+            dispatcher.follow(still, self.config.kill_grace + 30)
+        dispatcher.wait_applied(jobs, timeout=self.config.kill_grace + 300)
+        row = dispatcher.runs(jobs)[0]
+        took = human_duration(round(time.monotonic() - t0, 1))
+        if row is None:
+            log.error("%s: job %s on %s ended after %s; the writer recorded no run (is "
+                      "`newscrawl cluster ingest` running?)", site, jobs[0].job, jobs[0].node,
+                      took)
+        else:
+            (log.info if row["status"] == "finished" else log.error)(
+                "%s: run %s on %s %s after %s: %s pages, %s new, %s failed%s", site, row["id"],
+                row["node"], row["status"], took, row["pages_fetched"] or 0,
+                row["articles_new"] or 0, row["articles_failed"] or 0,
+                f" ({row['finish_reason']})" if row["status"] != "finished" else "")
         return row
 
     @staticmethod

@@ -5,6 +5,8 @@
 * crawler/store/newsdb.py: ``NewsDB``, every question the crawler, the scheduler and the CLI ask
   of the database (articles, raw pages, duplicates, refused pages), with
 * crawler/store/runs.py: its crawl_runs questions (``CrawlRuns``, a mixin of NewsDB);
+* crawler/store/cluster.py: what the cluster's one writer and dispatcher ask (``ClusterStore``, a
+  mixin of NewsDB: runs of Scrapyd jobs, applied events, a site's snapshot for a node);
 * crawler/store/search.py: full-text search (the FTS index kept by triggers, folding of
   Vietnamese, ranked queries, excerpts) and the arguments `newscrawl serve` gives Datasette.
 """

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler import dedup
+from crawler.store.cluster import ClusterStore
 from crawler.store.runs import CrawlRuns, now_iso
 from crawler.store.schema import TOPIC_COLUMNS, VERSION_FIELDS as _VERSION_FIELDS, connect
 
@@ -86,9 +87,10 @@ def topic_values(topics: list[str] | None, labour_relevant: bool | None,
             "topic_terms": json.dumps(list(topic_terms or []), ensure_ascii=False)}
 
 
-class NewsDB(CrawlRuns):
+class NewsDB(CrawlRuns, ClusterStore):
     """The newscrawl database at ``path`` (created with its parent folders if missing). The
-    crawl_runs questions are in crawler/store/runs.py (CrawlRuns)."""
+    crawl_runs questions are in crawler/store/runs.py (CrawlRuns), the cluster's in
+    crawler/store/cluster.py (ClusterStore)."""
 
     def __init__(self, path: str | os.PathLike[str]):
         """Open (create, migrate) the file; raises schema.OpenError naming it and why."""

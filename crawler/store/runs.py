@@ -86,11 +86,13 @@ class CrawlRuns:
             )
 
     def mark_interrupted(self) -> int:
-        """Runs still 'running' whose process is gone become 'interrupted'; returns how many."""
+        """Runs still 'running' whose process is gone become 'interrupted'; returns how many.
+        A run on a cluster node (`node` set) is another machine's process: the dispatcher ends
+        it by its Scrapyd job's state instead (crawler/cluster/)."""
         stale = [
             run_id
             for run_id, pid in self.db.execute(
-                "SELECT id, pid FROM crawl_runs WHERE status = 'running'"
+                "SELECT id, pid FROM crawl_runs WHERE status = 'running' AND node IS NULL"
             ).fetchall()
             if not _pid_alive(pid)
         ]
@@ -139,7 +141,7 @@ class CrawlRuns:
     def live_run(self, spider: str, max_age: float) -> dict | None:
         """A 'running' run of `spider` whose process lives, started under `max_age` s ago."""
         for row in self.db.query("SELECT id, pid, started_at FROM crawl_runs WHERE spider = ? "
-                                 "AND status = 'running' ORDER BY id DESC", [spider]):
+                                 "AND status = 'running' AND node IS NULL ORDER BY id DESC", [spider]):
             started = _parse_time(row["started_at"])
             if (started is None or (datetime.now(TZ) - started).total_seconds() <= max_age) \
                     and _pid_alive(row["pid"]):

@@ -70,7 +70,10 @@ RUN_COLUMNS: dict[str, Any] = {
     # Every site rule that matched nothing on some page of the run, and which fallback answered
     # instead: JSON {rule: {"pages", "missed", "answered_by": {layer: n}}} (crawler/health.py).
     "rules_drift": str,
+    # On a cluster (crawler/cluster/): the Scrapyd node that ran the crawl and its job id.
+    "node": str, "job": str,
 }
+CLUSTER_RUN_COLUMNS = {"node": str, "job": str}
 RAW_PAGE_COLUMNS = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
                     "etag": str, "last_modified": str}
 NOT_ARTICLE_COLUMNS = {"url": str, "site": str, "reason": str, "seen_at": str, "times": int}
@@ -168,6 +171,19 @@ def _topics(db: sqlite_utils.Database) -> None:
     articles = db.table("articles")
     _add_missing_columns(articles, TOPIC_COLUMNS)
     articles.create_index(["labour_relevant", "published_at"], if_not_exists=True)
+
+
+@MIGRATIONS(name="0008 cluster runs and events")
+def _cluster(db: sqlite_utils.Database) -> None:
+    """crawl_runs.node and .job (the Scrapyd node and job of a run on a cluster; NULL for a local
+    run), and cluster_events: the ids of the events the ingest process applied, so an event
+    delivered twice (the ingest restarted between commit and acknowledgement) is applied once
+    (crawler/cluster/ingest.py)."""
+    runs = db.table("crawl_runs")
+    _add_missing_columns(runs, CLUSTER_RUN_COLUMNS)
+    runs.create_index(["job"], if_not_exists=True)
+    db.table("cluster_events").create({"id": str, "applied_at": str}, pk="id",
+                                      if_not_exists=True)
 
 
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
