@@ -44,6 +44,8 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8             # across sites
 CONCURRENT_REQUESTS_PER_DOMAIN = 1  # one request at a time per host
 DOWNLOAD_DELAY = 1.0
+# Scrapy's downloader, which also holds the per-host limit when DOWNLOAD_DELAY is 0 (see there).
+DOWNLOADER = "crawler.downloader.PoliteDownloader"
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0

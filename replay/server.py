@@ -15,16 +15,14 @@ calls are serialised, so ``web`` need not be thread-safe); HEAD is asked of ``we
 without the body. The server always sends ``Content-Length`` and honours ``Connection: close``.
 Every request answered is recorded in ``ReplayServer.requests`` (``LoggedRequest``: monotonic time,
 method, scheme, host, target, lower-cased headers, status, connection serial number, TLS SNI, time
-the answer was sent); ``host_concurrency(requests)`` counts the requests in flight at once per host.
+its answer began); ``host_concurrency(requests)`` counts the requests held at once per host.
 ``faults=`` takes an object whose ``before(request)`` may answer instead of ``web`` (see
 ``replay.faults``); an answer with a ``truncate_at`` attribute is cut after that many body bytes,
 Content-Length still announcing the whole body, and the connection closed.
 
-Scrapy notes: Scrapy sends ``CONNECT host:443 HTTP/1.1`` + ``Host`` only, waits for the blank line,
-then starts TLS with SNI = the tunnelled host. It reuses a tunnel for the next request to the same
-host only when that request starts after the previous response was fully handled; with
-``DOWNLOAD_DELAY=0`` most requests open a fresh CONNECT + TLS handshake. Scrapy does not verify
-certificates but does compare names and warns on a mismatch, so the certificate names every host.
+Scrapy sends ``CONNECT host:443`` + ``Host`` only, waits for the blank line, starts TLS with SNI =
+the tunnelled host, and reuses a tunnel for the next request to that host. It does not verify
+certificates but warns on a name mismatch, so the certificate names every host.
 
 From a shell::
 
@@ -35,7 +33,6 @@ From a shell::
     python -m replay exec -- scrapy crawl laodongthudo   # serve on a free port for one command
 
 From Python::
-
     with ReplayServer() as server:
         subprocess.run(cmd, env={**os.environ, **server.env()})
         server.requests   # [LoggedRequest(time, method, scheme, host, target, headers, status)]
@@ -90,15 +87,19 @@ class LoggedRequest:
     status: int | None = None   # None while the answer is being produced
     connection: int = 0         # serial number of the client connection (shows keep-alive reuse)
     sni: str | None = None      # TLS server name the client sent (https only)
-    done: float | None = None   # time.monotonic() once the answer was sent (None: dropped, no answer)
+    # time.monotonic() when the server began sending its answer (None: dropped, no answer)
+    answered: float | None = None
 
 
 def host_concurrency(requests) -> dict[str, int]:
-    """Per host, the most requests in flight at once: the largest number of overlapping closed
-    intervals ``[time, done]`` (robots.txt included; ``done`` None, dropped, ends at its start)."""
+    """Per host, the most requests the server held at once, received and not yet answered: the
+    largest number of overlapping intervals ``[time, answered]`` (robots.txt included; a dropped
+    request ends at its start). A client waiting for each whole answer before its next request
+    scores 1: its next request leaves after the answer began. (Up to the end of sending it would
+    count the server's own delay after its last write as overlap.)"""
     events: dict[str, list[tuple[float, int]]] = {}
     for request in requests:
-        end = request.time if request.done is None else max(request.done, request.time)
+        end = request.time if request.answered is None else max(request.answered, request.time)
         events.setdefault(request.host, []).extend([(request.time, 0), (end, 1)])
     # Sweep each host's starts (+1) and ends (-1) in time order, a start before an end at one time.
     return {host: max(accumulate(1 - 2 * kind for _when, kind in sorted(host_events)))
@@ -590,9 +591,10 @@ class ReplayServer:
         cut = getattr(response, "truncate_at", None)   # replay.faults: a body cut short
         if cut is not None and head.method != "HEAD":
             data = _serialize(response, False, False)
+            request.answered = time.monotonic()       # a cut answer
             sock.sendall(data[:len(data) - len(response.body or b"") + int(cut)])
-            request.done = time.monotonic()           # the cut answer was sent
             raise DropConnection()
-        sock.sendall(_serialize(response, head.method == "HEAD", keep_alive))
-        request.done = time.monotonic()
+        data = _serialize(response, head.method == "HEAD", keep_alive)
+        request.answered = time.monotonic()
+        sock.sendall(data)
         return keep_alive

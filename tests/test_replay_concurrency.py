@@ -1,4 +1,4 @@
-"""`LoggedRequest.done` and `replay.server.host_concurrency`: how many requests a host had in flight
+"""`LoggedRequest.answered` and `replay.server.host_concurrency`: how many requests a host had in flight
 at once, read from the replay's request log (the cluster's politeness check). Real requests through
 a real ReplayServer; the `slow` fault holds each answer so that concurrent requests do overlap."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ SLOW = 0.3      # seconds the replay holds each baolaocai.vn answer
 
 def _logged(host: str, start: float, done: float | None, target: str = "/") -> LoggedRequest:
     return LoggedRequest(time=start, method="GET", scheme="https", host=host, target=target,
-                         status=200 if done is not None else None, done=done)
+                         status=200 if done is not None else None, answered=done)
 
 
 def test_overlapping_intervals_per_host():
@@ -65,7 +65,7 @@ def test_concurrent_requests_to_one_host_overlap_in_the_log(slow_replay):
         thread.join(timeout=10)
     assert len(statuses) == 3
     logged = slow_replay.requests
-    assert all(r.done is not None and r.done - r.time >= SLOW * 0.9 for r in logged), logged
+    assert all(r.answered is not None and r.answered - r.time >= SLOW * 0.9 for r in logged), logged
     assert host_concurrency(logged) == {"baolaocai.vn": 3}
 
 
@@ -77,12 +77,12 @@ def test_sequential_requests_do_not_overlap(slow_replay):
     assert host_concurrency(slow_replay.requests) == {"baolaocai.vn": 1, "laodongthudo.vn": 1}
 
 
-def test_a_cut_answer_is_done_a_dropped_request_is_not(slow_replay):
+def test_a_cut_answer_is_answered_a_dropped_request_is_not(slow_replay):
     slow_replay.clear_requests()
     with pytest.raises((urllib.error.URLError, ConnectionError)):
         _get(slow_replay, "http://tuoitrethudo.vn/")
     [dropped] = slow_replay.requests
-    assert dropped.status is None and dropped.done is None
+    assert dropped.status is None and dropped.answered is None
     assert host_concurrency([dropped]) == {"tuoitrethudo.vn": 1}
 
 
@@ -90,4 +90,4 @@ def test_a_cut_answer_is_done_a_dropped_request_is_not(slow_replay):
     with pytest.raises(http.client.IncompleteRead):
         _get(slow_replay, "http://laodong.vn/")
     [cut] = slow_replay.requests
-    assert cut.status == 200 and cut.done is not None and cut.done >= cut.time
+    assert cut.status == 200 and cut.answered is not None and cut.answered >= cut.time
