@@ -131,9 +131,11 @@ class CrawlRunRecorder:
         except (OpenError, sqlite3.Error, OSError) as exc:
             why = exc.why if isinstance(exc, OpenError) else str(exc)
             logger.critical(
-                "[%s] cannot use the database %s: %s. Nothing was fetched. Check that the folder "
-                "is writable and the file is a newscrawl SQLite database, or choose another one "
-                "with --db PATH / -s NEWS_DB=PATH", site, self.db_path, why)
+                "[%s] cannot use the database %s: %s. Nothing was fetched. %s", site,
+                self.db_path, why,
+                "" if self.crawler.settings.get("NEWS_CLUSTER_REDIS") else
+                "Check that the folder is writable and the file is a newscrawl SQLite "
+                "database, or choose another one with --db PATH / -s NEWS_DB=PATH")
             raise DatabaseUnavailable(f"cannot use the database {self.db_path}: {why}") from None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
 

@@ -39,9 +39,10 @@ class NodeDB(NewsDB):
         except ChannelError as exc:
             raise OpenError(Path(where), str(exc)) from None
         if data is None:
-            raise OpenError(Path(where), "it is missing (expired, or the job was not scheduled "
-                            "by `newscrawl cluster crawl`, which exports it); schedule the "
-                            "crawl with `newscrawl cluster crawl` or the scheduler")
+            raise OpenError(Path(where), f"the snapshot of job {job} is missing (expired, or "
+                            "the job was not scheduled by `newscrawl cluster crawl`, which "
+                            "exports it); schedule the crawl with `newscrawl cluster crawl` or "
+                            "the scheduler")
         self._workdir = Path(tempfile.mkdtemp(prefix=f"newscrawl-{site}-"))
         path = self._workdir / "snapshot.db"
         path.write_bytes(data)

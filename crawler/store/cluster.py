@@ -57,6 +57,10 @@ class ClusterStore:
         """The 'running' row of a job's run (made once: a second call returns the same id)."""
         row = self.run_of_job(job)
         if row is not None:
+            if pid is not None and row["pid"] is None:      # made by an earlier event
+                with self.transaction():
+                    self.db.execute("UPDATE crawl_runs SET pid = ?, started_at = ? WHERE id = ?",
+                                    [pid, started_at, row["id"]])
             return int(row["id"])
         with self.transaction():
             cur = self.db.execute(
