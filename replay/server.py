@@ -308,8 +308,6 @@ def _error(status: int, message: str) -> _Reply:
                   (message + "\n").encode("utf-8"))
 
 
-# --- the server ----------------------------------------------------------------------------------
-
 class _TCPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -327,6 +325,8 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self):
         owner: ReplayServer = self.server.owner
         sock = self.request
+        # answers go out whole at once, as a web server's do (no Nagle wait for the client's ACK)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         owner._track(sock, True)
         try:
             sock.settimeout(IDLE_TIMEOUT)

@@ -205,6 +205,25 @@ def test_a_job_without_its_snapshot_fetches_nothing(tmp_path, channel, replay_se
     assert [r for r in replay_server.requests[before:] if r.host == "baolaocai.vn"] == []
 
 
+def test_a_second_crawl_of_a_site_being_crawled_fetches_nothing(tmp_path, channel, crawled_db,
+                                                               replay_server, replay_env,
+                                                               repo_root):
+    assert channel.claim_site("baolaocai", "job-A") is None      # job A crawls baolaocai
+    with NewsDB(crawled_db) as db:
+        snapshot = db.export_site("baolaocai", tmp_path / "snapshot.db")
+    channel.put_snapshot("job-B", snapshot.read_bytes())
+    before = len(replay_server.requests)
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "baolaocai", *FAST,
+         "-s", f"NEWS_CLUSTER_REDIS={channel.url}", "-s", "NEWS_CLUSTER_JOB=job-B"],
+        cwd=repo_root, env=replay_env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "being crawled by job job-A" in result.stderr
+    assert [r for r in replay_server.requests[before:] if r.host == "baolaocai.vn"] == []
+    assert channel.site_holder("baolaocai") == "job-A"           # B did not free A's lock
+    assert channel.release_site("baolaocai", "job-A")
+
+
 def test_no_writer_means_nothing_is_dispatched(tmp_path, channel, repo_root):
     result = subprocess.run(
         [*CLI, "cluster", "crawl", "--db", str(tmp_path / "news.db"), "--redis", channel.url,

@@ -12,7 +12,10 @@ Keys (one Redis database per cluster):
 * ``newscrawl:snapshot:<job>``  the zlib-compressed database file a job crawls against
   (crawler/store/cluster.py export_site), for SNAPSHOT_TTL seconds;
 * ``newscrawl:jobs``       hash job -> {"site", "node"}: jobs dispatched and not yet ended;
-* ``newscrawl:ingest:alive``  the writer's heartbeat, expiring after ALIVE_TTL seconds.
+* ``newscrawl:ingest:alive``  the writer's heartbeat, expiring after ALIVE_TTL seconds;
+* ``newscrawl:site:<site>``  the job crawling that site now (taken by the job when it starts,
+  kept alive every SITE_LOCK_REFRESH seconds, expiring SITE_LOCK_TTL seconds after its process
+  died, released when it ends): one crawl per site over the cluster, whoever scheduled it.
 
 Redis should keep its data on disk (``appendonly yes``): a restarted Redis then still holds
 every event not yet stored. A Redis that cannot be reached is a ``ChannelError`` (an OSError:
@@ -39,6 +42,14 @@ JOBS = "newscrawl:jobs"
 ALIVE = "newscrawl:ingest:alive"
 SNAPSHOT_TTL = 7 * 24 * 3600
 ALIVE_TTL = 15
+SITE_LOCK_TTL = 180
+SITE_LOCK_REFRESH = 30
+# compare-and-expire / compare-and-delete: only the holder of a key (a site lock, the heartbeat)
+# keeps or frees it
+_EXPIRE_IF_HELD = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                   "return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end")
+_DELETE_IF_HELD = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                   "return redis.call('del', KEYS[1]) else return 0 end")
 RETRY_SECONDS = 30          # how long a command retries while Redis restarts
 
 
@@ -124,9 +135,39 @@ class Channel:
     def drop_snapshot(self, job: str) -> None:
         self.call("delete", snapshot_key(job))
 
+    # --- one crawl per site over the cluster -----------------------------------------------------
+    def claim_site(self, site: str, job: str) -> str | None:
+        """Take `site` for `job`; returns None when taken (or already ours), else the job that
+        holds it."""
+        key = f"newscrawl:site:{site}"
+        if self.call("set", key, job, nx=True, ex=SITE_LOCK_TTL):
+            return None
+        holder = self.call("get", key)
+        holder = holder.decode() if holder is not None else None
+        if holder in (None, job):          # expired meanwhile, or ours: take it (again)
+            self.call("set", key, job, ex=SITE_LOCK_TTL)
+            return None
+        return holder
+
+    def refresh_site(self, site: str, job: str) -> bool:
+        """Keep `job`'s hold on `site` for SITE_LOCK_TTL more seconds; False if it lost it."""
+        return bool(self.call("eval", _EXPIRE_IF_HELD, 1, f"newscrawl:site:{site}", job,
+                              SITE_LOCK_TTL))
+
+    def release_site(self, site: str, job: str) -> bool:
+        return bool(self.call("eval", _DELETE_IF_HELD, 1, f"newscrawl:site:{site}", job))
+
+    def site_holder(self, site: str) -> str | None:
+        holder = self.call("get", f"newscrawl:site:{site}")
+        return holder.decode() if holder is not None else None
+
     # --- the writer's heartbeat ------------------------------------------------------------------
     def beat(self) -> None:
         self.call("set", ALIVE, str(os.getpid()), ex=ALIVE_TTL)
+
+    def stop_beating(self) -> None:
+        """The writer stops: its heartbeat goes at once (if it is this process's)."""
+        self.call("eval", _DELETE_IF_HELD, 1, ALIVE, str(os.getpid()))
 
     def writer_alive(self) -> bool:
         return bool(self.call("exists", ALIVE))

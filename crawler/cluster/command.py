@@ -83,7 +83,8 @@ def node_command(directory: str, port: int, bind: str, max_proc: int | None) -> 
 @click.option("--redis", "redis_url", metavar="URL", default=None,
               help="The cluster's Redis (default: [cluster] redis in schedule.toml).")
 @click.option("--until-idle", is_flag=True,
-              help="Exit once no event waits and no job is in flight (else run until SIGTERM).")
+              help="Exit once no event waits and no job is in flight, after the first event "
+                   "(or 60 s without any); else run until SIGTERM.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def ingest_command(db_path: str | None, redis_url: str | None, until_idle: bool,
                    verbose: bool) -> None:

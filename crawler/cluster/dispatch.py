@@ -122,6 +122,8 @@ class Dispatcher:
                   f"the node {job.node} no longer knows the job (it restarted?)")
         self.channel.send("job_ended", job=job.job, site=job.site, node=job.node, how=how,
                           reason=reason)
+        if how == "finished":       # its process is gone: its hold on the site goes too
+            self.channel.release_site(job.site, job.job)
         job.state, job.ended_how = "ended", how
 
     # --- dispatching ---------------------------------------------------------------------------
@@ -136,6 +138,11 @@ class Dispatcher:
             busy.setdefault(info["site"], f"job {job} on {info['node']} has not ended")
         return busy
 
+    def site_is_held(self, site: str) -> str:
+        """'' or why `site` is being crawled (a crawl holds its lock: crawler/cluster/node.py)."""
+        holder = self.channel.site_holder(site)
+        return f"job {holder} is crawling it (its lock in Redis)" if holder else ""
+
     def dispatch(self, sites: list[str], settings: dict[str, Any] | None = None
                  ) -> tuple[list[Job], dict[str, str]]:
         """Schedule one job per site; returns (jobs, {site: why it was skipped})."""
@@ -146,6 +153,8 @@ class Dispatcher:
                 for node, s in states.items() if s is not None}
         jobs, skipped = [], {}
         for site in sites:
+            if site not in busy and self.site_is_held(site):
+                busy[site] = self.site_is_held(site)
             if site in busy:
                 skipped[site] = busy[site]
                 logger.warning("%s: not dispatched: %s (one crawl per site at a time)", site,
@@ -220,12 +229,16 @@ class Dispatcher:
         """Wait until the writer applied every event of `jobs` (they left newscrawl:jobs)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         wanted = {job.job for job in jobs}
+        warned_at = None
         while wanted & set(self.channel.jobs()):
-            if deadline is not None and time.monotonic() >= deadline:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
                 return False
-            if not self.channel.writer_alive():
+            if not self.channel.writer_alive() and (warned_at is None or now - warned_at > 60):
+                warned_at = now
                 logger.warning("the ingest process is not running: %d event(s) wait in Redis "
-                               "until it is started again", self.channel.pending())
+                               "until `newscrawl cluster ingest` is started again",
+                               self.channel.pending())
             time.sleep(POLL_SECONDS / 2)
         return True
 

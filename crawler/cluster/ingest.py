@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 NODE_ONLY_COUNTERS = {"articles_new", "articles_unchanged", "articles_updated",
                       "articles_duplicate"}       # what the writer counts itself
 FORGET_EVENTS_AFTER_DAYS = 7
+FIRST_EVENT_WAIT = 60.0     # --until-idle: how long a writer with nothing to do waits for work
 
 
 class BadEvent(ValueError):
@@ -68,9 +69,13 @@ class Ingest:
             logger.info("ingest: %d event(s) a previous writer was applying put back", moved)
         return moved
 
-    def run(self, until_idle: bool = False, idle_wait: float = 1.0) -> int:
+    def run(self, until_idle: bool = False, idle_wait: float = 1.0,
+            first_wait: float = FIRST_EVENT_WAIT) -> int:
         """Apply events until SIGTERM / Ctrl-C, or, with `until_idle`, until no event waits and
-        no job is in flight. Returns how many events were applied."""
+        no job is in flight, once it applied an event or waited `first_wait` seconds for one
+        (a writer started just before the crawl it serves). Returns how many events were
+        applied."""
+        started = time.monotonic()
         self.recover()
         self.db.forget_events_before(
             (datetime.now(TZ) - timedelta(days=FORGET_EVENTS_AFTER_DAYS)).isoformat())
@@ -85,13 +90,15 @@ class Ingest:
                 self.channel.beat()
                 raw = self.channel.call("blmove", EVENTS, INGESTING, idle_wait, "LEFT", "RIGHT")
                 if raw is None:
-                    if until_idle and not self.channel.jobs() and not self.channel.pending():
+                    if until_idle and not self.channel.jobs() and not self.channel.pending() \
+                            and (self.applied or time.monotonic() - started >= first_wait):
                         break
                     continue
                 self.take(raw)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            self.channel.stop_beating()      # a dispatcher must not take it for alive
         return self.applied
 
     def take(self, raw: bytes) -> None:
@@ -124,14 +131,14 @@ class Ingest:
             if self.db.event_applied(event_id):
                 logger.info("ingest: event %s (%s of job %s) was applied before; skipped",
                             event_id, kind, event.get("job"))
-                return
-            try:
-                handler(event)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise BadEvent(f"{kind} event {event_id} of job {event.get('job')}: "
-                               f"{exc!r}") from None
-            self.db.mark_event_applied(event_id)
-        self.applied += 1
+            else:
+                try:
+                    handler(event)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise BadEvent(f"{kind} event {event_id} of job {event.get('job')}: "
+                                   f"{exc!r}") from None
+                self.db.mark_event_applied(event_id)
+                self.applied += 1
         if kind == "job_ended":      # after the commit: the job's last event is stored
             self.channel.drop_job(event["job"])
             self.channel.drop_snapshot(event["job"])

@@ -12,19 +12,28 @@ article (with its raw page), each refused page (with its HTML), the run's end wi
 and health. It is also applied to the snapshot, so the rest of the run sees it as a local run
 would. Sending comes first: if Redis cannot take an event, the write fails like a full disk
 (the crawl stops as 'failed'; what was not sent is fetched again next run).
+
+One crawl per site over the cluster: the job takes its site's lock in Redis before anything is
+fetched (a job of a site another job is crawling fetches nothing), keeps it while it runs and
+frees it at the end; the lock of a killed job expires, or the dispatcher frees it when it sees
+the job's process gone.
 """
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
-from crawler.cluster.channel import (Channel, ChannelError, article_to_wire, bytes_to_wire,
-                                     node_name)
+from crawler.cluster.channel import (SITE_LOCK_REFRESH, SITE_LOCK_TTL, Channel, ChannelError,
+                                     article_to_wire, bytes_to_wire, node_name)
 from crawler.store import NewsDB, OpenError
+
+logger = logging.getLogger(__name__)
 
 
 class NodeDB(NewsDB):
@@ -43,10 +52,41 @@ class NodeDB(NewsDB):
                             "the job was not scheduled by `newscrawl cluster crawl`, which "
                             "exports it); schedule the crawl with `newscrawl cluster crawl` or "
                             "the scheduler")
-        self._workdir = Path(tempfile.mkdtemp(prefix=f"newscrawl-{site}-"))
-        path = self._workdir / "snapshot.db"
-        path.write_bytes(data)
-        super().__init__(path)
+        holder = self._claim(site, job, where)
+        if holder is not None:
+            raise OpenError(Path(where), f"{site} is being crawled by job {holder} now (one "
+                            "crawl per site at a time over the cluster); this job fetches "
+                            "nothing. Wait for that job to end, or cancel it on its node")
+        self._held = threading.Event()
+        self._keeper = threading.Thread(target=self._keep_site, name=f"site-lock-{site}",
+                                        daemon=True)
+        self._keeper.start()
+        try:
+            self._workdir = Path(tempfile.mkdtemp(prefix=f"newscrawl-{site}-"))
+            path = self._workdir / "snapshot.db"
+            path.write_bytes(data)
+            super().__init__(path)
+        except BaseException:
+            self.close()            # frees the site and the temporary copy
+            raise
+
+    def _claim(self, site: str, job: str, where: str) -> str | None:
+        try:
+            return self.channel.claim_site(site, job)
+        except ChannelError as exc:
+            raise OpenError(Path(where), str(exc)) from None
+
+    def _keep_site(self) -> None:
+        """Keep this job's hold on its site while the crawl runs (a thread); a hold lost (Redis
+        lost its data, or the lock expired) makes the next write fail: the crawl stops."""
+        while not self._held.wait(SITE_LOCK_REFRESH):
+            try:
+                if not self.channel.refresh_site(self.site, self.job):
+                    self._lost = (f"job {self.job} lost its hold on {self.site} (now "
+                                  f"{self.channel.site_holder(self.site)!r})")
+                    return
+            except ChannelError as exc:
+                logger.warning("[%s] cannot renew the site's lock: %s", self.site, exc)
 
     @classmethod
     def from_settings(cls, settings: Any, site: str) -> "NodeDB":
@@ -58,7 +98,12 @@ class NodeDB(NewsDB):
         return cls(settings.get("NEWS_CLUSTER_REDIS"), job, site,
                    settings.get("NEWS_CLUSTER_NODE") or None)
 
+    _lost: str | None = None
+
     def _send(self, kind: str, **data: Any) -> None:
+        if self._lost:
+            raise ChannelError(f"{self._lost}: another crawl of the site may be running; this "
+                               "one stops (what it sent is stored)")
         self.channel.send(kind, job=self.job, node=self.node, site=self.site, **data)
 
     # --- writes: sent to the writer, then applied here -----------------------------------------
@@ -90,7 +135,16 @@ class NodeDB(NewsDB):
                                                    "job")})
 
     def close(self) -> None:
-        super().close()
+        if getattr(self, "db", None) is not None:
+            super().close()
+        if getattr(self, "_keeper", None) is not None:
+            self._held.set()
+            self._keeper = None
+            try:
+                self.channel.release_site(self.site, self.job)
+            except ChannelError as exc:
+                logger.warning("[%s] cannot release the site's lock (it expires in %d s): %s",
+                               self.site, SITE_LOCK_TTL, exc)
         workdir = getattr(self, "_workdir", None)
         if workdir is not None:
             with contextlib.suppress(OSError):
