@@ -233,6 +233,9 @@ def test_no_writer_means_nothing_is_dispatched(tmp_path, channel, repo_root):
     assert "newscrawl cluster ingest" in result.stderr and "Nothing was dispatched" in \
         result.stderr
     assert channel.jobs() == {}
+    status = subprocess.run([*CLI, "cluster", "status", "--redis", channel.url], cwd=repo_root,
+                            capture_output=True, text=True, timeout=60)
+    assert "writer: NOT RUNNING; events waiting: 0" in status.stdout, status.stderr
 
 
 # --- whole crawls on Scrapyd nodes -------------------------------------------------------------
@@ -281,6 +284,8 @@ def test_two_nodes_store_what_a_local_crawl_stores_politely_and_a_rerun_fetches_
     assert {r["node"] for r in runs} == {node.url for node in nodes}   # both nodes worked
     concurrency = host_concurrency(crawl_requests)
     assert concurrency and max(concurrency.values()) == 1, concurrency
+    robots = {r.host for r in crawl_requests if r.target == "/robots.txt"}
+    assert robots == set(concurrency), "every node's crawl reads robots.txt"
 
     stored = {url.split("://", 1)[1] for url in urls(db_path)}
     before = len(replay_server.requests)
@@ -333,6 +338,33 @@ def test_a_node_killed_mid_crawl_then_a_rerun_holds_every_article_once(
     assert "ended without closing its run" in killed[0]["finish_reason"]
 
     rerun = cluster_crawl(channel, db_path, [node], repo_root, "tuoitrethudo")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
+    assert urls(db_path) == expected
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == len(expected)
+
+
+def test_a_node_restarted_mid_crawl_loses_nothing_and_stores_nothing_twice(
+        channel, writer, scrapyd_nodes, replay_env, repo_root):
+    db_path, _ = writer
+    [node] = scrapyd_nodes(1, env=replay_env)
+    args = ["nld", "-s", "DOWNLOAD_DELAY=0.1", "-s", "AUTOTHROTTLE_ENABLED=False"]
+    crawl = subprocess.Popen(
+        [*CLI, "cluster", "crawl", "--db", str(db_path), "--redis", channel.url, "--node",
+         node.url, *args], cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    deadline = time.monotonic() + 120
+    while stored_so_far(db_path) < 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    node.restart()               # systemctl restart: SIGTERM to Scrapyd and its crawls
+    out, err = crawl.communicate(timeout=120)
+    assert crawl.returncode == 1, out + err[-2000:]
+    expected = local_crawl("nld", db_path.parent / "local.db", replay_env, repo_root)
+    assert 8 <= stored_so_far(db_path) < len(expected), "the node was not restarted mid-crawl"
+    with NewsDB(db_path) as db:
+        [run] = list(db.db.query("SELECT status, node FROM crawl_runs"))
+    assert run == {"status": "interrupted", "node": node.url}
+    rerun = cluster_crawl(channel, db_path, [node], repo_root, "nld")
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
     assert urls(db_path) == expected
     with sqlite3.connect(db_path) as conn:
