@@ -27,9 +27,10 @@ import click
 from crawler.settings import configured_db
 
 
-def _cluster_defaults(redis_url: str | None, nodes: tuple[str, ...]) -> tuple[str, list[str]]:
-    """--redis / --node, else schedule.toml's [cluster] table."""
-    if not redis_url or not nodes:
+def _cluster_defaults(redis_url: str | None, nodes: tuple[str, ...] = (),
+                      need_nodes: bool = True) -> tuple[str, list[str]]:
+    """--redis / --node, else schedule.toml's [cluster] table (nodes only if `need_nodes`)."""
+    if not redis_url or (need_nodes and not nodes):
         from crawler.schedule.config import ConfigError, load_config
         try:
             cluster = load_config().cluster
@@ -93,7 +94,7 @@ def ingest_command(db_path: str | None, redis_url: str | None, until_idle: bool,
     from crawler.cluster.ingest import Ingest
     from crawler.store import OpenError
     _logging(verbose)
-    redis_url, _ = _cluster_defaults(redis_url, ("-",))
+    redis_url, _ = _cluster_defaults(redis_url, need_nodes=False)
     db_path = db_path or configured_db()
     try:
         ingest = Ingest(db_path, redis_url)
@@ -196,7 +197,7 @@ def status_command(redis_url: str | None, nodes: tuple[str, ...]) -> None:
     """The writer, the events waiting, the jobs in flight and each node's jobs."""
     from crawler.cluster.channel import Channel, ChannelError
     from crawler.cluster.scrapyd import NodeError, ScrapydNode
-    redis_url, node_urls = _cluster_defaults(redis_url, nodes or ("-",))
+    redis_url, node_urls = _cluster_defaults(redis_url, nodes)
     try:
         channel = Channel(redis_url)
         click.echo(f"writer: {'alive' if channel.writer_alive() else 'NOT RUNNING'}; "
@@ -206,8 +207,6 @@ def status_command(redis_url: str | None, nodes: tuple[str, ...]) -> None:
     except ChannelError as exc:
         raise click.ClickException(str(exc)) from None
     for url in node_urls:
-        if url == "-":
-            continue
         try:
             states = ScrapydNode(url).jobs()
             click.echo(f"node {url}: " + ", ".join(f"{len(v)} {k}" for k, v in states.items()))
