@@ -38,7 +38,7 @@ import time
 import zlib
 from pathlib import Path
 
-from bench.crawl import cpu_self, load, machine, query
+from bench.crawl import cpu_self, load, machine, query, reap
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "cluster.md"
@@ -68,20 +68,6 @@ def code_version() -> str:
 
 
 # --- processes ---------------------------------------------------------------------------------
-
-def reap(proc: subprocess.Popen, timeout: float = 3600) -> dict:
-    """Wait for `proc` with os.wait4: exit status and CPU seconds of it and its reaped children."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-        time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"returncode": proc.returncode, "cpu": usage.ru_utime + usage.ru_stime}
-
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds of a live process and of the children it reaped (/proc/PID/stat: utime, stime,

@@ -175,15 +175,7 @@ def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        usage = reap(proc, timeout)["usage"]
         done.set()
         sampler.join()
     wall = time.perf_counter() - start
@@ -195,6 +187,22 @@ def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200
             "bench_cpu": cpu_self() - cpu0 - sampler_cpu[0], "sampler_cpu": sampler_cpu[0],
             "load_after": load(),
             "output": log.read_text(errors="replace")}
+
+
+def reap(proc: subprocess.Popen, timeout: float = 3600) -> dict:
+    """Wait for `proc` with os.wait4 (killed after `timeout` s): its exit status, and the CPU
+    seconds and rusage of it and the children it reaped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+        time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"returncode": proc.returncode, "cpu": usage.ru_utime + usage.ru_stime,
+            "usage": usage}
 
 
 def query(db: Path, sql: str, params=()):

@@ -313,62 +313,67 @@ def urls_sites(db_path: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT DISTINCT site FROM articles")]
 
 
-def test_a_node_killed_mid_crawl_then_a_rerun_holds_every_article_once(
-        channel, writer, scrapyd_nodes, replay_env, repo_root, crawled_db):
-    db_path, _ = writer
-    [node] = scrapyd_nodes(1, env=replay_env)
+def crawl_disturbed_midway(channel, db_path: Path, node, site: str, repo_root: Path,
+                           disturb) -> tuple[int, str]:
+    """`newscrawl cluster crawl SITE` on `node`, slowed down so that `disturb()` comes once 8
+    articles are stored: (its exit status, its output)."""
     crawl = subprocess.Popen(
         [*CLI, "cluster", "crawl", "--db", str(db_path), "--redis", channel.url, "--node",
-         node.url, "tuoitrethudo", "-s", "DOWNLOAD_DELAY=0.15", "-s",
-         "AUTOTHROTTLE_ENABLED=False"], cwd=repo_root, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+         node.url, site, "-s", "DOWNLOAD_DELAY=0.15", "-s", "AUTOTHROTTLE_ENABLED=False"],
+        cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while stored_so_far(db_path) < 8 and time.monotonic() < deadline:
         time.sleep(0.05)
-    pids = node.running_job_pids()
-    assert len(pids) == 1, "no crawl running on the node"
-    os.kill(pids[0], signal.SIGKILL)
+    disturb()
     out, err = crawl.communicate(timeout=120)
-    assert crawl.returncode == 1, out + err[-2000:]     # a run did not finish
-    expected = local_crawl("tuoitrethudo", db_path.parent / "local.db", replay_env, repo_root)
-    assert 8 <= len(urls(db_path)) < len(expected), "the crawl was not killed mid-way"
-    with NewsDB(db_path) as db:
-        killed = list(db.db.query("SELECT * FROM crawl_runs WHERE spider = 'tuoitrethudo'"))
-    assert [(r["status"], r["node"]) for r in killed] == [("interrupted", node.url)]
-    assert "ended without closing its run" in killed[0]["finish_reason"]
+    return crawl.returncode, out + err[-2000:]
 
-    rerun = cluster_crawl(channel, db_path, [node], repo_root, "tuoitrethudo")
+
+def assert_a_rerun_holds_each_article_once(channel, db_path: Path, node, site: str,
+                                           expected: set[str], repo_root: Path) -> None:
+    assert 8 <= stored_so_far(db_path) < len(expected), "the crawl was not disturbed midway"
+    rerun = cluster_crawl(channel, db_path, [node], repo_root, site)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
     assert urls(db_path) == expected
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == len(expected)
+
+
+def test_a_node_killed_mid_crawl_then_a_rerun_holds_every_article_once(
+        channel, writer, scrapyd_nodes, replay_env, repo_root):
+    db_path, _ = writer
+    [node] = scrapyd_nodes(1, env=replay_env)
+
+    def kill_the_crawl() -> None:
+        pids = node.running_job_pids()
+        assert len(pids) == 1, "no crawl running on the node"
+        os.kill(pids[0], signal.SIGKILL)
+    status, output = crawl_disturbed_midway(channel, db_path, node, "tuoitrethudo", repo_root,
+                                            kill_the_crawl)
+    assert status == 1, output          # a run did not finish
+    with NewsDB(db_path) as db:
+        [killed] = list(db.db.query("SELECT * FROM crawl_runs"))
+    assert (killed["spider"], killed["status"], killed["node"]) == \
+        ("tuoitrethudo", "interrupted", node.url)
+    assert "ended without closing its run" in killed["finish_reason"]
+    expected = local_crawl("tuoitrethudo", db_path.parent / "local.db", replay_env, repo_root)
+    assert_a_rerun_holds_each_article_once(channel, db_path, node, "tuoitrethudo", expected,
+                                           repo_root)
 
 
 def test_a_node_restarted_mid_crawl_loses_nothing_and_stores_nothing_twice(
         channel, writer, scrapyd_nodes, replay_env, repo_root):
     db_path, _ = writer
     [node] = scrapyd_nodes(1, env=replay_env)
-    args = ["nld", "-s", "DOWNLOAD_DELAY=0.1", "-s", "AUTOTHROTTLE_ENABLED=False"]
-    crawl = subprocess.Popen(
-        [*CLI, "cluster", "crawl", "--db", str(db_path), "--redis", channel.url, "--node",
-         node.url, *args], cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    deadline = time.monotonic() + 120
-    while stored_so_far(db_path) < 8 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    node.restart()               # systemctl restart: SIGTERM to Scrapyd and its crawls
-    out, err = crawl.communicate(timeout=120)
-    assert crawl.returncode == 1, out + err[-2000:]
-    expected = local_crawl("nld", db_path.parent / "local.db", replay_env, repo_root)
-    assert 8 <= stored_so_far(db_path) < len(expected), "the node was not restarted mid-crawl"
+    # systemctl restart: SIGTERM to Scrapyd and its crawls, then Scrapyd again (the job is lost)
+    status, output = crawl_disturbed_midway(channel, db_path, node, "nld", repo_root,
+                                            node.restart)
+    assert status == 1, output
     with NewsDB(db_path) as db:
-        [run] = list(db.db.query("SELECT status, node FROM crawl_runs"))
-    assert run == {"status": "interrupted", "node": node.url}
-    rerun = cluster_crawl(channel, db_path, [node], repo_root, "nld")
-    assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-3000:]
-    assert urls(db_path) == expected
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == len(expected)
+        [run] = list(db.db.query("SELECT spider, status, node FROM crawl_runs"))
+    assert run == {"spider": "nld", "status": "interrupted", "node": node.url}
+    expected = local_crawl("nld", db_path.parent / "local.db", replay_env, repo_root)
+    assert_a_rerun_holds_each_article_once(channel, db_path, node, "nld", expected, repo_root)
 
 
 def test_the_scheduler_dispatches_to_the_nodes_when_schedule_toml_has_a_cluster_table(
