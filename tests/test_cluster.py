@@ -259,6 +259,21 @@ def writer(tmp_path, channel, repo_root):
         process.kill()
 
 
+def test_a_crawl_reading_another_database_than_the_writer_is_refused(tmp_path, channel, writer,
+                                                                    repo_root):
+    db_path, _ = writer
+    other = tmp_path / "other.db"
+    result = subprocess.run(
+        [*CLI, "cluster", "crawl", "--db", str(other), "--redis", channel.url,
+         "--node", "http://127.0.0.1:9"], cwd=repo_root, capture_output=True, text=True,
+        timeout=60)
+    assert result.returncode == 2
+    assert f"writes {db_path.resolve()}, not {other}" in result.stderr
+    status = subprocess.run([*CLI, "cluster", "status", "--redis", channel.url], cwd=repo_root,
+                            capture_output=True, text=True, timeout=60)
+    assert f"writer: alive, writing {db_path.resolve()}" in status.stdout, status.stderr
+
+
 def cluster_crawl(channel, db_path, nodes, repo_root, *args, timeout=300):
     return subprocess.run(
         [*CLI, "cluster", "crawl", "--db", str(db_path), "--redis", channel.url,

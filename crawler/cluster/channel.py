@@ -12,7 +12,8 @@ Keys (one Redis database per cluster):
 * ``newscrawl:snapshot:<job>``  the zlib-compressed database file a job crawls against
   (crawler/store/cluster.py export_site), for SNAPSHOT_TTL seconds;
 * ``newscrawl:jobs``       hash job -> {"site", "node"}: jobs dispatched and not yet ended;
-* ``newscrawl:ingest:alive``  the writer's heartbeat, expiring after ALIVE_TTL seconds;
+* ``newscrawl:ingest:alive``  the writer's heartbeat ("PID DATABASE"), expiring after ALIVE_TTL
+  seconds;
 * ``newscrawl:site:<site>``  the job crawling that site now (taken by the job when it starts,
   kept alive every SITE_LOCK_REFRESH seconds, expiring SITE_LOCK_TTL seconds after its process
   died, released when it ends): one crawl per site over the cluster, whoever scheduled it.
@@ -162,15 +163,25 @@ class Channel:
         return holder.decode() if holder is not None else None
 
     # --- the writer's heartbeat ------------------------------------------------------------------
-    def beat(self) -> None:
-        self.call("set", ALIVE, str(os.getpid()), ex=ALIVE_TTL)
+    def beat(self, db_path: str) -> None:
+        """The writer of `db_path` is alive (for ALIVE_TTL seconds)."""
+        self.call("set", ALIVE, self._heartbeat(db_path), ex=ALIVE_TTL)
 
-    def stop_beating(self) -> None:
+    def stop_beating(self, db_path: str) -> None:
         """The writer stops: its heartbeat goes at once (if it is this process's)."""
-        self.call("eval", _DELETE_IF_HELD, 1, ALIVE, str(os.getpid()))
+        self.call("eval", _DELETE_IF_HELD, 1, ALIVE, self._heartbeat(db_path))
+
+    @staticmethod
+    def _heartbeat(db_path: str) -> str:
+        return f"{os.getpid()} {db_path}"
 
     def writer_alive(self) -> bool:
         return bool(self.call("exists", ALIVE))
+
+    def writer_db(self) -> str | None:
+        """The database the live writer writes (its resolved path), or None without a writer."""
+        value = self.call("get", ALIVE)
+        return value.decode().partition(" ")[2] if value is not None else None
 
 
 # --- articles on the wire ----------------------------------------------------------------------

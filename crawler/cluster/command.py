@@ -200,7 +200,8 @@ def status_command(redis_url: str | None, nodes: tuple[str, ...]) -> None:
     redis_url, node_urls = _cluster_defaults(redis_url, nodes)
     try:
         channel = Channel(redis_url)
-        click.echo(f"writer: {'alive' if channel.writer_alive() else 'NOT RUNNING'}; "
+        writes = channel.writer_db()
+        click.echo(f"writer: {f'alive, writing {writes}' if writes else 'NOT RUNNING'}; "
                    f"events waiting: {channel.pending()}")
         for job, info in channel.jobs().items():
             click.echo(f"in flight: {job} ({info['site']} on {info['node']})")

@@ -68,11 +68,17 @@ class Dispatcher:
     # --- before dispatching --------------------------------------------------------------------
     def check(self) -> None:
         self.channel.ping()
-        if not self.channel.writer_alive():
+        writes = self.channel.writer_db()
+        if writes is None:
             raise ClusterError(
                 f"no ingest process writes {self.db_path} for Redis at {self.channel.url}: start "
                 f"`newscrawl cluster ingest --db {self.db_path} --redis {self.channel.url}` (the "
                 "one writer) first. Nothing was dispatched")
+        if writes != str(self.db_path.resolve()):
+            raise ClusterError(
+                f"the ingest process for Redis at {self.channel.url} writes {writes}, not "
+                f"{self.db_path}: the jobs would crawl against one database and store into "
+                "another. Give the writer's --db here too. Nothing was dispatched")
         answering = [node for node, states in self.states().items() if states is not None]
         if not answering:
             raise ClusterError("no Scrapyd node answers (" + ", ".join(n.url for n in self.nodes)

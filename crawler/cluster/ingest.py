@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.cluster.channel import (EVENTS, INGESTING, REJECTED, Channel, article_from_wire,
-                                     bytes_from_wire)
+from crawler.cluster.channel import (EVENTS, INGESTING, REJECTED, Channel, ChannelError,
+                                     article_from_wire, bytes_from_wire)
 from crawler.store import TZ, NewsDB
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Ingest:
             signal.signal(sig, stop)
         try:
             while not self.stopping:
-                self.channel.beat()
+                self.channel.beat(str(self.db.path.resolve()))
                 raw = self.channel.call("blmove", EVENTS, INGESTING, idle_wait, "LEFT", "RIGHT")
                 if raw is None:
                     if until_idle and not self.channel.jobs() and not self.channel.pending() \
@@ -98,7 +98,7 @@ class Ingest:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.channel.stop_beating()      # a dispatcher must not take it for alive
+            self.channel.stop_beating(str(self.db.path.resolve()))   # not taken for alive
         return self.applied
 
     def take(self, raw: bytes) -> None:
@@ -110,6 +110,8 @@ class Ingest:
             logger.error("ingest: event rejected (%s); kept in Redis list %s: look at it with "
                          "`redis-cli LRANGE %s 0 -1`", exc, REJECTED, REJECTED)
             self.channel.call("rpush", REJECTED, raw)
+        except ChannelError:
+            raise       # Redis failed: the event stays in newscrawl:ingesting for the next start
         except (sqlite3.Error, OSError) as exc:
             self.channel.call("lmove", INGESTING, EVENTS, "RIGHT", "LEFT")   # put it back
             logger.critical("ingest: cannot write to the database %s (%s); the event was put "
