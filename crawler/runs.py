@@ -103,10 +103,10 @@ def is_database_failure(exc: BaseException) -> bool:
 class CrawlRunRecorder:
     def __init__(self, crawler: Any):
         self.crawler = crawler
-        self.db_path = crawler.settings.get("NEWS_DB")
-        if crawler.settings.get("NEWS_CLUSTER_REDIS"):      # crawler/cluster/node.py
-            self.db_path = (f"(the cluster's, through Redis at "
-                            f"{crawler.settings.get('NEWS_CLUSTER_REDIS')})")
+        redis = crawler.settings.get("NEWS_CLUSTER_REDIS")   # a job on a cluster node
+        self.on_node = bool(redis)
+        self.db_path = (f"(the cluster's, through Redis at {redis})" if redis
+                        else crawler.settings.get("NEWS_DB"))
         self.run_id: int | None = None
 
     @classmethod
@@ -133,7 +133,7 @@ class CrawlRunRecorder:
             logger.critical(
                 "[%s] cannot use the database %s: %s. Nothing was fetched. %s", site,
                 self.db_path, why,
-                "" if self.crawler.settings.get("NEWS_CLUSTER_REDIS") else
+                "" if self.on_node else
                 "Check that the folder is writable and the file is a newscrawl SQLite "
                 "database, or choose another one with --db PATH / -s NEWS_DB=PATH")
             raise DatabaseUnavailable(f"cannot use the database {self.db_path}: {why}") from None

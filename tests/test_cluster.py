@@ -193,16 +193,24 @@ def test_a_site_snapshot_holds_its_stored_urls_and_no_text(tmp_path, crawled_db)
                             ).fetchone()[0] == 0
 
 
-def test_a_job_without_its_snapshot_fetches_nothing(tmp_path, channel, replay_server,
-                                                    replay_env, repo_root):
+def baolaocai_as_job(job: str, channel, replay_server, replay_env, repo_root):
+    """`scrapy crawl baolaocai` as cluster job `job` (what Scrapyd runs): (the finished process,
+    the requests it made to baolaocai.vn)."""
     before = len(replay_server.requests)
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "baolaocai", *FAST,
-         "-s", f"NEWS_CLUSTER_REDIS={channel.url}", "-s", "NEWS_CLUSTER_JOB=no-such-job"],
+         "-s", f"NEWS_CLUSTER_REDIS={channel.url}", "-s", f"NEWS_CLUSTER_JOB={job}"],
         cwd=repo_root, env=replay_env, capture_output=True, text=True, timeout=120)
+    return result, [r for r in replay_server.requests[before:] if r.host == "baolaocai.vn"]
+
+
+def test_a_job_without_its_snapshot_fetches_nothing(tmp_path, channel, replay_server,
+                                                    replay_env, repo_root):
+    result, fetched = baolaocai_as_job("no-such-job", channel, replay_server, replay_env,
+                                       repo_root)
     assert result.returncode != 0
     assert "no-such-job" in result.stderr and "newscrawl cluster crawl" in result.stderr
-    assert [r for r in replay_server.requests[before:] if r.host == "baolaocai.vn"] == []
+    assert fetched == []
 
 
 def test_a_second_crawl_of_a_site_being_crawled_fetches_nothing(tmp_path, channel, crawled_db,
@@ -212,14 +220,10 @@ def test_a_second_crawl_of_a_site_being_crawled_fetches_nothing(tmp_path, channe
     with NewsDB(crawled_db) as db:
         snapshot = db.export_site("baolaocai", tmp_path / "snapshot.db")
     channel.put_snapshot("job-B", snapshot.read_bytes())
-    before = len(replay_server.requests)
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "baolaocai", *FAST,
-         "-s", f"NEWS_CLUSTER_REDIS={channel.url}", "-s", "NEWS_CLUSTER_JOB=job-B"],
-        cwd=repo_root, env=replay_env, capture_output=True, text=True, timeout=120)
+    result, fetched = baolaocai_as_job("job-B", channel, replay_server, replay_env, repo_root)
     assert result.returncode != 0
     assert "being crawled by job job-A" in result.stderr
-    assert [r for r in replay_server.requests[before:] if r.host == "baolaocai.vn"] == []
+    assert fetched == []
     assert channel.site_holder("baolaocai") == "job-A"           # B did not free A's lock
     assert channel.release_site("baolaocai", "job-A")
 

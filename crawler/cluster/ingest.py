@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.cluster.channel import (EVENTS, INGESTING, REJECTED, Channel, ChannelError,
-                                     article_from_wire, bytes_from_wire)
+from crawler.cluster.channel import (ALIVE_TTL, EVENTS, INGESTING, REJECTED, Channel,
+                                     ChannelError, article_from_wire, bytes_from_wire)
 from crawler.store import TZ, NewsDB
 
 logger = logging.getLogger(__name__)
@@ -85,9 +85,12 @@ class Ingest:
             self.stopping = True
         for sig in previous:
             signal.signal(sig, stop)
+        database, beaten = str(self.db.path.resolve()), 0.0
         try:
             while not self.stopping:
-                self.channel.beat(str(self.db.path.resolve()))
+                if time.monotonic() - beaten >= ALIVE_TTL / 3:   # not one SET per event
+                    self.channel.beat(database)
+                    beaten = time.monotonic()
                 raw = self.channel.call("blmove", EVENTS, INGESTING, idle_wait, "LEFT", "RIGHT")
                 if raw is None:
                     if until_idle and not self.channel.jobs() and not self.channel.pending() \
@@ -98,7 +101,7 @@ class Ingest:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.channel.stop_beating(str(self.db.path.resolve()))   # not taken for alive
+            self.channel.stop_beating(database)      # not taken for alive any more
         return self.applied
 
     def take(self, raw: bytes) -> None:
