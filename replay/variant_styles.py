@@ -5,6 +5,7 @@ replay/render/mastercms_v.py, epi_v.py, hanoigov_v.py and restyle.listing_page.
 from __future__ import annotations
 
 from .render import a, t
+from .render import fields_v as F
 
 # ------------------------------------------------------------------ MasterCMS article pages
 MASTERCMS_HEADER = dict(
@@ -188,3 +189,59 @@ PAGING_WORDS = {
 HOME_NUMBERED_PAGE = dict(paging="numbered-next", paging_cls="home-paging", shape="page", page_size=10)
 HOME_XEM_THEM = dict(paging="word", paging_word="Xem thêm", paging_cls="home-more", shape="trang-path", page_size=10)
 HOME_NUMBERED_P = dict(paging="numbered", paging_cls="pagination", shape="trang", page_size=12)
+
+
+# ------------------------------------------------------------------ issue 20: field variants (fields_v.article_page)
+def _words_with_time(dt):
+    return f"{dt:%H:%M}, ngày {dt.day} tháng {dt.month} năm {dt.year}"
+
+
+# relative stamps whose exact time sits in an attribute; another time zone; modified beside published
+FIELD_DATES_RELATIVE = {
+    "laodongthudo": dict(family="mcms-d1", date=F.date_abbr_timeago(F.older_pipe)),
+    "tuoitrethudo": dict(family="mcms-d1", date=F.date_title_attr("time-ago", _words_with_time), date_meta=None),
+    "baolaocai": dict(family="epi-d1", date=F.date_modified_then_data, date_meta="modified-only", jsonld_dates=None),
+    "hanoigov": dict(family="lr-d1", date=F.date_time_utc_bracket, date_in_title=False),
+    "laodong": dict(family="ldo-d1", date=F.date_time_attr("article-time", F.older_words)),
+    "nld": dict(family="nld-d1", date=F.date_relative_and_modified, date_meta="utc", jsonld_dates="utc"),
+}
+# visible forms only (no machine-readable date); titles: no <h1> headline, site names and entities in <title>
+FIELD_DATES_TITLES = {
+    "laodongthudo": dict(family="mcms-d2", date=F.date_visible("date-publish", "weekday-dash"),
+                         title_tag="{title} - Lao Động Thủ Đô", title_entities="numeric"),
+    "tuoitrethudo": dict(family="mcms-d2", date=F.date_visible("date-time", "dots"), date_meta=None, logo_h1=True,
+                         headline=("div", "title-detail"), title_tag="{title} | Tuổi Trẻ Thủ Đô"),
+    "baolaocai": dict(family="epi-d2", date=F.date_visible("detail-time", "dashes"), date_meta=None, jsonld_dates=None,
+                      title_tag="{title} - Báo Lào Cai điện tử", title_entities="named"),
+    "hanoigov": dict(family="lr-d2", date=F.date_visible("news-date", "time-first-brackets"), date_in_title=False,
+                     headline=("span", "news-title"), title_tag="{title} - Cổng giao tiếp điện tử Hà Nội"),
+    "laodong": dict(family="ldo-d2", date=F.date_visible("time", "weekday-gmt"), title_entities="numeric"),
+    "nld": dict(family="nld-d2", date=F.date_visible("story__time", "h-ngay"), date_meta=None, jsonld_dates=None,
+                headline=("div", "story__headline")),
+}
+# leads where Vietnamese sites put them (p.description, an h2 under the headline, a bold first
+# paragraph; the prefix on some articles only); bylines the Vietnamese way
+FIELD_LEADS_BYLINES = {
+    "laodongthudo": dict(family="mcms-l", lead=("outside", '<p class="description">', "</p>"), lead_prefix="alternate",
+                         lead_strong=False, meta_author="publisher"),
+    "tuoitrethudo": dict(family="mcms-l", lead=("bold-first-p",), lead_prefix="alternate", author="label",
+                         author_label="Tác giả: ", author_cls="author-detail"),
+    "baolaocai": dict(family="epi-l", lead=("outside", "<h2>", "</h2>"), author="none"),
+    "hanoigov": dict(family="lr-l", lead=("bold-first-p",), lead_prefix="alternate", author_label="Theo ",
+                     right_markup='<p align="right"><b>{}</b></p>'),
+    "laodong": dict(family="ldo-l", lead=("bold-first-p",), author="right-bold", meta_author="publisher"),
+    "nld": dict(family="nld-l", lead=("outside", '<p class="description">', "</p>"), lead_prefix="alternate",
+                author="label", author_label="Theo ", author_cls="author-info", meta_author="publisher",
+                jsonld_author="publisher"),
+}
+# related links inside the text (under a heading, or "» headline" lines); bodies of <br><br> runs
+FIELD_RELATED_BR = {
+    "laodongthudo": dict(family="mcms-r", intext="heading-list", intext_word="Tin liên quan"),
+    "tuoitrethudo": dict(family="mcms-r", intext="arrows"),
+    "baolaocai": dict(family="epi-r", body="br", intext="heading-list", intext_word="Đọc thêm",
+                      body_wrap=('<div class="article__content">\n', "</div>\n")),
+    "hanoigov": dict(family="lr-r", body="br", intext="arrows", body_wrap=('<div class="news-content">\n', "</div>\n")),
+    "laodong": dict(family="ldo-r", intext="heading-list", intext_word="Xem thêm"),
+    "nld": dict(family="nld-r", body="br", intext="heading-list", intext_word="Tin liên quan",
+                body_wrap=('<div class="detail-content">\n', "</div>\n")),
+}

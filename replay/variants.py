@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import variant_styles as S
-from .render import epi_v, hanoigov_v, mastercms_v
+from .render import epi_v, fields_v, hanoigov_v, mastercms_v
 
 
 FIELDS = ("title", "published_at", "sapo", "author", "body")
@@ -303,6 +303,58 @@ DISCOVERY = [
                         "/bat-dong-san/cong-doan.htm": ("Công đoàn", "Bất động sản")}}),
 ]
 VARIANTS.update({v.name: v for v in DISCOVERY})
+
+
+# ------------------------------------------------------------------ issue 20: field variants
+def _fields(styles: dict) -> dict:
+    return {site: _art(fields_v.article_page, style) for site, style in styles.items()}
+
+
+FIELD_KEEPS = ("URLs", "MasterCMS meta description with its prefix", "lead prefixes where shown",
+               "noise phrases: teaser boxes, aa, Tag, fb yt zl tw, file-name captions, Các bài mới đăng, the comment form")
+
+FIELDS_VARIANTS = [
+    Variant(
+        "dates-relative", "The date as a relative stamp ('15 phút trước', '3 giờ trước', 'hôm qua', '4 ngày trước'; "
+        "older stories a date form) whose exact time sits in an attribute: laodongthudo <abbr class=timeago "
+        "title=ISO>, older '08:15 | 20/11/2026'; tuoitrethudo title='20/11/2026 08:15' on the stamp, no date "
+        "meta; baolaocai data-published='2026-11-20 08:15:00' after a printed 'Cập nhật: <modified>', only "
+        "article:modified_time in meta, JSON-LD without dates; hanoi.gov.vn <time datetime=…Z> (UTC) after the "
+        "headline; laodong.vn <time datetime=ISO>, older 'ngày 20 tháng 11 năm 2026'; nld.com.vn the relative "
+        "stamp and a printed modified time, meta and JSON-LD dates in UTC (Z). Everything else as the regular pages.",
+        SIX, ("date markup and meta", "relative stamps", "dates in UTC", "modified date printed"),
+        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov", "laodong"}),
+        article=_fields(S.FIELD_DATES_RELATIVE)),
+    Variant(
+        "dates-titles", "Dates only as visible text in the forms Vietnamese papers print (no date meta, no "
+        "JSON-LD date, no datetime): laodongthudo 'Thứ Sáu, 20/11/2026 - 08:15', tuoitrethudo '<Category> "
+        "20.11.2026 08:15', baolaocai '20-11-2026 08:15', hanoi.gov.vn '(08:15 20/11/2026)' next to the "
+        "headline, laodong.vn 'Thứ Sáu, 20/11/2026 08:15 (GMT+7)', nld.com.vn '08h15 ngày 20/11/2026'. "
+        "Titles: hanoi.gov.vn's headline in a <span>, nld.com.vn's in a <div>, tuoitrethudo's in a <div> "
+        "under an <h1> holding the site name; <title> with the site's name (' - Cổng giao tiếp điện tử Hà Nội', "
+        "' | Báo Lao Động', …) and written with character references on laodongthudo, baolaocai, laodong.vn.",
+        SIX, ("date forms", "no machine-readable date", "headline element", "<title> suffix and entities"),
+        FIELD_KEEPS, frozenset(SIX), article=_fields(S.FIELD_DATES_TITLES)),
+    Variant(
+        "leads-bylines", "Leads: laodongthudo <p class=description> under the headline, tuoitrethudo and "
+        "laodong.vn a bold first paragraph of the text, hanoi.gov.vn the whole first paragraph bold, baolaocai an "
+        "<h2> right under the headline, nld.com.vn <p class=description>; the site's prefix ('(LĐTĐ)', 'TTTĐ -', "
+        "'HNP -', '(NLĐO)-') on every other article only. Bylines: laodongthudo and laodong.vn a right-aligned bold "
+        "last line with meta author = the publisher; tuoitrethudo 'Tác giả: X', hanoi.gov.vn a right-aligned "
+        "'Theo X' (<p align=right><b>), nld.com.vn 'Theo X' with meta and JSON-LD author = the publisher; "
+        "baolaocai's author only in JSON-LD.",
+        SIX, ("lead block", "lead prefix on some articles", "byline markup", "meta/JSON-LD author = publisher"),
+        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "laodong", "nld"}),
+        article=_fields(S.FIELD_LEADS_BYLINES)),
+    Variant(
+        "related-br", "Links to the site's own stories inside the text, between paragraphs: laodongthudo a "
+        "'Tin liên quan' heading and list, laodong.vn 'Xem thêm', tuoitrethudo and hanoi.gov.vn link-only "
+        "'» headline' lines; baolaocai ('Đọc thêm:'), hanoi.gov.vn and nld.com.vn ('Tin liên quan:') write the "
+        "text as runs separated by <br><br> (no <p>) in a renamed body block. None of it is article text.",
+        SIX, ("related links inside the text", "<br><br> text runs", "body block renamed where <br> runs"),
+        FIELD_KEEPS, frozenset({"baolaocai", "hanoigov", "nld"}), article=_fields(S.FIELD_RELATED_BR)),
+]
+VARIANTS.update({v.name: v for v in FIELDS_VARIANTS})
 
 
 def get(name: str | None) -> Variant | None:

@@ -127,7 +127,10 @@ def test_untouched_pages_stay_byte_identical(web, regular, name):
                 assert get(web, url).body == get(regular, url).body, (name, url)
 
 
-@pytest.mark.parametrize("name", [n for n, v in VARIANTS.items() if v.article])
+FIELD_VARIANTS = ("dates-relative", "dates-titles", "leads-bylines", "related-br")   # issue 20: tested below
+
+
+@pytest.mark.parametrize("name", [n for n, v in VARIANTS.items() if v.article and n not in FIELD_VARIANTS])
 def test_article_pages_keep_the_truth_the_seen_facts_and_the_noise(web, regular, name):
     web.variant = name
     v = VARIANTS[name]
