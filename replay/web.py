@@ -492,6 +492,8 @@ class ReplayWeb:
         headers = [("Content-Type", HTML), ("Cache-Control", "max-age=300"), ("ETag", f'"{tag[:20]}"')]
         if art.published_at:
             mod = epi.modified(art.published_at) if site == "baolaocai" else art.published_at
+            if self._variant and site in self._variant.article and self._variant.last_modified == "modified":
+                mod = epi.modified(art.published_at)
             headers.append(("Last-Modified", format_datetime(parse_iso(mod).astimezone(timezone.utc), usegmt=True)))
         if art.url in self.encoded:     # encodings=True: the same page in another encoding
             from .encodings import encode_page
