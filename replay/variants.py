@@ -11,9 +11,16 @@ same in every variant; only markup, start pages, feeds and sitemaps change. Ever
 keeps the noise: menus, a "Tin nóng" ticker of other stories with their dates before the article,
 inline related boxes, teaser boxes with other titles, leads and dates, sidebars, footers.
 
-`VARIANTS[name]` is a `Variant`: which sites it touches, what it changes and keeps, and the sites
-whose rules it breaks (`drifted`: a crawl should flag them "rules drifted?"). Renderers:
-replay/render/{mastercms_v,epi_v,hanoigov_v,restyle}.py; styles: replay/variant_styles.py.
+`VARIANTS[name]` is a `Variant`: which sites it touches, what it changes and keeps, and what a
+correct crawl shows: the sites whose rules it breaks (`drifted`: a crawl should flag them "rules
+drifted?"), the sites whose listings miss stories the feeds/sitemaps name (`incomplete`: "listings
+incomplete?" expected there and nowhere else), the sections never to request (`decoys`), the
+fields its pages state (`shows`). Renderers: replay/render/{mastercms_v,epi_v,hanoigov_v,fields_v,
+restyle}.py; styles: replay/variant_styles.py.
+
+Issue 19 (discovery, all six sites): loadmore-feeds, paging-words, start-lost. Issue 20 (fields, all
+six sites): dates-relative, dates-titles, leads-bylines, related-br. `python -m replay variants`
+lists every variant with its expected outcomes.
 """
 from __future__ import annotations
 
