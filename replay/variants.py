@@ -204,8 +204,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
 
 
 # ------------------------------------------------------------------ issue 19: discovery variants
-_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan",
-                  "/cong-doan/thu-do-anh-hung-thanh-pho-hoa-binh")
+_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan")
 _LD_SECTIONS = ("/lao-dong/doi-song", "/lao-dong/viec-lam", "/lao-dong/bhxh")
 _AJAX = "Disallow: /ajax/\n"
 
