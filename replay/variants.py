@@ -355,7 +355,7 @@ FIELDS_VARIANTS = [
         "'Theo X' (<p align=right><b>), nld.com.vn 'Theo X' with meta and JSON-LD author = the publisher; "
         "baolaocai's author only in JSON-LD.",
         SIX, ("lead block", "lead prefix on some articles", "byline markup", "meta/JSON-LD author = publisher"),
-        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "laodong", "nld"}),
+        FIELD_KEEPS, frozenset(SIX),
         article=_fields(S.FIELD_LEADS_BYLINES)),
     Variant(
         "related-br", "Links to the site's own stories inside the text, between paragraphs: laodongthudo a "
