@@ -91,6 +91,7 @@ class Variant:
         return {"drifted": site in self.drifted, "listings_incomplete": site in self.incomplete,
                 "never_request": sorted(self.decoys.get(site, {})),
                 "redirects": {old: new for old, (new, _) in self.redirects.get(site, {}).items()},
+                "feeds": sorted(self.feeds.get(site, {})), "sitemap": self.sitemaps.get(site),
                 "hidden_fields": sorted(self.hidden.get(site, ())),
                 "shows_author": "author" not in self.hidden.get(site, ())}
 
