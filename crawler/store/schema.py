@@ -186,6 +186,15 @@ def _cluster(db: sqlite_utils.Database) -> None:
                                       if_not_exists=True)
 
 
+@MIGRATIONS(name="0012 search: exact-marks index")
+def _search_exact_marks(db: sqlite_utils.Database) -> None:
+    """The search's second index (articles_fts_exact: words as written, to rank first the articles
+    holding the words a reader typed with marks), articles_fts over the folded text only, and
+    their triggers (crawler/store/search.py); both filled from the stored articles."""
+    from crawler.store.search import setup_fts
+    setup_fts(db.conn)
+
+
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
 # what they mean), how many of its runs were flagged, the articles stored, the newest first seen.
 SITE_HEALTH_SQL = """CREATE VIEW site_health AS

@@ -1,26 +1,35 @@
 """Full-text search over the articles, for Vietnamese with or without diacritics.
 
-``articles_fts`` is an SQLite FTS5 index (tokenizer ``unicode61 remove_diacritics 2``) over each
-article's title, sapo and body, twice:
+Two SQLite FTS5 indexes over each article's title, sapo (lead) and body, kept in sync by SQL
+triggers on ``articles`` that use only built-in SQL (``replace()``), so every writer is covered
+(NewsDB, a re-extraction, the scheduler, the sqlite3 shell, sqlite-utils): no Python function
+has to be registered on a writer's connection.
 
-* ``title``, ``sapo``, ``body``: the text as stored. The tokenizer lowercases and drops tones and
-  vowel marks, so "Công đoàn" is indexed as ``cong đoan``: "công đoàn" finds it.
-* ``title_folded``, ``sapo_folded``, ``body_folded``: the same text with đ→d and Đ→D, the one
-  Vietnamese letter unicode61 does not fold (đ is a letter of its own, not d plus a mark), so
-  "Công đoàn" is also indexed as ``cong doan``: "cong doan" and "CONG DOAN" find it too.
+* ``articles_fts`` (what a search *matches*, and its relevance): ``title_folded``,
+  ``sapo_folded``, ``body_folded``, the text with đ→d and Đ→D, tokenizer
+  ``unicode61 remove_diacritics 2`` (which drops tones and vowel marks but not the stroke of đ:
+  đ is a letter of its own, not d plus a mark). "Công đoàn", "cong doan" and "Cổng đoán" are all
+  indexed as ``cong doan``. It reads its text from the view ``articles_fts_source`` (external
+  content): the text is not stored twice, and ``snippet()``/``highlight()``/'rebuild' work.
+* ``articles_fts_exact`` (what *ranks first*): ``title``, ``sapo``, ``body`` as stored, tokenizer
+  ``unicode61 remove_diacritics 0`` (lower case only: ``công đoàn`` stays ``công đoàn``), external
+  content ``articles``, ``detail=none`` and ``columnsize=0`` (which articles hold a word, not
+  where nor how often: all this index is asked, and small on disk).
 
-The index is kept in sync by SQL triggers on ``articles`` that use only built-in SQL
-(``replace()``), so every writer is covered: NewsDB, a re-extraction, the scheduler, the sqlite3
-shell, sqlite-utils. No Python function has to be registered on the writer's connection.
-The FTS table reads its text from the view ``articles_fts_source`` (external content), so the
-article text is not stored twice; ``snippet()``/``highlight()`` and FTS5's 'rebuild' work.
+A search (``search()`` here, the Datasette query ``search`` in datasette/metadata.json: the same
+SQL, ``SEARCH_SQL``) finds the articles holding every word folded (``match_query()``), then ranks
+first those holding, as typed, every word the reader typed *with* marks (``exact_query()``:
+"công đoàn" lists "công đoàn" before "Cổng đoán"; "cong doan" has no marked word, so all
+matches rank together), then by BM25 (a word in the title counts most, then the lead, then the
+body). It returns one page (``PAGE_SIZE`` rows); only those rows are read from ``articles`` and
+given an excerpt (``excerpt()``), so a search costs the same whatever the archive's size.
 
-``setup_fts(db)`` creates the index (and fills it from existing articles) idempotently; the
-store's migration "0004 articles_fts" (crawler/store/schema.py) calls it. ``fold()`` is the same
-folding in Python (plus the marks unicode61 drops), ``match_query()`` turns what a user typed
-into a safe FTS5 query on the folded columns, ``excerpt()`` picks the passage of a body that
-matches; the Datasette plugin (datasette/plugins/newscrawl.py) registers the last two as SQL
-functions for the search query.
+``fold()`` is the folding in Python (a translation table: one character in, one out), used by
+``excerpt()`` to find the words in the original text. ``setup_fts(db)`` creates or upgrades the
+indexes idempotently (migrations "0004 articles_fts" and "0012 search: exact-marks index" in
+crawler/store/schema.py call it). The Datasette plugin (datasette/plugins/newscrawl.py)
+registers ``match_query``, ``exact_query`` and ``excerpt`` as SQL functions, and ``match_query``
+as Datasette's ``escape_fts`` too, so the articles table's own search box matches the same way.
 """
 from __future__ import annotations
 
@@ -37,13 +46,17 @@ from urllib.parse import quote
 
 FTS_TABLE = "articles_fts"
 FTS_SOURCE = "articles_fts_source"
+EXACT_TABLE = "articles_fts_exact"
 TOKENIZE = "unicode61 remove_diacritics 2"
+EXACT_TOKENIZE = "unicode61 remove_diacritics 0"
 TEXT_COLUMNS = ("title", "sapo", "body")
 FOLDED_COLUMNS = tuple(f"{c}_folded" for c in TEXT_COLUMNS)
-FTS_COLUMNS = TEXT_COLUMNS + FOLDED_COLUMNS
+TRIGGERS = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au"))
 # Relevance: a hit in the title counts most, then the lead, then the body (bm25 column weights,
-# one per FTS column, in FTS_COLUMNS order).
-BM25_WEIGHTS = (10.0, 4.0, 1.0, 10.0, 4.0, 1.0)
+# one per column of articles_fts, in FOLDED_COLUMNS order).
+BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# Results per page of a search (Datasette's search page links to the next page).
+PAGE_SIZE = 20
 # Marks that excerpt() puts around a hit (in escaped HTML): the plugin turns them into <mark>.
 HIT_START, HIT_END = "\x02", "\x03"
 
@@ -53,6 +66,29 @@ def fold_sql(expr: str) -> str:
     return f"replace(replace({expr}, 'đ', 'd'), 'Đ', 'D')"
 
 
+class _FoldTable(dict):
+    """str.translate table: a character -> lower case, without tones or vowel marks, đ→d; each
+    character's entry is computed the first time it is met (so any alphabet folds)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in "đĐ":
+            folded = "d"
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFD", char)
+                           if not unicodedata.combining(c))
+            folded = (base or char).lower()[:1] or char
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def fold(text: str | None) -> str:
     """Lowercase, without tones or vowel marks, đ→d: 'Công Đoàn Hà Nội' -> 'cong doan ha noi'.
 
@@ -60,58 +96,80 @@ def fold(text: str | None) -> str:
     positions in text (excerpt() relies on it)."""
     if not text:
         return ""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if char in "đĐ":
-            out.append("d")
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFD", char)
-                       if not unicodedata.combining(c))
-        out.append((base or char).lower()[:1] or char)
-    return "".join(out)
+    return _nfc(text).translate(_FOLD)
 
 
 _WORD = re.compile(r"\w+\*?")
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if w.strip("*_")]
+
+
 def query_words(query: str | None) -> list[str]:
     """The folded words of a user's query ('Công đoàn, Hà Nội!' -> ['cong', 'doan', 'ha', 'noi']);
     a trailing * (prefix search) is kept."""
-    return [w for w in _WORD.findall(fold(query)) if w.strip("*_")]
+    return _words(fold(query))
+
+
+def marked_words(query: str | None) -> list[str]:
+    """The words of a user's query typed with marks (or đ), NFC and lower case, as typed:
+    'Công doan Hà Nội' -> ['công', 'hà', 'nội']; a trailing * is kept."""
+    if not query:
+        return []
+    return [w for w in _words(_nfc(query).lower()) if fold(w) != w]
+
+
+def _fts_terms(words: list[str]) -> str:
+    return " ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words)
 
 
 def match_query(query: str | None) -> str:
-    """An FTS5 MATCH expression for what a user typed, whatever its punctuation or quotes: every
-    word must occur (in any order) in the folded columns, 'doan*' matches words starting 'doan'.
-    A query without words gives '""', which matches nothing (MATCH '' would be an error)."""
+    """An FTS5 MATCH expression on articles_fts for what a user typed, whatever its punctuation
+    or quotes: every word must occur (in any order), folded; 'doan*' matches words starting
+    'doan'. A query without words gives '""', which matches nothing (MATCH '' is an error)."""
     words = query_words(query)
+    return _fts_terms(words) if words else '""'
+
+
+def exact_query(query: str | None) -> str:
+    """An FTS5 MATCH expression on articles_fts_exact: every word the user typed with marks, as
+    typed (case aside). '""' (matches nothing) when no word has a mark: then no match ranks
+    above another for its marks."""
+    words = marked_words(query)
+    return _fts_terms(words) if words else '""'
+
+
+def _hit_pattern(query: str | None) -> re.Pattern | None:
+    words = sorted(set(query_words(query)), key=len, reverse=True)
     if not words:
-        return '""'
-    terms = " ".join(
-        f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words
-    )
-    return "{" + " ".join(FOLDED_COLUMNS) + "} : (" + terms + ")"
+        return None
+    alternatives = "|".join(re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "")
+                            for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def excerpt(text: str | None, query: str | None, width: int = 240) -> str:
     """The passage of `text` (about `width` characters) with the most of `query`'s words, each
-    hit wrapped in HIT_START/HIT_END, '…' where it was cut; paragraphs joined with ' ¶ '.
-    Plain text: excerpt_html() makes it HTML."""
+    hit (with or without marks) wrapped in HIT_START/HIT_END, '…' where it was cut; paragraphs
+    joined with ' ¶ '. Plain text: excerpt_html() makes it HTML. Costs one translate and one
+    regular-expression scan of the text (no Python loop over its characters or words)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).replace("\n\n", " ¶ ").replace("\n", " ")
-    words = {w.rstrip("*"): w.endswith("*") for w in query_words(query)}
-    folded = fold(text)
+    text = _nfc(text).replace("\n\n", " ¶ ").replace("\n", " ")
+    pattern = _hit_pattern(query)
     hits: list[tuple[int, int, str]] = []
-    for found in re.finditer(r"\w+", folded):
-        word = found.group()
-        key = next((w for w, prefix in words.items()
-                    if word == w or (prefix and word.startswith(w))), None)
-        if key is not None:
-            hits.append((*found.span(), key))
+    if pattern is not None:
+        folded = fold(text)
+        words = {w.rstrip("*"): w.endswith("*") for w in query_words(query)}
+
+        def key(found: str) -> str:
+            return found if found in words else next(
+                (w for w, prefix in words.items() if prefix and found.startswith(w)), found)
+        hits = [(m.start(), m.end(), key(m.group())) for m in pattern.finditer(folded)]
 
     def score(i: int) -> tuple[int, int, int]:  # distinct words, then hits, in the window
-        inside = [k for s, _, k in hits[i:] if s < hits[i][0] + width * 5 // 6]
+        inside = [k for s, _, k in hits[i:i + 64] if s < hits[i][0] + width * 5 // 6]
         return len(set(inside)), len(inside), -i
 
     start = 0
@@ -140,79 +198,142 @@ def excerpt_html(value: str | None) -> str:
     return escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>")
 
 
+# --- the query -------------------------------------------------------------------------------
+# One page of a search, best first: the articles matching every word folded, those holding the
+# words typed with marks first, then by BM25. Only the page's rows (the CTE `page`, computed
+# once: MATERIALIZED) are read from `articles` and given an excerpt. Parameters: :q what the
+# reader typed, :_newscrawl_limit and :_newscrawl_offset the page (in Datasette, magic parameters
+# of the plugin, from ?page=N). The Datasette query `search` (datasette/metadata.json) is this.
+SEARCH_SQL = f"""with page as materialized (
+  select
+    rowid as id,
+    rowid in (select rowid from {EXACT_TABLE} where {EXACT_TABLE} match newscrawl_exact(:q)) as exact,
+    bm25({FTS_TABLE}, {", ".join(str(w) for w in BM25_WEIGHTS)}) as score
+  from {FTS_TABLE}
+  where {FTS_TABLE} match newscrawl_match(:q)
+  order by exact desc, score, rowid
+  limit :_newscrawl_limit offset :_newscrawl_offset
+)
+select
+  a.id as article,
+  a.title,
+  a.site,
+  substr(a.published_at, 1, 16) as published,
+  newscrawl_excerpt(coalesce(a.sapo || char(10) || char(10), '') || a.body, :q) as excerpt,
+  a.url
+from page
+join articles a on a.id = page.id
+order by page.exact desc, page.score, page.id"""
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions SEARCH_SQL calls, on `conn` (a reading connection: the index
+    triggers need none of them)."""
+    conn.create_function("newscrawl_fold", 1, fold, deterministic=True)
+    conn.create_function("newscrawl_match", 1, match_query, deterministic=True)
+    conn.create_function("newscrawl_exact", 1, exact_query, deterministic=True)
+    conn.create_function("newscrawl_excerpt", 2, excerpt, deterministic=True)
+
+
 # --- schema -------------------------------------------------------------------------------
-def _schema_sql() -> list[str]:
-    cols = ", ".join(FTS_COLUMNS)
-    source = ", ".join([*TEXT_COLUMNS, *(f"{fold_sql(c)} AS {c}_folded" for c in TEXT_COLUMNS)])
+def _schema() -> dict[str, str]:
+    """{name: CREATE statement} of the search's tables, view and triggers, in creation order."""
+    folded = ", ".join(FOLDED_COLUMNS)
+    plain = ", ".join(TEXT_COLUMNS)
+    source = ", ".join(f"{fold_sql(c)} AS {c}_folded" for c in TEXT_COLUMNS)
 
-    def values(prefix: str) -> str:
-        return ", ".join([*(f"{prefix}.{c}" for c in TEXT_COLUMNS),
-                          *(fold_sql(f"{prefix}.{c}") for c in TEXT_COLUMNS)])
+    def delete(prefix: str) -> str:
+        return (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {folded}) VALUES ('delete', "
+                f"{prefix}.id, {', '.join(fold_sql(f'{prefix}.{c}') for c in TEXT_COLUMNS)}); "
+                f"INSERT INTO {EXACT_TABLE} ({EXACT_TABLE}, rowid, {plain}) VALUES ('delete', "
+                f"{prefix}.id, {', '.join(f'{prefix}.{c}' for c in TEXT_COLUMNS)});")
 
-    delete = (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {cols}) "
-              f"VALUES ('delete', old.id, {values('old')});")
-    insert = f"INSERT INTO {FTS_TABLE} (rowid, {cols}) VALUES (new.id, {values('new')});"
+    def insert(prefix: str) -> str:
+        return (f"INSERT INTO {FTS_TABLE} (rowid, {folded}) VALUES ({prefix}.id, "
+                f"{', '.join(fold_sql(f'{prefix}.{c}') for c in TEXT_COLUMNS)}); "
+                f"INSERT INTO {EXACT_TABLE} (rowid, {plain}) VALUES ({prefix}.id, "
+                f"{', '.join(f'{prefix}.{c}' for c in TEXT_COLUMNS)});")
+
     watched = ", ".join(("id", *TEXT_COLUMNS))
-    return [
-        f"CREATE VIEW IF NOT EXISTS {FTS_SOURCE} AS SELECT id, {source} FROM articles",
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols}, "
-        f"content='{FTS_SOURCE}', content_rowid='id', tokenize='{TOKENIZE}')",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON articles BEGIN {insert} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON articles BEGIN {delete} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF {watched} ON articles "
-        f"BEGIN {delete} {insert} END",
-    ]
+    ai, ad, au = TRIGGERS
+    return {
+        FTS_SOURCE: f"CREATE VIEW {FTS_SOURCE} AS SELECT id, {source} FROM articles",
+        FTS_TABLE: f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({folded}, "
+                   f"content='{FTS_SOURCE}', content_rowid='id', tokenize='{TOKENIZE}')",
+        EXACT_TABLE: f"CREATE VIRTUAL TABLE {EXACT_TABLE} USING fts5({plain}, content='articles', "
+                     f"content_rowid='id', tokenize='{EXACT_TOKENIZE}', detail=none, columnsize=0)",
+        ai: f"CREATE TRIGGER {ai} AFTER INSERT ON articles BEGIN {insert('new')} END",
+        ad: f"CREATE TRIGGER {ad} AFTER DELETE ON articles BEGIN {delete('old')} END",
+        au: f"CREATE TRIGGER {au} AFTER UPDATE OF {watched} ON articles "
+            f"BEGIN {delete('old')} {insert('new')} END",
+    }
+
+
+def _outdated(conn: sqlite3.Connection) -> dict[str, str]:
+    """The search objects missing or defined otherwise than _schema() says: {name: CREATE}."""
+    wanted = _schema()
+    stored = dict(conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(wanted))})",
+        list(wanted)).fetchall())
+    return {name: sql for name, sql in wanted.items() if stored.get(name) != sql}
 
 
 def setup_fts(conn: sqlite3.Connection | Any) -> bool:
-    """Create the search index and its triggers if missing; a new index is filled from the
-    articles already stored. Idempotent, one transaction; `conn` is a sqlite3 connection or a
-    sqlite_utils Database. Returns True when the index was created now."""
+    """Create the search indexes, view and triggers, or bring an older version's up to date
+    (e.g. the one-index layout before migration 0012); a new index is filled from the articles
+    already stored. Idempotent (nothing is done when everything is as _schema() says), one
+    transaction; `conn` is a sqlite3 connection or a sqlite_utils Database. Returns True when
+    an index was (re)built now."""
     conn = getattr(conn, "conn", conn)
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN IMMEDIATE")
+    rebuilt: list[str] = []
     try:
-        existing = {name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?, ?)",
-            [FTS_TABLE, FTS_SOURCE, f"{FTS_TABLE}_ai", f"{FTS_TABLE}_ad", f"{FTS_TABLE}_au"])}
-        created = FTS_TABLE not in existing
-        if len(existing) < 5:
-            for statement in _schema_sql():
-                conn.execute(statement)
-            if created:
-                conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
+        outdated = _outdated(conn)
+        if outdated:
+            present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+            for name in TRIGGERS:            # they name the tables: dropped first, made last
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for name in outdated:
+                if name in present and name not in TRIGGERS:
+                    kind = "VIEW" if name == FTS_SOURCE else "TABLE"
+                    conn.execute(f"DROP {kind} {name}")
+            for name, sql in _schema().items():
+                if name in outdated or name in TRIGGERS:
+                    conn.execute(sql)
+            rebuilt = [t for t in (FTS_TABLE, EXACT_TABLE)
+                       if t in outdated or (t == FTS_TABLE and FTS_SOURCE in outdated)]
+            for table in rebuilt:
+                conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
     except BaseException:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     if own:
         conn.execute("COMMIT")
-    return created
+    return bool(outdated) and bool(rebuilt)
 
 
 def rebuild_fts(conn: sqlite3.Connection | Any) -> None:
-    """Refill the index from the articles (after a bulk change made with triggers disabled)."""
+    """Refill the indexes from the articles (after a bulk change made with triggers disabled)."""
     conn = getattr(conn, "conn", conn)
     with conn:
-        conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
+        for table in (FTS_TABLE, EXACT_TABLE):
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
 
 
-def search(conn: sqlite3.Connection | Any, query: str, limit: int = 20) -> list[dict]:
-    """Articles matching `query` (with or without diacritics), most relevant first:
-    [{id, url, site, title, published_at, score}]. The same SQL as Datasette's search query."""
+def search(conn: sqlite3.Connection | Any, query: str, limit: int = PAGE_SIZE,
+           offset: int = 0) -> list[dict]:
+    """Articles matching `query` (with or without diacritics), best first, `limit` from
+    `offset`: [{article, title, site, published, excerpt, url}]. The same SQL as Datasette's
+    search query (SEARCH_SQL); registers its SQL functions on `conn`."""
     conn = getattr(conn, "conn", conn)
     if not query_words(query):
         return []
-    expression = match_query(query)
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    cursor = conn.execute(
-        f"SELECT a.id, a.url, a.site, a.title, a.published_at, "
-        f"bm25({FTS_TABLE}, {weights}) AS score "
-        f"FROM {FTS_TABLE} JOIN articles a ON a.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH ? ORDER BY score LIMIT ?",
-        [expression, limit],
-    )
+    register_functions(conn)
+    cursor = conn.execute(SEARCH_SQL, {"q": query, "_newscrawl_limit": limit,
+                                       "_newscrawl_offset": offset})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -223,11 +344,11 @@ METADATA_DB_NAME = "news"   # the database's name in datasette/metadata.json (da
 
 
 def has_fts(path: str | Path) -> bool:
-    """Whether the database file at `path` has the search index (read-only look)."""
+    """Whether the database file at `path` has the search indexes as this version makes them
+    (read-only look): False for a file made before search, or before migration 0012."""
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                            [FTS_TABLE]).fetchone() is not None
+        return not _outdated(conn)
     finally:
         conn.close()
 

@@ -3,9 +3,13 @@
 * Read-only, for sure: every connection Datasette opens to a database file gets
   ``PRAGMA query_only=1`` (on top of Datasette's ``mode=ro``), so nothing Datasette or another
   plugin does can write to the crawl database.
-* SQL functions for the search query (read side only; the index triggers need none of them):
-  ``newscrawl_match(q)`` (what a user typed -> safe FTS5 query, diacritics folded),
-  ``newscrawl_excerpt(text, q)`` (the passage that matches), ``newscrawl_fold(text)``.
+* Search (crawler/store/search.py says how it matches and ranks): the SQL functions of its
+  query (``newscrawl_match(q)``, ``newscrawl_exact(q)``, ``newscrawl_excerpt(text, q)``,
+  ``newscrawl_fold(text)``; read side only, the index triggers need none of them); Datasette's
+  ``escape_fts`` replaced by ``newscrawl_match``, so the articles table's own search box
+  (``?_search=``) matches what the search page matches; the magic parameters
+  ``:_newscrawl_limit`` / ``:_newscrawl_offset`` (one page of ``search.PAGE_SIZE`` results, from
+  ``?page=N``; templates/query.html links to the next page).
 * A "month" facet (``_facet_month=published_at``): articles per month, in Vietnam time as stored
   (Datasette's own date facet converts to UTC, which moves late-evening articles a day back).
 * Cells that read well and are never raw HTML: the body as a short preview (the article page
@@ -51,14 +55,34 @@ CHARTS = {
 ARTICLE_LIST_COLUMNS = ("title", "site", "published_at", "topics", "sapo")
 
 
-@hookimpl
+@hookimpl(trylast=True)   # after Datasette's own, whose escape_fts this one replaces
 def prepare_connection(conn, database, datasette):
     db = datasette.databases.get(database)
     if db is not None and not db.is_memory and db.path:
         conn.execute("PRAGMA query_only=1")
-    conn.create_function("newscrawl_fold", 1, search.fold, deterministic=True)
-    conn.create_function("newscrawl_match", 1, search.match_query, deterministic=True)
-    conn.create_function("newscrawl_excerpt", 2, search.excerpt, deterministic=True)
+    search.register_functions(conn)
+    conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
+
+
+def search_page(request) -> int:
+    """The page of search results asked for (?page=N, from 1; anything else is page 1)."""
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 10_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _page_parameter(key, request):
+    if key == "limit":
+        return search.PAGE_SIZE
+    if key == "offset":
+        return (search_page(request) - 1) * search.PAGE_SIZE
+    raise KeyError(key)
+
+
+@hookimpl
+def register_magic_parameters(datasette):
+    return [("newscrawl", _page_parameter)]
 
 
 def _cut(text: str, limit: int) -> str:
@@ -237,7 +261,9 @@ def _host(url):
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     # For templates/row.html (the article page).
     return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
-            "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE}
+            "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
+            "newscrawl_page": search_page(request) if request is not None else 1,
+            "newscrawl_page_size": search.PAGE_SIZE}
 
 
 class MonthFacet(Facet):
