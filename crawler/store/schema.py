@@ -186,11 +186,11 @@ def _cluster(db: sqlite_utils.Database) -> None:
                                       if_not_exists=True)
 
 
-@MIGRATIONS(name="0012 search: exact-marks index")
-def _search_exact_marks(db: sqlite_utils.Database) -> None:
-    """The search's second index (articles_fts_exact: words as written, to rank first the articles
-    holding the words a reader typed with marks), articles_fts over the folded text only, and
-    their triggers (crawler/store/search.py); both filled from the stored articles."""
+@MIGRATIONS(name="0012 search: one index as written")
+def _search_as_written(db: sqlite_utils.Database) -> None:
+    """The search index over the text as written (crawler/store/search.py: a search folds the
+    reader's words itself, and ranks first the articles holding them as typed) in place of the
+    index over two copies of it, filled from the stored articles; new triggers."""
     from crawler.store.search import setup_fts
     setup_fts(db.conn)
 

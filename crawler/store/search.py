@@ -1,35 +1,37 @@
-"""Full-text search over the articles, for Vietnamese with or without diacritics.
+"""Full-text search over the articles, for Vietnamese with or without diacritics, in milliseconds.
 
-Two SQLite FTS5 indexes over each article's title, sapo (lead) and body, kept in sync by SQL
-triggers on ``articles`` that use only built-in SQL (``replace()``), so every writer is covered
-(NewsDB, a re-extraction, the scheduler, the sqlite3 shell, sqlite-utils): no Python function
-has to be registered on a writer's connection.
+``articles_fts`` is an SQLite FTS5 index over each article's title, sapo (lead) and body as
+written (tokenizer ``unicode61 remove_diacritics 0``: lower case only, "Công đoàn" is indexed as
+``công đoàn``), external content ``articles`` (the text is not stored twice). SQL triggers on
+``articles`` keep it in sync with only built-in SQL, so every writer is covered (NewsDB, a
+re-extraction, the scheduler, the sqlite3 shell, sqlite-utils): no Python function has to be
+registered on a writer's connection.
 
-* ``articles_fts`` (what a search *matches*, and its relevance): ``title_folded``,
-  ``sapo_folded``, ``body_folded``, the text with đ→d and Đ→D, tokenizer
-  ``unicode61 remove_diacritics 2`` (which drops tones and vowel marks but not the stroke of đ:
-  đ is a letter of its own, not d plus a mark). "Công đoàn", "cong doan" and "Cổng đoán" are all
-  indexed as ``cong doan``. It reads its text from the view ``articles_fts_source`` (external
-  content): the text is not stored twice, and ``snippet()``/``highlight()``/'rebuild' work.
-* ``articles_fts_exact`` (what *ranks first*): ``title``, ``sapo``, ``body`` as stored, tokenizer
-  ``unicode61 remove_diacritics 0`` (lower case only: ``công đoàn`` stays ``công đoàn``), external
-  content ``articles``, ``detail=none`` and ``columnsize=0`` (which articles hold a word, not
-  where nor how often: all this index is asked, and small on disk).
+What a reader types is turned into FTS5 queries here (the index is never asked to fold):
 
-A search (``search()`` here, the Datasette query ``search`` in datasette/metadata.json: the same
-SQL, ``SEARCH_SQL``) finds the articles holding every word folded (``match_query()``), then ranks
-first those holding, as typed, every word the reader typed *with* marks (``exact_query()``:
-"công đoàn" lists "công đoàn" before "Cổng đoán"; "cong doan" has no marked word, so all
-matches rank together), then by BM25 (a word in the title counts most, then the lead, then the
-body). It returns one page (``PAGE_SIZE`` rows); only those rows are read from ``articles`` and
-given an excerpt (``excerpt()``), so a search costs the same whatever the archive's size.
+* **folded** (``match_query()``): each word matches every spelling that folds to it: "cong"
+  becomes ``("cong" OR "công" OR "cộng" OR "cổng" ...)``, "doan" also ``"đoàn"`` (the spellings
+  with one tone mark and any vowel marks, ``spellings()``; đ→d included, which unicode61's own
+  remove_diacritics does not fold). Every word must occur. "cong doan", "công đoàn" and "Cổng
+  đoán" find the same articles.
+* **as typed** (``exact_query()``): a word typed with marks matches only that spelling (case
+  aside); a word typed without marks still matches any spelling.
 
-``fold()`` is the folding in Python (a translation table: one character in, one out), used by
-``excerpt()`` to find the words in the original text. ``setup_fts(db)`` creates or upgrades the
-indexes idempotently (migrations "0004 articles_fts" and "0012 search: exact-marks index" in
-crawler/store/schema.py call it). The Datasette plugin (datasette/plugins/newscrawl.py)
-registers ``match_query``, ``exact_query`` and ``excerpt`` as SQL functions, and ``match_query``
-as Datasette's ``escape_fts`` too, so the articles table's own search box matches the same way.
+A search lists, in this order (``tier_query()``): the articles matching as typed with every
+word in the title; matching as typed elsewhere; matching only folded with every word in the
+title; the rest. So "công đoàn" lists "công đoàn" before "Cổng đoán"; "cong doan" has no word
+typed with marks, so it is titles first, then the rest. Within a tier, the most recently stored
+article first. Each tier is one FTS5 query read in rowid order and cut at the page's end, so a
+page costs about the same whatever the archive's size (no score computed for every match); only
+the page's ``PAGE_SIZE`` rows are read from ``articles`` and given an excerpt (``excerpt()``:
+one ``str.translate`` folding, ``fold()``, and one regular expression per article).
+
+``SEARCH_SQL`` is that query (the Datasette query ``search`` in datasette/metadata.json is the
+same text; ``search()`` runs it here). ``setup_fts(db)`` creates the index or replaces an older
+version's layout idempotently (migrations "0004 articles_fts" and "0012 search: one index as
+written" in crawler/store/schema.py call it). The Datasette plugin (datasette/plugins/
+newscrawl.py) registers the SQL functions and uses ``match_query`` as Datasette's ``escape_fts``,
+so the articles table's own search box matches the same way.
 """
 from __future__ import annotations
 
@@ -45,25 +47,16 @@ from typing import Any
 from urllib.parse import quote
 
 FTS_TABLE = "articles_fts"
-FTS_SOURCE = "articles_fts_source"
-EXACT_TABLE = "articles_fts_exact"
-TOKENIZE = "unicode61 remove_diacritics 2"
-EXACT_TOKENIZE = "unicode61 remove_diacritics 0"
+TOKENIZE = "unicode61 remove_diacritics 0"
 TEXT_COLUMNS = ("title", "sapo", "body")
-FOLDED_COLUMNS = tuple(f"{c}_folded" for c in TEXT_COLUMNS)
 TRIGGERS = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au"))
-# Relevance: a hit in the title counts most, then the lead, then the body (bm25 column weights,
-# one per column of articles_fts, in FOLDED_COLUMNS order).
-BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# Objects of earlier layouts, dropped when found: the view of the folded copies (before 0012),
+# and the second index of a development version of 0012.
+RETIRED = {"articles_fts_source": "VIEW", "articles_fts_exact": "TABLE"}
 # Results per page of a search (Datasette's search page links to the next page).
 PAGE_SIZE = 20
 # Marks that excerpt() puts around a hit (in escaped HTML): the plugin turns them into <mark>.
 HIT_START, HIT_END = "\x02", "\x03"
-
-
-def fold_sql(expr: str) -> str:
-    """SQL for `expr` with đ→d and Đ→D (what the triggers index in the *_folded columns)."""
-    return f"replace(replace({expr}, 'đ', 'd'), 'Đ', 'D')"
 
 
 class _FoldTable(dict):
@@ -120,24 +113,92 @@ def marked_words(query: str | None) -> list[str]:
     return [w for w in _words(_nfc(query).lower()) if fold(w) != w]
 
 
-def _fts_terms(words: list[str]) -> str:
-    return " ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words)
+# Vietnamese spelling: the vowel letters a word's bare letters stand for, and the five tones.
+_LETTERS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "i": "i", "y": "y", "d": "dđ"}
+_TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")   # huyền sắc hỏi ngã nặng
+# A word with more spellings than this (a long foreign word) is matched as folded only.
+MAX_SPELLINGS = 400
+
+
+def spellings(word: str) -> list[str]:
+    """Every lower-case NFC spelling that folds to the folded `word`, with at most one tone mark
+    (as Vietnamese is written): 'doan' -> ['doan', 'đoan', 'doàn', 'đoàn', 'doán', ...]."""
+    word = fold(word)
+    combos = [""]
+    for char in word:
+        combos = [c + v for c in combos for v in _LETTERS.get(char, char)]
+        if len(combos) > MAX_SPELLINGS:
+            return [word]
+    vowels = [i for i, char in enumerate(word) if char in "aeiouy"]
+    out = []
+    for base in combos:
+        out.append(base)
+        for i in vowels:
+            for tone in _TONES:
+                out.append(base[:i] + unicodedata.normalize("NFC", base[i] + tone) + base[i + 1:])
+        if len(out) > MAX_SPELLINGS:
+            return [word]
+    return out
+
+
+def _phrase(term: str, prefix: bool) -> str:
+    return f'"{term}"' + ("*" if prefix else "")
+
+
+def _any_spelling(word: str) -> str:
+    prefix, bare = word.endswith("*"), word.rstrip("*")
+    terms = [_phrase(t, prefix) for t in spellings(bare)]
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
 
 def match_query(query: str | None) -> str:
     """An FTS5 MATCH expression on articles_fts for what a user typed, whatever its punctuation
-    or quotes: every word must occur (in any order), folded; 'doan*' matches words starting
-    'doan'. A query without words gives '""', which matches nothing (MATCH '' is an error)."""
+    or quotes: every word must occur (in any order) in any spelling that folds like it; 'doan*'
+    matches words starting 'doan' in any spelling. A query without words gives '""', which
+    matches nothing (MATCH '' is an error)."""
     words = query_words(query)
-    return _fts_terms(words) if words else '""'
+    return " AND ".join(_any_spelling(w) for w in words) if words else '""'
 
 
 def exact_query(query: str | None) -> str:
-    """An FTS5 MATCH expression on articles_fts_exact: every word the user typed with marks, as
-    typed (case aside). '""' (matches nothing) when no word has a mark: then no match ranks
-    above another for its marks."""
-    words = marked_words(query)
-    return _fts_terms(words) if words else '""'
+    """An FTS5 MATCH expression on articles_fts: every word typed with marks as typed (case
+    aside), every other word in any spelling. '""' (matches nothing) when no word has a mark:
+    then no match ranks above another for its marks."""
+    if not query or not marked_words(query):
+        return '""'
+    terms = []
+    for word in _words(_nfc(query).lower()):
+        if fold(word) != word:
+            terms.append(_phrase(word.rstrip("*"), word.endswith("*")))
+        else:
+            terms.append(_any_spelling(fold(word)))
+    return " AND ".join(terms)
+
+
+TIERS = 4
+
+
+def tier_query(query: str | None, tier: int) -> str:
+    """The FTS5 MATCH expression of one tier of a search's results, best tier first:
+    1 as typed, every word in the title; 2 as typed, not all in the title; 3 only folded, every
+    word in the title; 4 the rest. '""' for a tier that cannot hold anything."""
+    folded, typed = match_query(query), exact_query(query)
+    if folded == '""':
+        return '""'
+    if typed == '""':            # no word typed with marks: as typed = folded
+        typed, folded = folded, None
+    in_title = f"{{title}} : ({typed})"
+    if tier == 1:
+        return in_title
+    if tier == 2:
+        return f"({typed}) NOT ({in_title})"
+    if folded is None:
+        return '""'
+    if tier == 3:
+        return f"({{title}} : ({folded})) NOT ({typed})"
+    if tier == 4:
+        return f"({folded}) NOT ({{title}} : ({folded})) NOT ({typed})"
+    raise ValueError(f"tier {tier}: a search has tiers 1 to {TIERS}")
 
 
 def _hit_pattern(query: str | None) -> re.Pattern | None:
@@ -199,19 +260,25 @@ def excerpt_html(value: str | None) -> str:
 
 
 # --- the query -------------------------------------------------------------------------------
-# One page of a search, best first: the articles matching every word folded, those holding the
-# words typed with marks first, then by BM25. Only the page's rows (the CTE `page`, computed
-# once: MATERIALIZED) are read from `articles` and given an excerpt. Parameters: :q what the
-# reader typed, :_newscrawl_limit and :_newscrawl_offset the page (in Datasette, magic parameters
-# of the plugin, from ?page=N). The Datasette query `search` (datasette/metadata.json) is this.
+# One page of a search, best first (see the module): each tier read newest stored first and cut
+# at the page's end (:_newscrawl_end = offset + limit), the tiers one after the other (UNION ALL
+# stops once the page is full, so a later tier is not even read), the page (:_newscrawl_limit
+# rows from :_newscrawl_offset) computed once (MATERIALIZED); only its rows are read from
+# `articles` and given an excerpt. :q is what the reader typed; the other parameters are, in
+# Datasette, magic parameters of the plugin (from ?page=N). The Datasette query `search`
+# (datasette/metadata.json) is this text.
 SEARCH_SQL = f"""with page as materialized (
-  select
-    rowid as id,
-    rowid in (select rowid from {EXACT_TABLE} where {EXACT_TABLE} match newscrawl_exact(:q)) as exact,
-    bm25({FTS_TABLE}, {", ".join(str(w) for w in BM25_WEIGHTS)}) as score
-  from {FTS_TABLE}
-  where {FTS_TABLE} match newscrawl_match(:q)
-  order by exact desc, score, rowid
+  select * from (select rowid as id, 1 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 1) order by rowid desc limit :_newscrawl_end)
+  union all
+  select * from (select rowid as id, 2 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 2) order by rowid desc limit :_newscrawl_end)
+  union all
+  select * from (select rowid as id, 3 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 3) order by rowid desc limit :_newscrawl_end)
+  union all
+  select * from (select rowid as id, 4 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 4) order by rowid desc limit :_newscrawl_end)
   limit :_newscrawl_limit offset :_newscrawl_offset
 )
 select
@@ -223,7 +290,7 @@ select
   a.url
 from page
 join articles a on a.id = page.id
-order by page.exact desc, page.score, page.id"""
+order by page.tier, page.id desc"""
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
@@ -232,40 +299,29 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function("newscrawl_fold", 1, fold, deterministic=True)
     conn.create_function("newscrawl_match", 1, match_query, deterministic=True)
     conn.create_function("newscrawl_exact", 1, exact_query, deterministic=True)
+    conn.create_function("newscrawl_tier", 2, tier_query, deterministic=True)
     conn.create_function("newscrawl_excerpt", 2, excerpt, deterministic=True)
 
 
 # --- schema -------------------------------------------------------------------------------
 def _schema() -> dict[str, str]:
-    """{name: CREATE statement} of the search's tables, view and triggers, in creation order."""
-    folded = ", ".join(FOLDED_COLUMNS)
-    plain = ", ".join(TEXT_COLUMNS)
-    source = ", ".join(f"{fold_sql(c)} AS {c}_folded" for c in TEXT_COLUMNS)
+    """{name: CREATE statement} of the search's index and triggers, in creation order."""
+    cols = ", ".join(TEXT_COLUMNS)
 
-    def delete(prefix: str) -> str:
-        return (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {folded}) VALUES ('delete', "
-                f"{prefix}.id, {', '.join(fold_sql(f'{prefix}.{c}') for c in TEXT_COLUMNS)}); "
-                f"INSERT INTO {EXACT_TABLE} ({EXACT_TABLE}, rowid, {plain}) VALUES ('delete', "
-                f"{prefix}.id, {', '.join(f'{prefix}.{c}' for c in TEXT_COLUMNS)});")
+    def values(prefix: str) -> str:
+        return ", ".join(f"{prefix}.{c}" for c in TEXT_COLUMNS)
 
-    def insert(prefix: str) -> str:
-        return (f"INSERT INTO {FTS_TABLE} (rowid, {folded}) VALUES ({prefix}.id, "
-                f"{', '.join(fold_sql(f'{prefix}.{c}') for c in TEXT_COLUMNS)}); "
-                f"INSERT INTO {EXACT_TABLE} (rowid, {plain}) VALUES ({prefix}.id, "
-                f"{', '.join(f'{prefix}.{c}' for c in TEXT_COLUMNS)});")
-
+    delete = (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {cols}) "
+              f"VALUES ('delete', old.id, {values('old')});")
+    insert = f"INSERT INTO {FTS_TABLE} (rowid, {cols}) VALUES (new.id, {values('new')});"
     watched = ", ".join(("id", *TEXT_COLUMNS))
     ai, ad, au = TRIGGERS
     return {
-        FTS_SOURCE: f"CREATE VIEW {FTS_SOURCE} AS SELECT id, {source} FROM articles",
-        FTS_TABLE: f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({folded}, "
-                   f"content='{FTS_SOURCE}', content_rowid='id', tokenize='{TOKENIZE}')",
-        EXACT_TABLE: f"CREATE VIRTUAL TABLE {EXACT_TABLE} USING fts5({plain}, content='articles', "
-                     f"content_rowid='id', tokenize='{EXACT_TOKENIZE}', detail=none, columnsize=0)",
-        ai: f"CREATE TRIGGER {ai} AFTER INSERT ON articles BEGIN {insert('new')} END",
-        ad: f"CREATE TRIGGER {ad} AFTER DELETE ON articles BEGIN {delete('old')} END",
-        au: f"CREATE TRIGGER {au} AFTER UPDATE OF {watched} ON articles "
-            f"BEGIN {delete('old')} {insert('new')} END",
+        FTS_TABLE: f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({cols}, content='articles', "
+                   f"content_rowid='id', tokenize='{TOKENIZE}')",
+        ai: f"CREATE TRIGGER {ai} AFTER INSERT ON articles BEGIN {insert} END",
+        ad: f"CREATE TRIGGER {ad} AFTER DELETE ON articles BEGIN {delete} END",
+        au: f"CREATE TRIGGER {au} AFTER UPDATE OF {watched} ON articles BEGIN {delete} {insert} END",
     }
 
 
@@ -279,48 +335,45 @@ def _outdated(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def setup_fts(conn: sqlite3.Connection | Any) -> bool:
-    """Create the search indexes, view and triggers, or bring an older version's up to date
-    (e.g. the one-index layout before migration 0012); a new index is filled from the articles
+    """Create the search index and its triggers, or replace an older version's layout (the
+    folded copies and their view before migration 0012); a new index is filled from the articles
     already stored. Idempotent (nothing is done when everything is as _schema() says), one
     transaction; `conn` is a sqlite3 connection or a sqlite_utils Database. Returns True when
-    an index was (re)built now."""
+    the index was (re)built now."""
     conn = getattr(conn, "conn", conn)
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN IMMEDIATE")
-    rebuilt: list[str] = []
     try:
         outdated = _outdated(conn)
-        if outdated:
-            present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        retired = [name for name in RETIRED if name in present]
+        if outdated or retired:
             for name in TRIGGERS:            # they name the tables: dropped first, made last
                 conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for name in outdated:
-                if name in present and name not in TRIGGERS:
-                    kind = "VIEW" if name == FTS_SOURCE else "TABLE"
-                    conn.execute(f"DROP {kind} {name}")
+            for name in retired:
+                conn.execute(f"DROP {RETIRED[name]} {name}")
+            if FTS_TABLE in outdated and FTS_TABLE in present:
+                conn.execute(f"DROP TABLE {FTS_TABLE}")
             for name, sql in _schema().items():
                 if name in outdated or name in TRIGGERS:
                     conn.execute(sql)
-            rebuilt = [t for t in (FTS_TABLE, EXACT_TABLE)
-                       if t in outdated or (t == FTS_TABLE and FTS_SOURCE in outdated)]
-            for table in rebuilt:
-                conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
+            if FTS_TABLE in outdated:
+                conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
     except BaseException:
         if own and conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     if own:
         conn.execute("COMMIT")
-    return bool(outdated) and bool(rebuilt)
+    return FTS_TABLE in outdated
 
 
 def rebuild_fts(conn: sqlite3.Connection | Any) -> None:
-    """Refill the indexes from the articles (after a bulk change made with triggers disabled)."""
+    """Refill the index from the articles (after a bulk change made with triggers disabled)."""
     conn = getattr(conn, "conn", conn)
     with conn:
-        for table in (FTS_TABLE, EXACT_TABLE):
-            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
+        conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
 
 
 def search(conn: sqlite3.Connection | Any, query: str, limit: int = PAGE_SIZE,
@@ -333,7 +386,8 @@ def search(conn: sqlite3.Connection | Any, query: str, limit: int = PAGE_SIZE,
         return []
     register_functions(conn)
     cursor = conn.execute(SEARCH_SQL, {"q": query, "_newscrawl_limit": limit,
-                                       "_newscrawl_offset": offset})
+                                       "_newscrawl_offset": offset,
+                                       "_newscrawl_end": offset + limit})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -344,7 +398,7 @@ METADATA_DB_NAME = "news"   # the database's name in datasette/metadata.json (da
 
 
 def has_fts(path: str | Path) -> bool:
-    """Whether the database file at `path` has the search indexes as this version makes them
+    """Whether the database file at `path` has the search index as this version makes it
     (read-only look): False for a file made before search, or before migration 0012."""
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
     try:

@@ -4,12 +4,12 @@
   ``PRAGMA query_only=1`` (on top of Datasette's ``mode=ro``), so nothing Datasette or another
   plugin does can write to the crawl database.
 * Search (crawler/store/search.py says how it matches and ranks): the SQL functions of its
-  query (``newscrawl_match(q)``, ``newscrawl_exact(q)``, ``newscrawl_excerpt(text, q)``,
-  ``newscrawl_fold(text)``; read side only, the index triggers need none of them); Datasette's
-  ``escape_fts`` replaced by ``newscrawl_match``, so the articles table's own search box
-  (``?_search=``) matches what the search page matches; the magic parameters
-  ``:_newscrawl_limit`` / ``:_newscrawl_offset`` (one page of ``search.PAGE_SIZE`` results, from
-  ``?page=N``; templates/query.html links to the next page).
+  query (``newscrawl_match(q)``, ``newscrawl_exact(q)``, ``newscrawl_tier(q, n)``,
+  ``newscrawl_excerpt(text, q)``, ``newscrawl_fold(text)``; read side only, the index triggers
+  need none of them); Datasette's ``escape_fts`` replaced by ``newscrawl_match``, so the articles
+  table's own search box (``?_search=``) matches what the search page matches; the magic
+  parameters ``:_newscrawl_limit``, ``:_newscrawl_offset``, ``:_newscrawl_end`` (one page of
+  ``search.PAGE_SIZE`` results, from ``?page=N``; templates/query.html links to the next page).
 * A "month" facet (``_facet_month=published_at``): articles per month, in Vietnam time as stored
   (Datasette's own date facet converts to UTC, which moves late-evening articles a day back).
 * Cells that read well and are never raw HTML: the body as a short preview (the article page
@@ -77,6 +77,8 @@ def _page_parameter(key, request):
         return search.PAGE_SIZE
     if key == "offset":
         return (search_page(request) - 1) * search.PAGE_SIZE
+    if key == "end":
+        return search_page(request) * search.PAGE_SIZE
     raise KeyError(key)
 
 
