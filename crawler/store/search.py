@@ -447,5 +447,8 @@ def datasette_args(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1
         "--plugins-dir", str(DATASETTE_DIR / "plugins"),
         "--host", host, "--port", str(port),
         "--setting", "facet_time_limit_ms", "500",
+        # suggested facets cost up to 50 ms per column on each table page (a search's too), and
+        # the articles page hides them
+        "--setting", "suggest_facets", "off",
         *extra,
     ]

@@ -16,8 +16,9 @@
   shows it in full, see templates/row.html), search excerpts with <mark>ed hits (escaped first),
   titles in query results linking to the article page, raw_pages.html_zlib never shown.
 * The articles table shows title, site, date, topics and lead unless the URL chooses its columns
-  (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; leads and bodies are cut
-  short in lists, topics shown as labels, the topic evidence as "term (where)".
+  (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; a search of the table
+  without a sort of its own lists the most recently stored first (``_sort_desc=id``); leads and
+  bodies are cut short in lists, topics shown as labels, the topic evidence as "term (where)".
 * The charts of the "articles per site per day" and "union and labour coverage" queries
   (datasette-vega), set up on first view.
 * The Atom feeds (datasette-atom, canned queries with atom_* columns): a search with no match yet
@@ -180,30 +181,47 @@ table.rows-and-columns td { padding: 2px 4px; white-space: nowrap; line-height: 
 
 
 
-# --- the articles table's default columns -------------------------------------------------------
-ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")     # /<database>/articles, the HTML page
+# --- the articles table's default columns and search order -----------------------------------
+ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")                  # /<database>/articles, the HTML page
+ARTICLES_ANY = re.compile(r"^/[^/]+/articles(\.[a-z]+)?$")      # the same as HTML, JSON, CSV...
+
+
+def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+    """The query pairs to redirect a request for the articles table to, or None to serve it:
+    * the HTML page without ?_col / ?_nocol: the reading columns (title, site, date, topics, lead);
+    * a search (?_search=) without a sort of its own: ``_sort_desc=id``, the most recently stored
+      first (the order of the search page's tiers). Sorting the matches by date reads every one
+      of them: on a large archive a common word then takes longer than Datasette allows a query
+      (1 s); a reader may still choose that sort."""
+    keys = {key for key, _ in pairs}
+    added = []
+    if ARTICLES_PAGE.match(path) and not keys & {"_col", "_nocol"}:
+        added += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
+    if any(k.startswith("_search") and k != "_searchmode" for k in keys) and \
+            not keys & {"_sort", "_sort_desc"}:
+        added.append(("_sort_desc", "id"))
+    return pairs + added if added else None
 
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """/news/articles without ?_col / ?_nocol: redirect to the reading columns (title, site,
-    date, topics, lead); any URL that names its columns is served as it is."""
+    """Redirects of the articles table (articles_redirect); any other URL is served as it is."""
     def wrap(app):
-        async def default_columns(scope, receive, send):
+        async def articles_defaults(scope, receive, send):
             if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD") and \
-                    ARTICLES_PAGE.match(scope.get("path", "")):
+                    ARTICLES_ANY.match(scope.get("path", "")):
                 pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                   keep_blank_values=True)
-                if not any(key in ("_col", "_nocol") for key, _ in pairs):
-                    pairs += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
-                    location = scope.get("root_path", "") + scope["path"] + "?" + urlencode(pairs)
+                target = articles_redirect(scope["path"], pairs)
+                if target is not None:
+                    location = scope.get("root_path", "") + scope["path"] + "?" + urlencode(target)
                     await send({"type": "http.response.start", "status": 302,
                                 "headers": [[b"location", location.encode("latin-1")],
                                             [b"content-length", b"0"]]})
                     await send({"type": "http.response.body", "body": b""})
                     return
             await app(scope, receive, send)
-        return default_columns
+        return articles_defaults
     return wrap
 
 
