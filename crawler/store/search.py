@@ -24,7 +24,9 @@ typed with marks, so it is titles first, then the rest. Within a tier, the most 
 article first. Each tier is one FTS5 query read in rowid order and cut at the page's end, so a
 page costs about the same whatever the archive's size (no score computed for every match); only
 the page's ``PAGE_SIZE`` rows are read from ``articles`` and given an excerpt (``excerpt()``:
-one ``str.translate`` folding, ``fold()``, and one regular expression per article).
+one regular expression per article, each letter of a word a class of its spellings).
+
+``fold()`` (a ``str.translate`` table: one character in, one out) folds what a reader types.
 
 ``SEARCH_SQL`` is that query (the Datasette query ``search`` in datasette/metadata.json is the
 same text; ``search()`` runs it here). ``setup_fts(db)`` creates the index or replaces an older
@@ -35,6 +37,7 @@ so the articles table's own search box matches the same way.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -120,7 +123,8 @@ _TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")   # huyền sắc h�
 MAX_SPELLINGS = 400
 
 
-def spellings(word: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def spellings(word: str) -> tuple[str, ...]:
     """Every lower-case NFC spelling that folds to the folded `word`, with at most one tone mark
     (as Vietnamese is written): 'doan' -> ['doan', 'đoan', 'doàn', 'đoàn', 'doán', ...]."""
     word = fold(word)
@@ -128,7 +132,7 @@ def spellings(word: str) -> list[str]:
     for char in word:
         combos = [c + v for c in combos for v in _LETTERS.get(char, char)]
         if len(combos) > MAX_SPELLINGS:
-            return [word]
+            return (word,)
     vowels = [i for i, char in enumerate(word) if char in "aeiouy"]
     out = []
     for base in combos:
@@ -137,8 +141,8 @@ def spellings(word: str) -> list[str]:
             for tone in _TONES:
                 out.append(base[:i] + unicodedata.normalize("NFC", base[i] + tone) + base[i + 1:])
         if len(out) > MAX_SPELLINGS:
-            return [word]
-    return out
+            return (word,)
+    return tuple(out)
 
 
 def _phrase(term: str, prefix: bool) -> str:
@@ -201,42 +205,70 @@ def tier_query(query: str | None, tier: int) -> str:
     raise ValueError(f"tier {tier}: a search has tiers 1 to {TIERS}")
 
 
-def _hit_pattern(query: str | None) -> re.Pattern | None:
-    words = sorted(set(query_words(query)), key=len, reverse=True)
+@functools.lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """Each folded letter -> every letter (Latin, any case, any marks) that folds to it:
+    'd' -> 'dDđĐ', 'o' -> 'oOòÒóÓ...ợỢ'."""
+    classes: dict[str, str] = {}
+    for code in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250),
+                 *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        classes[fold(char)] = classes.get(fold(char), "") + char
+    return classes
+
+
+@functools.lru_cache(maxsize=256)
+def _hit_pattern(query: str | None) -> tuple[re.Pattern, tuple[str, ...]] | None:
+    """A regular expression finding the query's words as whole words in any spelling and case
+    (each letter a class of the letters that fold to it), one group per word; and the words."""
+    words = tuple(sorted(set(query_words(query)), key=len, reverse=True))
     if not words:
         return None
-    alternatives = "|".join(re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "")
-                            for w in words)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    classes = _letter_classes()
+
+    def spelled(word: str) -> str:
+        bare = word.rstrip("*")
+        return "".join(f"[{re.escape(classes[c])}]" if c in classes else re.escape(c)
+                       for c in bare) + (r"\w*" if word.endswith("*") else "")
+    alternatives = "|".join(f"({spelled(w)})" for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), words
+
+
+def _best_window(hits: list[tuple[int, int, str]], span: int) -> int:
+    """The index of the first hit of the window of `span` characters, starting at a hit, with
+    the most distinct words, then the most hits (the earliest of equals); one pass."""
+    best, best_score, counts, end = 0, (0, 0), {}, 0
+    for i, (start, _, _) in enumerate(hits):
+        while end < len(hits) and hits[end][0] < start + span:
+            counts[hits[end][2]] = counts.get(hits[end][2], 0) + 1
+            end += 1
+        score = (len(counts), end - i)
+        if score > best_score:
+            best, best_score = i, score
+        key = hits[i][2]
+        counts[key] -= 1
+        if not counts[key]:
+            del counts[key]
+    return best
 
 
 def excerpt(text: str | None, query: str | None, width: int = 240) -> str:
     """The passage of `text` (about `width` characters) with the most of `query`'s words, each
     hit (with or without marks) wrapped in HIT_START/HIT_END, '…' where it was cut; paragraphs
-    joined with ' ¶ '. Plain text: excerpt_html() makes it HTML. Costs one translate and one
-    regular-expression scan of the text (no Python loop over its characters or words)."""
+    joined with ' ¶ '. Plain text: excerpt_html() makes it HTML. Costs one regular-expression
+    scan of the text (no Python loop over its characters or words, no folded copy)."""
     if not text:
         return ""
     text = _nfc(text).replace("\n\n", " ¶ ").replace("\n", " ")
-    pattern = _hit_pattern(query)
+    found = _hit_pattern(query)
     hits: list[tuple[int, int, str]] = []
-    if pattern is not None:
-        folded = fold(text)
-        words = {w.rstrip("*"): w.endswith("*") for w in query_words(query)}
-
-        def key(found: str) -> str:
-            return found if found in words else next(
-                (w for w, prefix in words.items() if prefix and found.startswith(w)), found)
-        hits = [(m.start(), m.end(), key(m.group())) for m in pattern.finditer(folded)]
-
-    def score(i: int) -> tuple[int, int, int]:  # distinct words, then hits, in the window
-        inside = [k for s, _, k in hits[i:i + 64] if s < hits[i][0] + width * 5 // 6]
-        return len(set(inside)), len(inside), -i
+    if found is not None:
+        pattern, words = found
+        hits = [(m.start(), m.end(), words[m.lastindex - 1]) for m in pattern.finditer(text)]
 
     start = 0
     if hits:  # the window starting a little before the hit with the best words after it
-        best = max(range(len(hits)), key=score)
-        start = max(0, hits[best][0] - width // 6)
+        start = max(0, hits[_best_window(hits, width * 5 // 6)][0] - width // 6)
         space = text.rfind(" ", 0, start)
         start = space + 1 if space >= 0 else 0
     end = min(len(text), start + width)
