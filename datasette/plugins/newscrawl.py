@@ -9,7 +9,8 @@
   need none of them); Datasette's ``escape_fts`` replaced by ``newscrawl_match``, so the articles
   table's own search box (``?_search=``) matches what the search page matches; the magic
   parameters ``:_newscrawl_limit``, ``:_newscrawl_offset``, ``:_newscrawl_end`` (one page of
-  ``search.PAGE_SIZE`` results, from ``?page=N``; templates/query.html links to the next page).
+  ``search.PAGE_SIZE`` results, from ``?page=N``, up to ``search.MAX_PAGES``; templates/query.html
+  links to the next page).
 * A "month" facet (``_facet_month=published_at``): articles per month, in Vietnam time as stored
   (Datasette's own date facet converts to UTC, which moves late-evening articles a day back).
 * Cells that read well and are never raw HTML: the body as a short preview (the article page
@@ -66,20 +67,21 @@ def prepare_connection(conn, database, datasette):
 
 
 def search_page(request) -> int:
-    """The page of search results asked for (?page=N, from 1; anything else is page 1)."""
+    """The page of search results asked for (?page=N, from 1; anything but a number is page 1)."""
     try:
-        return max(1, min(int(request.args.get("page", "1")), 10_000))
+        return max(1, int(request.args.get("page", "1")))
     except (TypeError, ValueError):
         return 1
 
 
 def _page_parameter(key, request):
+    page = min(search_page(request), search.MAX_PAGES + 1)    # past the last page: no row
     if key == "limit":
-        return search.PAGE_SIZE
+        return search.PAGE_SIZE if page <= search.MAX_PAGES else 0
     if key == "offset":
-        return (search_page(request) - 1) * search.PAGE_SIZE
+        return (page - 1) * search.PAGE_SIZE
     if key == "end":
-        return search_page(request) * search.PAGE_SIZE
+        return page * search.PAGE_SIZE
     raise KeyError(key)
 
 
@@ -283,7 +285,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
     return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
             "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
             "newscrawl_page": search_page(request) if request is not None else 1,
-            "newscrawl_page_size": search.PAGE_SIZE}
+            "newscrawl_page_size": search.PAGE_SIZE, "newscrawl_max_pages": search.MAX_PAGES}
 
 
 class MonthFacet(Facet):
