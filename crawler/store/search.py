@@ -57,10 +57,10 @@ TRIGGERS = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au"))
 # and the second index of a development version of 0012.
 RETIRED = {"articles_fts_source": "VIEW", "articles_fts_exact": "TABLE"}
 # Results per page of a search (Datasette's search page links to the next page), and how many
-# pages a search shows at most (the first 10,000 results, as search engines do: a page costs
+# pages a search shows at most (the first 2,000 results, as search engines do: a page costs
 # more the further it is).
 PAGE_SIZE = 20
-MAX_PAGES = 500
+MAX_PAGES = 100
 # Marks that excerpt() puts around a hit (in escaped HTML): the plugin turns them into <mark>.
 HIT_START, HIT_END = "\x02", "\x03"
 
