@@ -281,7 +281,7 @@ def _host(url):
 
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
-    # For templates/row.html (the article page).
+    # For templates/row.html (the article page), table.html and query.html (the search pages).
     return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
             "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
             "newscrawl_page": search_page(request) if request is not None else 1,
