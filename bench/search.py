@@ -233,7 +233,7 @@ def main(argv=None) -> int:
     deep_ms: dict[str, list[tuple[int, int, float]]] = {}
     feed_ms: dict[str, tuple[int, float]] = {}
     with Serve(db) as served:
-        for n in range(WARM_UP_PASSES):                  # warm-up, its first pass reported apart
+        for _ in range(WARM_UP_PASSES):                  # warm-up, its first pass reported apart
             for query in SEARCHES:
                 status, rows, ms = search_page(served.base, query)
                 first.setdefault(query, ms)

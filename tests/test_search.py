@@ -282,3 +282,12 @@ def test_unaccented_search_finds_the_seed_articles_of_a_real_crawl(crawled_db):
         assert lao and any("lao động" in r["title"] for r in lao)
     finally:
         conn.close()
+
+
+def test_datasette_runs_the_same_search_sql():
+    """The Datasette query `search` is SEARCH_SQL, word for word (one query, kept in two places)."""
+    import json
+    metadata = json.loads((search.DATASETTE_DIR / "metadata.json").read_text(encoding="utf-8"))
+    queries = metadata["databases"]["news"]["queries"]
+    assert queries["search"]["sql"] == search.SEARCH_SQL
+    assert "newscrawl_match(:q)" in queries["search_feed"]["sql"]     # the same matching
