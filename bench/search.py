@@ -310,7 +310,7 @@ def main(argv=None) -> int:
               "stored first and cut at the page's end, and only the page's 20 articles are read "
               "and given an excerpt. A page costs more the further it is (page N reads 20 x N "
               "matches of its tiers: see pages 10 and 100 above), so a search shows its first "
-              "100 pages (2,000 results). Measured in "
+              "100 pages (2,000 results). Measured in SQLite alone on this database "
               "(load average about 13): the page where the articles "
               "holding 'tiền lương' as typed run out (page 1,204 of 2,500) 108 ms, 50 pages "
               "further 276 ms; the last page of 'công đoàn' (page 5,000: every article) 1.4 s, "
