@@ -159,13 +159,20 @@ def test_unaccented_search_in_the_browser_finds_the_article(served, profile):
     link = first.cssselect("td.col-title a")[0].get("href")
     assert link.endswith("/news/articles/" + rows[0]["article"])
 
-    # "lao dong" finds "lao động"; "cong doan" and "công đoàn" find the same, title hits first
+    # "lao dong" finds "lao động"; "cong doan" and "công đoàn" find "công đoàn", title hits
+    # first, one page of results
     page = dom(f"{served.base}/search?q=lao+dong", profile)
     assert any("lao động" in row["title"] for row in result_rows(page))
     plain = result_rows(dom(f"{served.base}/search?q=cong+doan", profile))
     accented = result_rows(dom(f"{served.base}/search?q=c%C3%B4ng+%C4%91o%C3%A0n", profile))
-    assert [r["article"] for r in plain] == [r["article"] for r in accented]
-    assert len(plain) > 20 and "cong doan" in fold(plain[0]["title"])
+    assert len(plain) == len(accented) == search.PAGE_SIZE
+    assert {"cong", "doan"} <= set(fold(plain[0]["title"]).split())          # in the title
+    assert {"công", "đoàn"} <= set(search._words(accented[0]["title"].lower()))   # as typed
+    with sqlite3.connect(f"file:{served.db}?mode=ro", uri=True) as conn:
+        everything = {r["article"] for r in search.search(conn, "cong doan", limit=100_000)}
+        assert everything == {r["article"] for r in search.search(conn, "công đoàn",
+                                                                    limit=100_000)}
+    assert {int(r["article"]) for r in plain + accented} <= everything
 
 
 def test_unaccented_table_search_in_the_browser(served, profile):
@@ -492,14 +499,14 @@ def test_the_atom_feeds_parse_as_atom_and_list_the_newest_first(served, crawled_
     assert [e.id for e in feed.entries] == newest and newest_first(feed)
     assert all(e.link == e.id and e.title for e in feed.entries)
 
-    query = "bảo hiểm xã hội"
+    query = "bảo hiểm xã hội"      # the 50 matching articles stored last, newest first
     feed = parse_feed(f"{served.base}/search_feed.atom?" + urllib.parse.urlencode({"q": query}))
     with sqlite3.connect(f"file:{crawled_db}?mode=ro", uri=True) as conn:
         matching = search.search(conn, query, limit=100_000)
-        dated = {url: (date, i) for url, date, i in conn.execute(
-            "select url, coalesce(nullif(published_at, ''), first_seen_at), id from articles")}
-    newest = sorted((r["url"] for r in matching), key=lambda url: dated[url], reverse=True)[:50]
-    assert feed.entries and {e.id for e in feed.entries} == set(newest)
+        urls = dict(conn.execute("select id, url from articles"))
+    assert len(matching) > 50
+    stored_last = sorted((r["article"] for r in matching), reverse=True)[:50]
+    assert feed.entries and {e.id for e in feed.entries} == {urls[i] for i in stored_last}
     assert newest_first(feed)
     nothing = parse_feed(f"{served.base}/search_feed.atom?q=xyzzyqwv")   # a valid, empty feed
     assert nothing.entries == []
@@ -513,3 +520,73 @@ def test_the_atom_feeds_parse_as_atom_and_list_the_newest_first(served, crawled_
     assert feed_links and feed_links[0].endswith("q=cong%20doan")
     assert search_page.cssselect('link[rel="alternate"][type="application/atom+xml"]')
     assert len(parse_feed(urllib.parse.urljoin(served.base, feed_links[0])).entries) > 0
+
+
+# --- search: the marks typed first, one page at a time, the same matching everywhere (issue 21) --
+MARKS = [   # (title, body): articles only this test's word "qzxv" finds
+    ("Cổng đoán qzxv: Cổng đoán", "Xem bói trước cổng đoán vận hạn."),                # folded only
+    ("Tin tổng hợp qzxv", "Cuối tuần, công đoàn cơ sở tổ chức hội thao."),           # body only
+    ("Công đoàn qzxv chăm lo đoàn viên", "Công đoàn cơ sở trao quà cho đoàn viên."),
+]
+
+
+def test_a_search_typed_with_marks_lists_the_exact_matches_first(served, profile):
+    with NewsDB(served.db) as news:          # written while Datasette serves the file
+        for n, (title, body) in enumerate(MARKS):
+            news.store_article(Article(
+                url=f"https://laodongthudo.vn/qzxv-{n}-99990{n}.html", site="laodongthudo",
+                article_id=f"99990{n}", title=title, body=body,
+                published_at=f"2024-02-0{n + 1}T08:00:00+07:00"))
+    urls = {title: get_json(f"{served.base}/articles.json?_shape=array&title={urllib.parse.quote(title)}")[0]["url"]
+            for title, _ in MARKS}
+
+    def titles(query: str) -> list[str]:
+        page = dom(f"{served.base}/search?" + urllib.parse.urlencode({"q": query}), profile)
+        return [row["title"] for row in result_rows(page)]
+
+    gate, body_only, union = (title for title, _ in MARKS)
+    # typed with marks: both articles saying "công đoàn" (even in the body only) before the one
+    # saying "Cổng đoán", though that one has the letters twice in its title
+    found = titles("công đoàn qzxv")
+    assert found[-1] == gate and set(found) == {gate, body_only, union}, found
+    assert titles("CÔNG ĐOÀN QZXV")[-1] == gate
+    assert titles("Cổng đoán qzxv")[0] == gate                  # its own marks: first
+    assert set(titles("cong doan qzxv")) == set(found)          # without marks: all three
+    assert titles("cong doan qzxv")[-1] == body_only            # no marks: titles first
+
+    # the articles table's own search box and the search feed match the same way
+    for query in ("công đoàn qzxv", "cong doan qzxv", "Cổng đoán qzxv"):
+        table = get_json(f"{served.base}/articles.json?_shape=array&_col=url&"
+                         + urllib.parse.urlencode({"_search": query}))
+        assert {r["url"] for r in table} == set(urls.values()), query
+        feed = parse_feed(f"{served.base}/search_feed.atom?" + urllib.parse.urlencode({"q": query}))
+        assert {e.id for e in feed.entries} == set(urls.values()), query
+    page = dom(f"{served.base}/articles?" + urllib.parse.urlencode({"_search": "công đoàn qzxv"}),
+               profile)
+    assert {row["title"] for row in result_rows(page)} == set(found)
+    assert "sorted by id descending" in text(page)      # the most recently stored first
+
+
+def test_search_shows_one_page_and_links_to_the_next(served, profile):
+    page = dom(f"{served.base}/search?q=cong+doan", profile)
+    first = [row["article"] for row in result_rows(page)]
+    assert len(first) == search.PAGE_SIZE
+    assert not page.cssselect("a[rel=prev]")
+    [next_link] = page.cssselect("a[rel=next]")
+    second_page = dom(urllib.parse.urljoin(f"{served.base}/search", next_link.get("href")), profile)
+    second = [row["article"] for row in result_rows(second_page)]
+    assert second and not set(first) & set(second)
+    assert second_page.cssselect("a[rel=prev]")
+    with sqlite3.connect(f"file:{served.db}?mode=ro", uri=True) as conn:
+        everything = [str(r["article"]) for r in search.search(conn, "cong doan", limit=100_000)]
+    assert first + second == everything[:2 * search.PAGE_SIZE]
+    # the last page: the rest, and a next link only when it is full; past the end: empty
+    last = (len(everything) - 1) // search.PAGE_SIZE + 1
+    assert last > 2
+    last_page = dom(f"{served.base}/search?q=cong+doan&page={last}", profile)
+    rest = everything[(last - 1) * search.PAGE_SIZE:]
+    assert [row["article"] for row in result_rows(last_page)] == rest
+    assert bool(last_page.cssselect("a[rel=next]")) == (len(rest) == search.PAGE_SIZE)
+    assert get_json(f"{served.base}/search.json?_shape=array&q=cong+doan&page=100000") == []
+    assert len(get_json(f"{served.base}/search.json?_shape=array&q=cong+doan&page=x")) == \
+        search.PAGE_SIZE                                        # not a number: page 1

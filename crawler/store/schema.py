@@ -186,6 +186,15 @@ def _cluster(db: sqlite_utils.Database) -> None:
                                       if_not_exists=True)
 
 
+@MIGRATIONS(name="0012 search: one index as written")
+def _search_as_written(db: sqlite_utils.Database) -> None:
+    """The search index over the text as written (crawler/store/search.py: a search folds the
+    reader's words itself, and ranks first the articles holding them as typed) in place of the
+    index over two copies of it, filled from the stored articles; new triggers."""
+    from crawler.store.search import setup_fts
+    setup_fts(db.conn)
+
+
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
 # what they mean), how many of its runs were flagged, the articles stored, the newest first seen.
 SITE_HEALTH_SQL = """CREATE VIEW site_health AS

@@ -1,29 +1,43 @@
-"""Full-text search over the articles, for Vietnamese with or without diacritics.
+"""Full-text search over the articles, for Vietnamese with or without diacritics, in milliseconds.
 
-``articles_fts`` is an SQLite FTS5 index (tokenizer ``unicode61 remove_diacritics 2``) over each
-article's title, sapo and body, twice:
+``articles_fts`` is an SQLite FTS5 index over each article's title, sapo (lead) and body as
+written (tokenizer ``unicode61 remove_diacritics 0``: lower case only, "Công đoàn" is indexed as
+``công đoàn``), external content ``articles`` (the text is not stored twice). SQL triggers on
+``articles`` keep it in sync with only built-in SQL, so every writer is covered (NewsDB, a
+re-extraction, the scheduler, the sqlite3 shell, sqlite-utils): no Python function has to be
+registered on a writer's connection.
 
-* ``title``, ``sapo``, ``body``: the text as stored. The tokenizer lowercases and drops tones and
-  vowel marks, so "Công đoàn" is indexed as ``cong đoan``: "công đoàn" finds it.
-* ``title_folded``, ``sapo_folded``, ``body_folded``: the same text with đ→d and Đ→D, the one
-  Vietnamese letter unicode61 does not fold (đ is a letter of its own, not d plus a mark), so
-  "Công đoàn" is also indexed as ``cong doan``: "cong doan" and "CONG DOAN" find it too.
+What a reader types is turned into FTS5 queries here (the index is never asked to fold):
 
-The index is kept in sync by SQL triggers on ``articles`` that use only built-in SQL
-(``replace()``), so every writer is covered: NewsDB, a re-extraction, the scheduler, the sqlite3
-shell, sqlite-utils. No Python function has to be registered on the writer's connection.
-The FTS table reads its text from the view ``articles_fts_source`` (external content), so the
-article text is not stored twice; ``snippet()``/``highlight()`` and FTS5's 'rebuild' work.
+* **folded** (``match_query()``): each word matches every spelling that folds to it: "cong"
+  becomes ``("cong" OR "công" OR "cộng" OR "cổng" ...)``, "doan" also ``"đoàn"`` (the spellings
+  with one tone mark and any vowel marks, ``spellings()``; đ→d included, which unicode61's own
+  remove_diacritics does not fold). Every word must occur. "cong doan", "công đoàn" and "Cổng
+  đoán" find the same articles.
+* **as typed** (``exact_query()``): a word typed with marks matches only that spelling (case
+  aside); a word typed without marks still matches any spelling.
 
-``setup_fts(db)`` creates the index (and fills it from existing articles) idempotently; the
-store's migration "0004 articles_fts" (crawler/store/schema.py) calls it. ``fold()`` is the same
-folding in Python (plus the marks unicode61 drops), ``match_query()`` turns what a user typed
-into a safe FTS5 query on the folded columns, ``excerpt()`` picks the passage of a body that
-matches; the Datasette plugin (datasette/plugins/newscrawl.py) registers the last two as SQL
-functions for the search query.
+A search lists, in this order (``tier_query()``): the articles matching as typed with every
+word in the title; matching as typed elsewhere; matching only folded with every word in the
+title; the rest. So "công đoàn" lists "công đoàn" before "Cổng đoán"; "cong doan" has no word
+typed with marks, so it is titles first, then the rest. Within a tier, the most recently stored
+article first. Each tier is one FTS5 query read in rowid order and cut at the page's end, so a
+page costs about the same whatever the archive's size (no score computed for every match); only
+the page's ``PAGE_SIZE`` rows are read from ``articles`` and given an excerpt (``excerpt()``:
+one regular expression per article, each letter of a word a class of its spellings).
+
+``fold()`` (a ``str.translate`` table: one character in, one out) folds what a reader types.
+
+``SEARCH_SQL`` is that query (the Datasette query ``search`` in datasette/metadata.json is the
+same text; ``search()`` runs it here). ``setup_fts(db)`` creates the index or replaces an older
+version's layout idempotently (migrations "0004 articles_fts" and "0012 search: one index as
+written" in crawler/store/schema.py call it). The Datasette plugin (datasette/plugins/
+newscrawl.py) registers the SQL functions and uses ``match_query`` as Datasette's ``escape_fts``,
+so the articles table's own search box matches the same way.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -36,21 +50,42 @@ from typing import Any
 from urllib.parse import quote
 
 FTS_TABLE = "articles_fts"
-FTS_SOURCE = "articles_fts_source"
-TOKENIZE = "unicode61 remove_diacritics 2"
+TOKENIZE = "unicode61 remove_diacritics 0"
 TEXT_COLUMNS = ("title", "sapo", "body")
-FOLDED_COLUMNS = tuple(f"{c}_folded" for c in TEXT_COLUMNS)
-FTS_COLUMNS = TEXT_COLUMNS + FOLDED_COLUMNS
-# Relevance: a hit in the title counts most, then the lead, then the body (bm25 column weights,
-# one per FTS column, in FTS_COLUMNS order).
-BM25_WEIGHTS = (10.0, 4.0, 1.0, 10.0, 4.0, 1.0)
+TRIGGERS = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au"))
+# Objects of earlier layouts, dropped when found: the view of the folded copies (before 0012),
+# and the second index of a development version of 0012.
+RETIRED = {"articles_fts_source": "VIEW", "articles_fts_exact": "TABLE"}
+# Results per page of a search (Datasette's search page links to the next page), and how many
+# pages a search shows at most (the first 2,000 results, as search engines do: a page costs
+# more the further it is).
+PAGE_SIZE = 20
+MAX_PAGES = 100
 # Marks that excerpt() puts around a hit (in escaped HTML): the plugin turns them into <mark>.
 HIT_START, HIT_END = "\x02", "\x03"
 
 
-def fold_sql(expr: str) -> str:
-    """SQL for `expr` with đ→d and Đ→D (what the triggers index in the *_folded columns)."""
-    return f"replace(replace({expr}, 'đ', 'd'), 'Đ', 'D')"
+class _FoldTable(dict):
+    """str.translate table: a character -> lower case, without tones or vowel marks, đ→d; each
+    character's entry is computed the first time it is met (so any alphabet folds)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char in "đĐ":
+            folded = "d"
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFD", char)
+                           if not unicodedata.combining(c))
+            folded = (base or char).lower()[:1] or char
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def _nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def fold(text: str | None) -> str:
@@ -60,64 +95,183 @@ def fold(text: str | None) -> str:
     positions in text (excerpt() relies on it)."""
     if not text:
         return ""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        if char in "đĐ":
-            out.append("d")
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFD", char)
-                       if not unicodedata.combining(c))
-        out.append((base or char).lower()[:1] or char)
-    return "".join(out)
+    return _nfc(text).translate(_FOLD)
 
 
 _WORD = re.compile(r"\w+\*?")
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if w.strip("*_")]
+
+
 def query_words(query: str | None) -> list[str]:
     """The folded words of a user's query ('Công đoàn, Hà Nội!' -> ['cong', 'doan', 'ha', 'noi']);
     a trailing * (prefix search) is kept."""
-    return [w for w in _WORD.findall(fold(query)) if w.strip("*_")]
+    return _words(fold(query))
+
+
+def marked_words(query: str | None) -> list[str]:
+    """The words of a user's query typed with marks (or đ), NFC and lower case, as typed:
+    'Công doan Hà Nội' -> ['công', 'hà', 'nội']; a trailing * is kept."""
+    if not query:
+        return []
+    return [w for w in _words(_nfc(query).lower()) if fold(w) != w]
+
+
+# Vietnamese spelling: the vowel letters a word's bare letters stand for, and the five tones.
+_LETTERS = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "i": "i", "y": "y", "d": "dđ"}
+_TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")   # huyền sắc hỏi ngã nặng
+# A word with more spellings than this (a long foreign word) is matched as folded only.
+MAX_SPELLINGS = 400
+
+
+@functools.lru_cache(maxsize=4096)
+def spellings(word: str) -> tuple[str, ...]:
+    """Every lower-case NFC spelling that folds to the folded `word`, with at most one tone mark
+    (as Vietnamese is written): 'doan' -> ['doan', 'đoan', 'doàn', 'đoàn', 'doán', ...]."""
+    word = fold(word)
+    combos = [""]
+    for char in word:
+        combos = [c + v for c in combos for v in _LETTERS.get(char, char)]
+        if len(combos) > MAX_SPELLINGS:
+            return (word,)
+    vowels = [i for i, char in enumerate(word) if char in "aeiouy"]
+    out = []
+    for base in combos:
+        out.append(base)
+        for i in vowels:
+            for tone in _TONES:
+                out.append(base[:i] + unicodedata.normalize("NFC", base[i] + tone) + base[i + 1:])
+        if len(out) > MAX_SPELLINGS:
+            return (word,)
+    return tuple(out)
+
+
+def _phrase(term: str, prefix: bool) -> str:
+    return f'"{term}"' + ("*" if prefix else "")
+
+
+def _any_spelling(word: str) -> str:
+    prefix, bare = word.endswith("*"), word.rstrip("*")
+    terms = [_phrase(t, prefix) for t in spellings(bare)]
+    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
 
 
 def match_query(query: str | None) -> str:
-    """An FTS5 MATCH expression for what a user typed, whatever its punctuation or quotes: every
-    word must occur (in any order) in the folded columns, 'doan*' matches words starting 'doan'.
-    A query without words gives '""', which matches nothing (MATCH '' would be an error)."""
+    """An FTS5 MATCH expression on articles_fts for what a user typed, whatever its punctuation
+    or quotes: every word must occur (in any order) in any spelling that folds like it; 'doan*'
+    matches words starting 'doan' in any spelling. A query without words gives '""', which
+    matches nothing (MATCH '' is an error)."""
     words = query_words(query)
-    if not words:
+    return " AND ".join(_any_spelling(w) for w in words) if words else '""'
+
+
+def exact_query(query: str | None) -> str:
+    """An FTS5 MATCH expression on articles_fts: every word typed with marks as typed (case
+    aside), every other word in any spelling. '""' (matches nothing) when no word has a mark:
+    then no match ranks above another for its marks."""
+    if not query or not marked_words(query):
         return '""'
-    terms = " ".join(
-        f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words
-    )
-    return "{" + " ".join(FOLDED_COLUMNS) + "} : (" + terms + ")"
+    terms = []
+    for word in _words(_nfc(query).lower()):
+        if fold(word) != word:
+            terms.append(_phrase(word.rstrip("*"), word.endswith("*")))
+        else:
+            terms.append(_any_spelling(fold(word)))
+    return " AND ".join(terms)
+
+
+TIERS = 4
+
+
+def tier_query(query: str | None, tier: int) -> str:
+    """The FTS5 MATCH expression of one tier of a search's results, best tier first:
+    1 as typed, every word in the title; 2 as typed, not all in the title; 3 only folded, every
+    word in the title; 4 the rest. '""' for a tier that cannot hold anything."""
+    folded, typed = match_query(query), exact_query(query)
+    if folded == '""':
+        return '""'
+    if typed == '""':            # no word typed with marks: as typed = folded
+        typed, folded = folded, None
+    in_title = f"{{title}} : ({typed})"
+    if tier == 1:
+        return in_title
+    if tier == 2:
+        return f"({typed}) NOT ({in_title})"
+    if folded is None:
+        return '""'
+    if tier == 3:
+        return f"({{title}} : ({folded})) NOT ({typed})"
+    if tier == 4:
+        return f"({folded}) NOT ({{title}} : ({folded})) NOT ({typed})"
+    raise ValueError(f"tier {tier}: a search has tiers 1 to {TIERS}")
+
+
+@functools.lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """Each folded letter -> every letter (Latin, any case, any marks) that folds to it:
+    'd' -> 'dDđĐ', 'o' -> 'oOòÒóÓ...ợỢ'."""
+    classes: dict[str, str] = {}
+    for code in [*range(0x41, 0x5B), *range(0x61, 0x7B), *range(0xC0, 0x250),
+                 *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        classes[fold(char)] = classes.get(fold(char), "") + char
+    return classes
+
+
+@functools.lru_cache(maxsize=256)
+def _hit_pattern(query: str | None) -> tuple[re.Pattern, tuple[str, ...]] | None:
+    """A regular expression finding the query's words as whole words in any spelling and case
+    (each letter a class of the letters that fold to it), one group per word; and the words."""
+    words = tuple(sorted(set(query_words(query)), key=len, reverse=True))
+    if not words:
+        return None
+    classes = _letter_classes()
+
+    def spelled(word: str) -> str:
+        bare = word.rstrip("*")
+        return "".join(f"[{re.escape(classes[c])}]" if c in classes else re.escape(c)
+                       for c in bare) + (r"\w*" if word.endswith("*") else "")
+    alternatives = "|".join(f"({spelled(w)})" for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), words
+
+
+def _best_window(hits: list[tuple[int, int, str]], span: int) -> int:
+    """The index of the first hit of the window of `span` characters, starting at a hit, with
+    the most distinct words, then the most hits (the earliest of equals); one pass."""
+    best, best_score, counts, end = 0, (0, 0), {}, 0
+    for i, (start, _, _) in enumerate(hits):
+        while end < len(hits) and hits[end][0] < start + span:
+            counts[hits[end][2]] = counts.get(hits[end][2], 0) + 1
+            end += 1
+        score = (len(counts), end - i)
+        if score > best_score:
+            best, best_score = i, score
+        key = hits[i][2]
+        counts[key] -= 1
+        if not counts[key]:
+            del counts[key]
+    return best
 
 
 def excerpt(text: str | None, query: str | None, width: int = 240) -> str:
     """The passage of `text` (about `width` characters) with the most of `query`'s words, each
-    hit wrapped in HIT_START/HIT_END, '…' where it was cut; paragraphs joined with ' ¶ '.
-    Plain text: excerpt_html() makes it HTML."""
+    hit (with or without marks) wrapped in HIT_START/HIT_END, '…' where it was cut; paragraphs
+    joined with ' ¶ '. Plain text: excerpt_html() makes it HTML. Costs one regular-expression
+    scan of the text (no Python loop over its characters or words, no folded copy)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).replace("\n\n", " ¶ ").replace("\n", " ")
-    words = {w.rstrip("*"): w.endswith("*") for w in query_words(query)}
-    folded = fold(text)
+    text = _nfc(text).replace("\n\n", " ¶ ").replace("\n", " ")
+    found = _hit_pattern(query)
     hits: list[tuple[int, int, str]] = []
-    for found in re.finditer(r"\w+", folded):
-        word = found.group()
-        key = next((w for w, prefix in words.items()
-                    if word == w or (prefix and word.startswith(w))), None)
-        if key is not None:
-            hits.append((*found.span(), key))
-
-    def score(i: int) -> tuple[int, int, int]:  # distinct words, then hits, in the window
-        inside = [k for s, _, k in hits[i:] if s < hits[i][0] + width * 5 // 6]
-        return len(set(inside)), len(inside), -i
+    if found is not None:
+        pattern, words = found
+        hits = [(m.start(), m.end(), words[m.lastindex - 1]) for m in pattern.finditer(text)]
 
     start = 0
     if hits:  # the window starting a little before the hit with the best words after it
-        best = max(range(len(hits)), key=score)
-        start = max(0, hits[best][0] - width // 6)
+        start = max(0, hits[_best_window(hits, width * 5 // 6)][0] - width // 6)
         space = text.rfind(" ", 0, start)
         start = space + 1 if space >= 0 else 0
     end = min(len(text), start + width)
@@ -140,47 +294,106 @@ def excerpt_html(value: str | None) -> str:
     return escaped.replace(HIT_START, "<mark>").replace(HIT_END, "</mark>")
 
 
+# --- the query -------------------------------------------------------------------------------
+# One page of a search, best first (see the module): each tier read newest stored first and cut
+# at the page's end (:_newscrawl_end = offset + limit), the tiers one after the other (UNION ALL
+# stops once the page is full, so a later tier is not even read), the page (:_newscrawl_limit
+# rows from :_newscrawl_offset) computed once (MATERIALIZED); only its rows are read from
+# `articles` and given an excerpt. :q is what the reader typed; the other parameters are, in
+# Datasette, magic parameters of the plugin (from ?page=N). The Datasette query `search`
+# (datasette/metadata.json) is this text.
+SEARCH_SQL = f"""with page as materialized (
+  select * from (select rowid as id, 1 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 1) order by rowid desc limit :_newscrawl_end)
+  union all
+  select * from (select rowid as id, 2 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 2) order by rowid desc limit :_newscrawl_end)
+  union all
+  select * from (select rowid as id, 3 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 3) order by rowid desc limit :_newscrawl_end)
+  union all
+  select * from (select rowid as id, 4 as tier from {FTS_TABLE}
+    where {FTS_TABLE} match newscrawl_tier(:q, 4) order by rowid desc limit :_newscrawl_end)
+  limit :_newscrawl_limit offset :_newscrawl_offset
+)
+select
+  a.id as article,
+  a.title,
+  a.site,
+  substr(a.published_at, 1, 16) as published,
+  newscrawl_excerpt(coalesce(a.sapo || char(10) || char(10), '') || a.body, :q) as excerpt,
+  a.url
+from page
+join articles a on a.id = page.id
+order by page.tier, page.id desc"""
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions SEARCH_SQL calls, on `conn` (a reading connection: the index
+    triggers need none of them)."""
+    conn.create_function("newscrawl_fold", 1, fold, deterministic=True)
+    conn.create_function("newscrawl_match", 1, match_query, deterministic=True)
+    conn.create_function("newscrawl_exact", 1, exact_query, deterministic=True)
+    conn.create_function("newscrawl_tier", 2, tier_query, deterministic=True)
+    conn.create_function("newscrawl_excerpt", 2, excerpt, deterministic=True)
+
+
 # --- schema -------------------------------------------------------------------------------
-def _schema_sql() -> list[str]:
-    cols = ", ".join(FTS_COLUMNS)
-    source = ", ".join([*TEXT_COLUMNS, *(f"{fold_sql(c)} AS {c}_folded" for c in TEXT_COLUMNS)])
+def _schema() -> dict[str, str]:
+    """{name: CREATE statement} of the search's index and triggers, in creation order."""
+    cols = ", ".join(TEXT_COLUMNS)
 
     def values(prefix: str) -> str:
-        return ", ".join([*(f"{prefix}.{c}" for c in TEXT_COLUMNS),
-                          *(fold_sql(f"{prefix}.{c}") for c in TEXT_COLUMNS)])
+        return ", ".join(f"{prefix}.{c}" for c in TEXT_COLUMNS)
 
     delete = (f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, {cols}) "
               f"VALUES ('delete', old.id, {values('old')});")
     insert = f"INSERT INTO {FTS_TABLE} (rowid, {cols}) VALUES (new.id, {values('new')});"
     watched = ", ".join(("id", *TEXT_COLUMNS))
-    return [
-        f"CREATE VIEW IF NOT EXISTS {FTS_SOURCE} AS SELECT id, {source} FROM articles",
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({cols}, "
-        f"content='{FTS_SOURCE}', content_rowid='id', tokenize='{TOKENIZE}')",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON articles BEGIN {insert} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON articles BEGIN {delete} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF {watched} ON articles "
-        f"BEGIN {delete} {insert} END",
-    ]
+    ai, ad, au = TRIGGERS
+    return {
+        FTS_TABLE: f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({cols}, content='articles', "
+                   f"content_rowid='id', tokenize='{TOKENIZE}')",
+        ai: f"CREATE TRIGGER {ai} AFTER INSERT ON articles BEGIN {insert} END",
+        ad: f"CREATE TRIGGER {ad} AFTER DELETE ON articles BEGIN {delete} END",
+        au: f"CREATE TRIGGER {au} AFTER UPDATE OF {watched} ON articles BEGIN {delete} {insert} END",
+    }
+
+
+def _outdated(conn: sqlite3.Connection) -> dict[str, str]:
+    """The search objects missing or defined otherwise than _schema() says: {name: CREATE}."""
+    wanted = _schema()
+    stored = dict(conn.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE name IN ({', '.join('?' * len(wanted))})",
+        list(wanted)).fetchall())
+    return {name: sql for name, sql in wanted.items() if stored.get(name) != sql}
 
 
 def setup_fts(conn: sqlite3.Connection | Any) -> bool:
-    """Create the search index and its triggers if missing; a new index is filled from the
-    articles already stored. Idempotent, one transaction; `conn` is a sqlite3 connection or a
-    sqlite_utils Database. Returns True when the index was created now."""
+    """Create the search index and its triggers, or replace an older version's layout (the
+    folded copies and their view before migration 0012); a new index is filled from the articles
+    already stored. Idempotent (nothing is done when everything is as _schema() says), one
+    transaction; `conn` is a sqlite3 connection or a sqlite_utils Database. Returns True when
+    the index was (re)built now."""
     conn = getattr(conn, "conn", conn)
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN IMMEDIATE")
     try:
-        existing = {name for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?, ?)",
-            [FTS_TABLE, FTS_SOURCE, f"{FTS_TABLE}_ai", f"{FTS_TABLE}_ad", f"{FTS_TABLE}_au"])}
-        created = FTS_TABLE not in existing
-        if len(existing) < 5:
-            for statement in _schema_sql():
-                conn.execute(statement)
-            if created:
+        outdated = _outdated(conn)
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        retired = [name for name in RETIRED if name in present]
+        if outdated or retired:
+            for name in TRIGGERS:            # they name the tables: dropped first, made last
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for name in retired:
+                conn.execute(f"DROP {RETIRED[name]} {name}")
+            if FTS_TABLE in outdated and FTS_TABLE in present:
+                conn.execute(f"DROP TABLE {FTS_TABLE}")
+            for name, sql in _schema().items():
+                if name in outdated or name in TRIGGERS:
+                    conn.execute(sql)
+            if FTS_TABLE in outdated:
                 conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
     except BaseException:
         if own and conn.in_transaction:
@@ -188,7 +401,7 @@ def setup_fts(conn: sqlite3.Connection | Any) -> bool:
         raise
     if own:
         conn.execute("COMMIT")
-    return created
+    return FTS_TABLE in outdated
 
 
 def rebuild_fts(conn: sqlite3.Connection | Any) -> None:
@@ -198,21 +411,18 @@ def rebuild_fts(conn: sqlite3.Connection | Any) -> None:
         conn.execute(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
 
 
-def search(conn: sqlite3.Connection | Any, query: str, limit: int = 20) -> list[dict]:
-    """Articles matching `query` (with or without diacritics), most relevant first:
-    [{id, url, site, title, published_at, score}]. The same SQL as Datasette's search query."""
+def search(conn: sqlite3.Connection | Any, query: str, limit: int = PAGE_SIZE,
+           offset: int = 0) -> list[dict]:
+    """Articles matching `query` (with or without diacritics), best first, `limit` from
+    `offset`: [{article, title, site, published, excerpt, url}]. The same SQL as Datasette's
+    search query (SEARCH_SQL); registers its SQL functions on `conn`."""
     conn = getattr(conn, "conn", conn)
     if not query_words(query):
         return []
-    expression = match_query(query)
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    cursor = conn.execute(
-        f"SELECT a.id, a.url, a.site, a.title, a.published_at, "
-        f"bm25({FTS_TABLE}, {weights}) AS score "
-        f"FROM {FTS_TABLE} JOIN articles a ON a.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH ? ORDER BY score LIMIT ?",
-        [expression, limit],
-    )
+    register_functions(conn)
+    cursor = conn.execute(SEARCH_SQL, {"q": query, "_newscrawl_limit": limit,
+                                       "_newscrawl_offset": offset,
+                                       "_newscrawl_end": offset + limit})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -223,11 +433,11 @@ METADATA_DB_NAME = "news"   # the database's name in datasette/metadata.json (da
 
 
 def has_fts(path: str | Path) -> bool:
-    """Whether the database file at `path` has the search index (read-only look)."""
+    """Whether the database file at `path` has the search index as this version makes it
+    (read-only look): False for a file made before search, or before migration 0012."""
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                            [FTS_TABLE]).fetchone() is not None
+        return not _outdated(conn)
     finally:
         conn.close()
 
@@ -272,5 +482,8 @@ def datasette_args(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1
         "--plugins-dir", str(DATASETTE_DIR / "plugins"),
         "--host", host, "--port", str(port),
         "--setting", "facet_time_limit_ms", "500",
+        # suggested facets cost up to 50 ms per column on each table page (a search's too), and
+        # the articles page hides them
+        "--setting", "suggest_facets", "off",
         *extra,
     ]

@@ -3,17 +3,23 @@
 * Read-only, for sure: every connection Datasette opens to a database file gets
   ``PRAGMA query_only=1`` (on top of Datasette's ``mode=ro``), so nothing Datasette or another
   plugin does can write to the crawl database.
-* SQL functions for the search query (read side only; the index triggers need none of them):
-  ``newscrawl_match(q)`` (what a user typed -> safe FTS5 query, diacritics folded),
-  ``newscrawl_excerpt(text, q)`` (the passage that matches), ``newscrawl_fold(text)``.
+* Search (crawler/store/search.py says how it matches and ranks): the SQL functions of its
+  query (``newscrawl_match(q)``, ``newscrawl_exact(q)``, ``newscrawl_tier(q, n)``,
+  ``newscrawl_excerpt(text, q)``, ``newscrawl_fold(text)``; read side only, the index triggers
+  need none of them); Datasette's ``escape_fts`` replaced by ``newscrawl_match``, so the articles
+  table's own search box (``?_search=``) matches what the search page matches; the magic
+  parameters ``:_newscrawl_limit``, ``:_newscrawl_offset``, ``:_newscrawl_end`` (one page of
+  ``search.PAGE_SIZE`` results, from ``?page=N``, up to ``search.MAX_PAGES``; templates/query.html
+  links to the next page).
 * A "month" facet (``_facet_month=published_at``): articles per month, in Vietnam time as stored
   (Datasette's own date facet converts to UTC, which moves late-evening articles a day back).
 * Cells that read well and are never raw HTML: the body as a short preview (the article page
   shows it in full, see templates/row.html), search excerpts with <mark>ed hits (escaped first),
   titles in query results linking to the article page, raw_pages.html_zlib never shown.
 * The articles table shows title, site, date, topics and lead unless the URL chooses its columns
-  (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; leads and bodies are cut
-  short in lists, topics shown as labels, the topic evidence as "term (where)".
+  (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; a search of the table
+  without a sort of its own lists the most recently stored first (``_sort_desc=id``); leads and
+  bodies are cut short in lists, topics shown as labels, the topic evidence as "term (where)".
 * The charts of the "articles per site per day" and "union and labour coverage" queries
   (datasette-vega), set up on first view.
 * The Atom feeds (datasette-atom, canned queries with atom_* columns): a search with no match yet
@@ -51,14 +57,37 @@ CHARTS = {
 ARTICLE_LIST_COLUMNS = ("title", "site", "published_at", "topics", "sapo")
 
 
-@hookimpl
+@hookimpl(trylast=True)   # after Datasette's own, whose escape_fts this one replaces
 def prepare_connection(conn, database, datasette):
     db = datasette.databases.get(database)
     if db is not None and not db.is_memory and db.path:
         conn.execute("PRAGMA query_only=1")
-    conn.create_function("newscrawl_fold", 1, search.fold, deterministic=True)
-    conn.create_function("newscrawl_match", 1, search.match_query, deterministic=True)
-    conn.create_function("newscrawl_excerpt", 2, search.excerpt, deterministic=True)
+    search.register_functions(conn)
+    conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
+
+
+def search_page(request) -> int:
+    """The page of search results asked for (?page=N, from 1; anything but a number is page 1)."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _page_parameter(key, request):
+    page = min(search_page(request), search.MAX_PAGES + 1)    # past the last page: no row
+    if key == "limit":
+        return search.PAGE_SIZE if page <= search.MAX_PAGES else 0
+    if key == "offset":
+        return (page - 1) * search.PAGE_SIZE
+    if key == "end":
+        return page * search.PAGE_SIZE
+    raise KeyError(key)
+
+
+@hookimpl
+def register_magic_parameters(datasette):
+    return [("newscrawl", _page_parameter)]
 
 
 def _cut(text: str, limit: int) -> str:
@@ -154,30 +183,47 @@ table.rows-and-columns td { padding: 2px 4px; white-space: nowrap; line-height: 
 
 
 
-# --- the articles table's default columns -------------------------------------------------------
-ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")     # /<database>/articles, the HTML page
+# --- the articles table's default columns and search order -----------------------------------
+ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")                  # /<database>/articles, the HTML page
+ARTICLES_ANY = re.compile(r"^/[^/]+/articles(\.[a-z]+)?$")      # the same as HTML, JSON, CSV...
+
+
+def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+    """The query pairs to redirect a request for the articles table to, or None to serve it:
+    * the HTML page without ?_col / ?_nocol: the reading columns (title, site, date, topics, lead);
+    * a search (?_search=) without a sort of its own: ``_sort_desc=id``, the most recently stored
+      first (the order of the search page's tiers). Sorting the matches by date reads every one
+      of them: on a large archive a common word then takes longer than Datasette allows a query
+      (1 s); a reader may still choose that sort."""
+    keys = {key for key, _ in pairs}
+    added = []
+    if ARTICLES_PAGE.match(path) and not keys & {"_col", "_nocol"}:
+        added += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
+    if any(k.startswith("_search") and k != "_searchmode" for k in keys) and \
+            not keys & {"_sort", "_sort_desc"}:
+        added.append(("_sort_desc", "id"))
+    return pairs + added if added else None
 
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """/news/articles without ?_col / ?_nocol: redirect to the reading columns (title, site,
-    date, topics, lead); any URL that names its columns is served as it is."""
+    """Redirects of the articles table (articles_redirect); any other URL is served as it is."""
     def wrap(app):
-        async def default_columns(scope, receive, send):
+        async def articles_defaults(scope, receive, send):
             if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD") and \
-                    ARTICLES_PAGE.match(scope.get("path", "")):
+                    ARTICLES_ANY.match(scope.get("path", "")):
                 pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"),
                                   keep_blank_values=True)
-                if not any(key in ("_col", "_nocol") for key, _ in pairs):
-                    pairs += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
-                    location = scope.get("root_path", "") + scope["path"] + "?" + urlencode(pairs)
+                target = articles_redirect(scope["path"], pairs)
+                if target is not None:
+                    location = scope.get("root_path", "") + scope["path"] + "?" + urlencode(target)
                     await send({"type": "http.response.start", "status": 302,
                                 "headers": [[b"location", location.encode("latin-1")],
                                             [b"content-length", b"0"]]})
                     await send({"type": "http.response.body", "body": b""})
                     return
             await app(scope, receive, send)
-        return default_columns
+        return articles_defaults
     return wrap
 
 
@@ -235,9 +281,11 @@ def _host(url):
 
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
-    # For templates/row.html (the article page).
+    # For templates/row.html (the article page), table.html and query.html (the search pages).
     return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
-            "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE}
+            "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
+            "newscrawl_page": search_page(request) if request is not None else 1,
+            "newscrawl_page_size": search.PAGE_SIZE, "newscrawl_max_pages": search.MAX_PAGES}
 
 
 class MonthFacet(Facet):
