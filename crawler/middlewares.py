@@ -18,8 +18,8 @@ Enabled in crawler/settings.py:
 * ``RobotsTxtMiddleware`` (replaces Scrapy's): requests waiting for a host's robots.txt all get
   its rules (Scrapy 2.19 let all but the first through unchecked), and a robots.txt that answers
   5xx or not at all disallows the host for the run (RFC 9309).
-* ``CharsetMiddleware``: when the Content-Type header and the page's ``<meta charset>`` disagree,
-  the one that decodes the bytes without error wins (UTF-8 first), instead of the header always
+* ``CharsetMiddleware``: every page is read with the charset crawler/charset.py decides from the
+  header, the page's ``<meta charset>`` and what the decoded text is, instead of the header always
   winning (``iso-8859-1`` from a web server's default config over a UTF-8 page gives mojibake).
 * ``RetryFailedMiddleware`` (spider): the next run requests again the pages the previous run of
   the same site failed to get (listing pages included, whose articles were never seen), so an
@@ -27,7 +27,6 @@ Enabled in crawler/settings.py:
 """
 from __future__ import annotations
 
-import codecs
 import ipaddress
 import logging
 import os
@@ -290,44 +289,10 @@ class RobotsTxtMiddleware(_ScrapyRobots):
 
 # --- charsets --------------------------------------------------------------------------------
 
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    from w3lib.encoding import resolve_encoding
-    name = resolve_encoding(label)
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def _decodes(body: bytes, codec: str) -> bool:
-    try:
-        body.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
-
-
-def choose_charset(header: str | None, meta: str | None, body: bytes) -> str | None:
-    """The charset to read `body` with when the header's and the meta's disagree, else None."""
-    header, meta = _codec(header), _codec(meta)
-    if not header or not meta or header == meta:
-        return None
-    if body.isascii():
-        return None
-    candidates = [c for c in (header, meta) if _decodes(body, c)]
-    if "utf-8" in candidates:
-        return None if header == "utf-8" else "utf-8"
-    if candidates and candidates[0] != header:
-        return candidates[0]
-    return None
-
-
 class CharsetMiddleware:
-    """Downloader middleware: settle a header-vs-meta charset conflict by what decodes."""
+    """Downloader middleware: read every HTML page with the charset `crawler.charset` decides from
+    the header, the page's <meta charset> and what the text is (the same decision the page path
+    makes), instead of the header's word alone."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -339,19 +304,14 @@ class CharsetMiddleware:
     def process_response(self, request: Request, response: Any, spider: Any = None):
         if not isinstance(response, TextResponse) or response.status != 200:
             return response
-        from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
-        header = http_content_type_encoding(
-            response.headers.get("Content-Type", b"").decode("latin-1"))
-        if not header:
+        from crawler.charset import choose_encoding, codec_name
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        codec, why = choose_encoding(response.body, content_type)
+        if why == "bom" or codec == codec_name(response.encoding):
             return response
-        meta = html_body_declared_encoding(response.body)
-        chosen = choose_charset(header, meta, response.body)
-        if chosen is None:
-            return response
-        logger.info("%s: the header says charset %s, the page says %s; read as %s",
-                    response.url, header, meta, chosen)
+        logger.info("%s: read as %s (%s), not %s", response.url, codec, why, response.encoding)
         self.crawler.stats.inc_value("newscrawl/charset_conflicts")
-        return response.replace(encoding=chosen)
+        return response.replace(encoding=codec)
 
 
 # --- the next run fetches what failed ------------------------------------------------------

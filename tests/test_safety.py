@@ -12,7 +12,9 @@ from collections import defaultdict
 import pytest
 from scrapy.settings import Settings
 
-from crawler.middlewares import (TargetPolicy, choose_charset, literal_ip, non_public_address)
+from crawler.charset import choose_encoding, looks_like_mojibake, read_html
+from crawler.middlewares import TargetPolicy, literal_ip, non_public_address
+from replay.encodings import to_cp1258
 from replay.faults import OFFSITE_TARGET, PRIVATE_TARGETS, Faults
 from replay.server import ReplayServer
 from replay.web import ReplayWeb
@@ -65,12 +67,39 @@ def test_off_site_public_and_unresolvable_names():
     assert literal_ip("example.com") is None and non_public_address("example.com") is None
 
 
-def test_charset_conflicts_are_settled_by_what_decodes():
-    utf8 = "Công đoàn".encode("utf-8")
-    assert choose_charset("iso-8859-1", "utf-8", utf8) == "utf-8"
-    assert choose_charset("utf-8", "windows-1258", "Công đoàn".encode("cp1258")) == "cp1258"
-    assert choose_charset("utf-8", "utf-8", utf8) is None
-    assert choose_charset("utf-8", None, utf8) is None
+VIETNAMESE = ("<html><head><title>Hà Nội: Hỗ trợ công nhân</title></head><body>\n"
+              "<p>Hà Nội: Hỗ trợ công nhân lao động bị ảnh hưởng, Công đoàn Thủ đô chăm lo đời "
+              "sống đoàn viên. Người lao động được nhận quà Tết sum vầy.</p></body></html>")
+
+
+def test_charsets_are_decided_by_what_the_text_is_not_by_what_decodes():
+    utf8 = VIETNAMESE.encode("utf-8")
+    # a web server's default charset over a UTF-8 page
+    assert choose_encoding(utf8, "text/html; charset=iso-8859-1")[0] == "utf-8"
+    # the header lies and the UTF-8 body has a few invalid bytes: windows-1252 decodes it
+    # without error, and reads as mojibake; UTF-8 with the bytes replaced reads as Vietnamese
+    broken = utf8.replace("Hỗ".encode(), b"H\xe1\xbb", 1).replace("vầy".encode(), b"v\xff\xfey")
+    for header in ("windows-1252", "iso-8859-1", "windows-1258"):
+        decoded = read_html(broken, f"text/html; charset={header}")
+        assert decoded.encoding == "utf-8", header
+        assert "Hà Nội" in decoded.text and "\ufffd" in decoded.text
+        assert not looks_like_mojibake(decoded.text)
+    # Windows-1258 served as UTF-8, with or without a meta charset
+    cp1258 = to_cp1258(VIETNAMESE)
+    assert choose_encoding(cp1258, "text/html; charset=utf-8")[0] == "cp1258"
+    with_meta = to_cp1258(VIETNAMESE.replace("<head>", '<head><meta charset="windows-1258">'))
+    assert choose_encoding(with_meta, "text/html; charset=utf-8") == ("cp1258", "meta")
+    # a byte order mark wins; NUL bytes are dropped
+    assert read_html(b"\xef\xbb\xbf" + utf8, "text/html; charset=windows-1252").encoding == "utf-8"
+    assert "\x00" not in read_html(utf8.replace(b"<p>", b"<p>\x00\x00"), "text/html").text
+
+
+def test_text_that_still_reads_as_mojibake_is_recognised():
+    double = VIETNAMESE.encode("utf-8").decode("cp1252", errors="replace")
+    assert looks_like_mojibake(double)
+    assert looks_like_mojibake("HÃ  Ná»™i: Há»— trá»£ cÃ´ng nhÃ¢n")
+    assert not looks_like_mojibake(VIETNAMESE)
+    assert not looks_like_mojibake("Công đoàn \ufffd Thủ đô")       # replaced bytes are not mojibake
 
 
 def crawl(server, db, *args, cwd, tool="newscrawl"):
