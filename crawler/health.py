@@ -195,6 +195,11 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                              f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
                              f"that {', '.join(spider.start_urls[:2])} still list new articles")
     flags += drift_flags(drift, settings)
+    if int(stats.get("newscrawl/robots_unreachable") or 0):
+        # nothing on the site was fetched (crawler/middlewares.py): no other flag means anything
+        flags = ["robots.txt unreachable? it timed out or answered 5xx, so nothing on the site "
+                 "was fetched this run (RFC 9309); the next run tries again; see "
+                 "crawl_runs.problem_urls"]
     if flags:
         fields["flag"] = "; ".join(flags)
         for flag in flags:

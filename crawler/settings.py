@@ -95,16 +95,23 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100) and the download: no private / loopback / link-local / off-site host
     "crawler.middlewares.SafeTargetMiddleware": 40,
+    # Scrapy's offsite filter drops at DEBUG without a word to the errback: every drop named
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.NamedOffsiteMiddleware": 50,
     # Scrapy's robots.txt middleware lets requests that wait for robots.txt through unchecked
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     # sees 3xx before Scrapy's RedirectMiddleware (600): no off-site, private or looping redirect
     "crawler.middlewares.RedirectGuardMiddleware": 650,
-    # after decompression (590): a header-vs-meta charset conflict settled by what decodes
+    # after decompression (590), before Scrapy's meta refresh (580): no off-site or private
+    # refresh followed (the page is read as it is)
+    "crawler.middlewares.MetaRefreshGuardMiddleware": 585,
+    # after decompression (590): the charset decided by what the text is (crawler/charset.py)
     "crawler.middlewares.CharsetMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.RetryFailedMiddleware": 950,   # the next run fetches what failed
+    "crawler.middlewares.IgnoredLinksMiddleware": 955,  # javascript:/data:/file: links counted
     "crawler.health.HealthSpiderMiddleware": 960,       # listing links and field coverage
 }
 # Hosts that may be fetched although private / off-site (sources and the proxy always may).
