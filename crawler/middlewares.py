@@ -32,7 +32,7 @@ Enabled in crawler/settings.py:
   the same site failed to get (listing pages included, whose articles were never seen), so an
   incremental run that stops paginating early still picks them up.
 * ``IgnoredLinksMiddleware`` (spider): links with a scheme never fetched (javascript:, data:,
-  file:, mailto:, tel:) counted per scheme, ``newscrawl/links_ignored/<scheme>``.
+  file:, mailto:, tel:) counted per scheme, problem ``ignored_link_<scheme>`` (no URL kept).
 """
 from __future__ import annotations
 
@@ -321,10 +321,14 @@ class NamedOffsiteMiddleware(_ScrapyOffsite):
             raise
 
 
+IGNORED_LINKS = "newscrawl/problem/ignored_link_"     # + scheme: counted, no URL kept
+
+
 class IgnoredLinksMiddleware:
     """Spider middleware: count the links of each page whose scheme is never fetched (javascript:,
-    data:, file:, mailto:, tel:, vbscript:): stats ``newscrawl/links_ignored/<scheme>``. They are
-    not requests: discovery keeps http(s) article links only; this says how many were left."""
+    data:, file:, mailto:, tel:, vbscript:), as problem ``ignored_link_<scheme>`` (a count in
+    crawl_runs.problems and the summary, no URL). They are never requests: discovery keeps
+    http(s) article links only; this says how many were left."""
 
     _LINK = re.compile(rb"""href\s*=\s*["']?\s*(javascript|data|file|mailto|tel|vbscript):""", re.I)
 
@@ -340,7 +344,7 @@ class IgnoredLinksMiddleware:
             return
         for match in self._LINK.finditer(response.body):
             self.crawler.stats.inc_value(
-                f"newscrawl/links_ignored/{match.group(1).decode('ascii').lower()}")
+                f"{IGNORED_LINKS}{match.group(1).decode('ascii').lower()}")
 
 
 # --- robots.txt ------------------------------------------------------------------------------
@@ -376,13 +380,21 @@ class RobotsTxtMiddleware(_ScrapyRobots):
             return None
         parts = urlparse_cached(request)
         if parts.netloc in self._unreachable:
-            self.crawler.stats.inc_value("newscrawl/robots_skipped")
-            raise IgnoreRequest(f"robots.txt of {parts.netloc} unreachable "
-                                f"({self._unreachable[parts.netloc]}): nothing on that host is "
-                                "fetched this run (RFC 9309); the next run tries again")
+            self._skip(parts.netloc)
         if parts.path == "/robots.txt" and parts.netloc in self._answers:
             return self._answers[parts.netloc].replace(url=request.url, request=request)
-        return await super().process_request(request, spider)
+        try:
+            return await super().process_request(request, spider)
+        except IgnoreRequest:
+            if parts.netloc in self._unreachable:   # it waited for the robots.txt that failed
+                self._skip(parts.netloc)
+            raise
+
+    def _skip(self, netloc: str) -> None:
+        self.crawler.stats.inc_value("newscrawl/robots_skipped")
+        raise IgnoreRequest(f"robots.txt of {netloc} unreachable ({self._unreachable[netloc]}): "
+                            "nothing on that host is fetched this run (RFC 9309); the next run "
+                            "tries again")
 
     async def robot_parser(self, request: Request):
         from scrapy.http.request import NO_CALLBACK

@@ -53,6 +53,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# A request that fails every retry is named by the spider's errback (WARNING, its first URL, retried
+# next run): Scrapy's own "Gave up retrying" line is only information.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # a news page is ~100 KB; refuse anything over 10 MB
 DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 # TLS certificates are not verified unless the user sets DOWNLOAD_VERIFY_CERTIFICATES=True
