@@ -325,7 +325,8 @@ IGNORED_LINKS = "newscrawl/problem/ignored_link_"     # + scheme: counted, no UR
 
 
 class IgnoredLinksMiddleware:
-    """Spider middleware: count the links of each page whose scheme is never fetched (javascript:,
+    """Spider middleware: count the links of each page read for links (listings, home pages,
+    feeds; not article pages) whose scheme is never fetched (javascript:,
     data:, file:, mailto:, tel:, vbscript:), as problem ``ignored_link_<scheme>`` (a count in
     crawl_runs.problems and the summary, no URL). They are never requests: discovery keeps
     http(s) article links only; this says how many were left."""
@@ -340,8 +341,10 @@ class IgnoredLinksMiddleware:
         return cls(crawler)
 
     def process_spider_input(self, response: Any, spider: Any = None) -> None:
-        if not isinstance(response, TextResponse):
-            return
+        callback = getattr(getattr(response, "request", None), "callback", None)
+        if not isinstance(response, TextResponse) or \
+                getattr(callback, "__name__", "") == "parse_article":
+            return          # an article page's links are not followed: nothing is left there
         for match in self._LINK.finditer(response.body):
             self.crawler.stats.inc_value(
                 f"{IGNORED_LINKS}{match.group(1).decode('ascii').lower()}")
