@@ -20,7 +20,8 @@ What is planted (replay/faults.py's hostile table), one page each unless said:
 - baolaocai.vn: canonicals to another host and to another article, a deflate bomb, a slow drip,
   a silent connection, a redirect loop, a lying charset;
 - hanoi.gov.vn: robots.txt never answers; nld.com.vn: robots.txt answers 503 (both sites are
-  skipped for the run, and the next run asks again); laodong.vn: clean.
+  skipped for the run, and the next run asks again); laodong.vn: a start page answering 500 (the
+  fallbacks look for sitemaps in robots.txt: asked once all the same).
 
 An ordinary article must be stored with its title and F1 >= 0.98 against the gold text, or, where
 the project's extraction falls short of that on the same page served cleanly (an extraction gap,
@@ -49,6 +50,7 @@ from .web import ALL_SITES, ReplayWeb, _norm
 TRAP_SECTION = ("laodongthudo", "/lao-dong/bhxh")
 TRAP_FACTOR = 60                 # the trap section lists its articles 60 times over: ~60 pages
 ROBOTS_BROKEN = {"hanoigov": "timeout", "nld": "503"}
+SITEMAP_LOOKUP = "https://laodong.vn/cong-doan-toan-quoc/"     # its articles are on /cong-doan/
 TIMEOUT = 3                      # DOWNLOAD_TIMEOUT of the crawl (seconds); faults hold longer
 MIN_F1 = 0.98
 
@@ -132,6 +134,8 @@ class HostileScenario:
             "https://laodongthudo.vn/cong-doan": "links-private",
             self.web.listing_urls("laodongthudo")[1]: "links-schemes",
             "https://tuoitrethudo.vn/tin-tuc": "spellings",
+            # a start page that fails: the fallbacks read the sitemaps, asking robots.txt again
+            SITEMAP_LOOKUP: "500",
         }
         self.spelled = self.web.articles("tuoitrethudo")[-1].url      # see faults._spellings
         self.swapped = tttd[-2].url                                      # next run's swap
@@ -295,6 +299,12 @@ class HostileScenario:
         report.checks["trap_listing_requests"] = len(trap)
         if len(trap) > max_listing_pages:
             report.fail(f"pagination trap: {len(trap)} listing pages of {path} requested")
+        laodong = next((r for r in runs if r["spider"] == "laodong"), None)
+        if laodong is None or f"download_failed {SITEMAP_LOOKUP}" not in json.loads(
+                laodong["problem_urls"] or "[]"):
+            report.fail(f"the failing start page {SITEMAP_LOOKUP} is not named")
+        report.checks["sitemap_lookup_robots_requests"] = sum(
+            1 for r in requests if r.host == "laodong.vn" and r.target == "/robots.txt")
         ldtd = next((r for r in runs if r["spider"] == "laodongthudo"), None)
         problems = json.loads(ldtd["problems"] or "{}") if ldtd else {}
         report.checks["ignored_links"] = {k: v for k, v in problems.items()
