@@ -387,7 +387,7 @@ class RobotsTxtMiddleware(_ScrapyRobots):
         if parts.path == "/robots.txt" and parts.netloc in self._answers:
             return self._answers[parts.netloc].replace(url=request.url, request=request)
         try:
-            return await super().process_request(request, spider)
+            return await super().process_request(request)
         except IgnoreRequest:
             if parts.netloc in self._unreachable:   # it waited for the robots.txt that failed
                 self._skip(parts.netloc)

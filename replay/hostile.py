@@ -219,7 +219,8 @@ class HostileScenario:
         report.checks["ordinary_articles"] = len(ordinary)
         report.checks["ordinary_stored"] = sum(1 for u in ordinary if u in rows)
         report.checks["min_f1"] = round(min(scores), 4) if scores else None
-        report.checks["below_f1_as_on_a_clean_replay"] = len(gaps)
+        report.checks["below_f1_as_on_a_clean_replay"] = dict(Counter(gold[u]["site"]
+                                                                    for u in gaps))
 
         # every deliberately broken page: stored right, or named with its cause
         outcomes = {}
