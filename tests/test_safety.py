@@ -185,3 +185,48 @@ def test_files_are_written_only_under_the_data_directory(tmp_path, repo_root):
     assert list(env_home.iterdir()) == []
     assert {p.name for p in data.iterdir()} <= {"news.db", "news.db-wal", "news.db-shm"}
     assert (data / "news.db").exists()
+
+
+def test_a_redirect_to_the_proxy_or_past_the_limit_is_refused_under_the_first_url(monkeypatch):
+    import scrapy
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import MetaRefreshGuardMiddleware, RedirectGuardMiddleware
+
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:8899")
+
+    class Site(scrapy.Spider):
+        name = "site"
+        allowed_domains = ["laodongthudo.vn"]
+        start_urls = ["https://laodongthudo.vn/cong-doan"]
+
+    crawler = get_crawler(Site, {"REDIRECT_MAX_TIMES": 20, "METAREFRESH_MAXDELAY": 100})
+    crawler.spider = crawler._create_spider()
+    crawler.stats.open_spider()
+    guard = RedirectGuardMiddleware.from_crawler(crawler)
+    first = "https://laodongthudo.vn/bai-viet-160001.html"
+
+    def hop(url, location, hops=0):
+        request = Request(url, meta={"redirect_urls": [first] + [f"{first}?h={i}" for i in
+                                                                 range(hops)]})
+        return request, HtmlResponse(url, status=302, headers={"Location": location}, body=b"")
+
+    with pytest.raises(IgnoreRequest, match="proxy's own address"):
+        guard.process_response(*hop(f"{first}?h=0", "http://127.0.0.1:8899/admin", 1))
+    with pytest.raises(IgnoreRequest, match="more than 20 redirects"):
+        guard.process_response(*hop(f"{first}?h=20", f"{first}?h=21", 20))
+    assert crawler.stats.get_value("newscrawl/problem_urls") == [
+        f"redirect_refused {first}", f"redirect_chain {first}"]
+    # an on-site redirect goes on
+    request, response = hop(first, "/bai-viet-moi-160001.html")
+    assert guard.process_response(request, response) is response
+
+    refresh = MetaRefreshGuardMiddleware.from_crawler(crawler)
+    page = HtmlResponse(first, body=b'<html><head><meta http-equiv="refresh" content="0;url='
+                        b'https://tinbong247news.net/"></head><body>\x00<p>Tin</p></body></html>')
+    request = Request(first)
+    assert refresh.process_response(request, page) is page
+    assert request.meta["dont_redirect"] is True       # Scrapy's MetaRefresh leaves it
+    assert f"refresh_refused {first}" in crawler.stats.get_value("newscrawl/problem_urls")
