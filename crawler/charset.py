@@ -17,8 +17,8 @@ A body that is valid UTF-8 (and not ASCII) is read as UTF-8 without scoring: UTF
 structure does not happen by accident, unlike "it decodes" in a single-byte code page.
 Otherwise the cleanest reading wins; on a tie the declaration (header, then meta) is kept. So a
 UTF-8 page with a few invalid bytes served as ``charset=windows-1252`` is read as UTF-8 with those
-bytes replaced, and a Windows-1258 page mislabelled UTF-8 is read as Windows-1258. NUL bytes, which no
-HTML page means, are dropped.
+bytes replaced, and a Windows-1258 page mislabelled UTF-8 is read as Windows-1258. NUL bytes,
+which no HTML page means, are dropped.
 
 `looks_like_mojibake` is the check a reading of a page must pass before it is stored
 (crawler/page.py): text that still reads as mojibake after the best decoding (a page that was

@@ -41,7 +41,7 @@ class Page:
     article: Article | None = None
     rejection: str | None = None           # why no article: the refusal, or what was missing
     for_good: bool = False                 # positively not an article: do not request it again
-    bad_canonical: str | None = None       # a rel=canonical not believed, and why (crawler/canonical.py)
+    bad_canonical: str | None = None       # a canonical not believed, why (crawler/canonical.py)
 
     @property
     def is_article(self) -> bool:

@@ -49,7 +49,7 @@ Hostile faults (replay/hostile.py puts them together):
 ``canonical-section``     ... at the site's first section (its listing's first page)
 ``canonical-offsite``     ... at the mirror host
 ``canonical-other``       ... at another article of the site (the site's newest)
-``refresh-offsite``       NUL bytes in the page and a ``<meta http-equiv=refresh>`` to the mirror host
+``refresh-offsite``       NUL bytes in the page, a ``<meta http-equiv=refresh>`` to the mirror host
 ``redirect-proxy``        302 to the proxy's own address (`proxy_url`, set once the server runs)
 ``redirect-long``         a chain of `long_hops` (default 30) redirects, then the page
 ``huge``                  the real page padded to `huge_bytes` (default 40 MiB)

@@ -60,7 +60,8 @@ def _article(url, title, body, article_id="271234"):
 
 def test_another_article_under_a_stored_address_is_not_a_version(tmp_path):
     url = "https://tuoitrethudo.vn/cong-nhan-duoc-ho-tro-271234.html"
-    text = " ".join(f"Công nhân khu công nghiệp số {i} được hỗ trợ tiền thuê trọ." for i in range(40))
+    text = " ".join(f"Công nhân khu công nghiệp số {i} được hỗ trợ tiền thuê trọ."
+                    for i in range(40))
     other = " ".join(f"Đoàn viên quận {i} tham gia giải chạy vì sức khỏe người lao động."
                      for i in range(40))
     with NewsDB(tmp_path / "news.db") as db:

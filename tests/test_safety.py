@@ -99,7 +99,7 @@ def test_text_that_still_reads_as_mojibake_is_recognised():
     assert looks_like_mojibake(double)
     assert looks_like_mojibake("HÃ  Ná»™i: Há»— trá»£ cÃ´ng nhÃ¢n")
     assert not looks_like_mojibake(VIETNAMESE)
-    assert not looks_like_mojibake("Công đoàn \ufffd Thủ đô")       # replaced bytes are not mojibake
+    assert not looks_like_mojibake("Công đoàn \ufffd Thủ đô")   # replaced bytes: not mojibake
 
 
 def crawl(server, db, *args, cwd, tool="newscrawl"):

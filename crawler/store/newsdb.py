@@ -177,8 +177,9 @@ class NewsDB(CrawlRuns, ClusterStore):
         text goes to article_versions), "duplicate" (a copy of a stored story: recorded in
         `duplicates`, not stored) or "suspicious" (the page would replace a different article's
         title and most of its text, or carries another site id, under one URL: nothing is
-        written, the stored article stays as it is, `self.suspicious` says why). When the incoming article is the original of stored copies,
-        it replaces them: they move to `duplicates`, and `self.demoted` lists their URLs.
+        written, the stored article stays as it is, `self.suspicious` says why). When the
+        incoming article is the original of stored copies, it replaces them: they move to
+        `duplicates`, and `self.demoted` lists their URLs.
         """
         fetched_at = article.fetched_at or now_iso()
         self.demoted = []
