@@ -51,7 +51,7 @@ TRAP_SECTION = ("laodongthudo", "/lao-dong/bhxh")
 TRAP_FACTOR = 60                 # the trap section lists its articles 60 times over: ~60 pages
 ROBOTS_BROKEN = {"hanoigov": "timeout", "nld": "503"}
 SITEMAP_LOOKUP = "https://laodong.vn/cong-doan-toan-quoc/"     # its articles are on /cong-doan/
-TIMEOUT = 3                      # DOWNLOAD_TIMEOUT of the crawl (seconds); faults hold longer
+TIMEOUT = 5                      # DOWNLOAD_TIMEOUT of the crawl (seconds); faults hold longer
 MIN_F1 = 0.98
 
 
