@@ -155,7 +155,7 @@ class Discovery:
         self.start_page_read(failure.request.url, why)
         report_problem(self, "download_failed", failure.request.url,
                        f"start page failed ({why}); trying the site's home page, feeds and "
-                       "sitemaps; check the spider's start_urls")
+                       "sitemaps; check the spider's start_urls", level=logging.WARNING)
 
     def fallback_request(self, url: str, callback, **kwargs) -> scrapy.Request | None:
         """A request of a fallback layer, once per run (its errback only logs)."""

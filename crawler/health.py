@@ -195,6 +195,11 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                              f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
                              f"that {', '.join(spider.start_urls[:2])} still list new articles")
     flags += drift_flags(drift, settings)
+    if int(stats.get("newscrawl/robots_unreachable") or 0):
+        # nothing on the site was fetched (crawler/middlewares.py): no other flag means anything
+        flags = ["robots.txt unreachable? it timed out or answered 5xx, so nothing on the site "
+                 "was fetched this run (RFC 9309); the next run tries again; see "
+                 "crawl_runs.problem_urls"]
     if flags:
         fields["flag"] = "; ".join(flags)
         for flag in flags:
@@ -303,7 +308,7 @@ def _fetch(url: str, settings: Any, policy: Any, max_hops: int = 5):
     from scrapy.http import HtmlResponse, Response
     from scrapy.http import Headers
 
-    from crawler.middlewares import choose_charset
+    from crawler.charset import choose_encoding
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -337,12 +342,8 @@ def _fetch(url: str, settings: Any, policy: Any, max_hops: int = 5):
         content_type = (headers.get("Content-Type") or "").lower()
         cls = HtmlResponse if ("html" in content_type or not content_type) else Response
         response = cls(url=url, status=status, headers=scrapy_headers, body=body)
-        if isinstance(response, TextResponse):
-            from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
-            chosen = choose_charset(http_content_type_encoding(content_type),
-                                    html_body_declared_encoding(body), body)
-            if chosen:
-                response = response.replace(encoding=chosen)
+        if isinstance(response, TextResponse):     # the crawl's charset (crawler/charset.py)
+            response = response.replace(encoding=choose_encoding(body, content_type)[0])
         if status != 200:
             return response, f"HTTP {status}"
         return response, None

@@ -12,22 +12,30 @@ Enabled in crawler/settings.py:
   ``localhost`` / ``*.localhost`` and the names in /etc/hosts. A name that needs DNS is not
   resolved here (behind a proxy the crawler never resolves it; without one, Scrapy does).
 * ``RedirectGuardMiddleware`` (downloader, sees responses before Scrapy's RedirectMiddleware): a
-  redirect off-site, to a refused address, or back to a URL of its own chain (a loop) is not
-  followed. The request fails (the spider's errback counts it with its URL) and the refusal is
-  counted as problem ``redirect_refused`` / ``redirect_loop``.
-* ``RobotsTxtMiddleware`` (replaces Scrapy's): requests waiting for a host's robots.txt all get
-  its rules (Scrapy 2.19 let all but the first through unchecked), and a robots.txt that answers
-  5xx or not at all disallows the host for the run (RFC 9309).
-* ``CharsetMiddleware``: when the Content-Type header and the page's ``<meta charset>`` disagree,
-  the one that decodes the bytes without error wins (UTF-8 first), instead of the header always
+  redirect off-site, to a refused address (the proxy's own included), back to a URL of its own
+  chain (a loop) or past REDIRECT_MAX_TIMES hops is not followed. The request fails (the spider's
+  errback counts it) and the refusal is counted as problem ``redirect_refused`` /
+  ``redirect_loop`` / ``redirect_chain``, under the chain's FIRST URL (the article's address).
+* ``MetaRefreshGuardMiddleware``: the same for ``<meta http-equiv=refresh>``; the page is read as
+  it is (problem ``refresh_refused``).
+* ``NamedOffsiteMiddleware`` (replaces Scrapy's downloader OffsiteMiddleware, which drops at
+  DEBUG without calling the errback): every drop named, problem ``offsite_dropped``.
+* ``RobotsTxtMiddleware`` (replaces Scrapy's): robots.txt fetched once per host per run (no
+  retry, a second request for it answered from the first); requests waiting for it all get its
+  rules (Scrapy 2.19 let all but the first through unchecked); a robots.txt that answers 5xx or
+  not at all disallows the host for the run (RFC 9309), said once without a traceback (problem
+  ``robots_unreachable``, flag "robots.txt unreachable?").
+* ``CharsetMiddleware``: every page is read with the charset crawler/charset.py decides from the
+  header, the page's ``<meta charset>`` and what the decoded text is, instead of the header always
   winning (``iso-8859-1`` from a web server's default config over a UTF-8 page gives mojibake).
 * ``RetryFailedMiddleware`` (spider): the next run requests again the pages the previous run of
   the same site failed to get (listing pages included, whose articles were never seen), so an
   incremental run that stops paginating early still picks them up.
+* ``IgnoredLinksMiddleware`` (spider): links with a scheme never fetched (javascript:, data:,
+  file:, mailto:, tel:) counted per scheme, problem ``ignored_link_<scheme>`` (no URL kept).
 """
 from __future__ import annotations
 
-import codecs
 import ipaddress
 import logging
 import os
@@ -38,6 +46,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as _ScrapyOffsite
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
@@ -179,6 +188,12 @@ class TargetPolicy:
         return None
 
 
+def first_url(request: Request) -> str:
+    """The URL a request chain started from: what a problem is recorded under (a redirect's
+    later hops are not the article's address, nor what the next run should retry)."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
 class _PolicyMiddleware:
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -194,11 +209,26 @@ class _PolicyMiddleware:
             self._policy = TargetPolicy(self.crawler.spider, self.crawler.settings)
         return self._policy
 
-    def _refuse(self, kind: str, url: str, message: str) -> None:
+    def _refuse(self, kind: str, url: str, message: str, level: int = logging.WARNING) -> None:
         spider = self.crawler.spider
         name = getattr(spider, "name", "?")
-        logging.getLogger(name).warning("[%s] %s: %s: %s", name, kind, url, message)
-        record_problem(self.crawler.stats, kind, url, logging.WARNING)
+        logging.getLogger(name).log(level, "[%s] %s: %s: %s", name, kind, url, message)
+        record_problem(self.crawler.stats, kind, url, level)
+
+    def target_refusal(self, target: str, request: Request) -> str | None:
+        """Why a redirect or refresh from `request` to `target` must not be followed: what the
+        policy refuses, and the proxy's own address (a target, never a source)."""
+        why = self.policy.refusal(target, request.meta.get("proxy"))
+        if why is not None:
+            return why
+        host, port = _host_port(target)
+        if host not in self.policy.configured:
+            proxies = set(self.policy.proxies)
+            if request.meta.get("proxy"):
+                proxies.add(_host_port(request.meta["proxy"]))
+            if (host, port) in proxies:
+                return f"{host}:{port} is the proxy's own address, not a page of the site"
+        return None
 
 
 class SafeTargetMiddleware(_PolicyMiddleware):
@@ -209,12 +239,14 @@ class SafeTargetMiddleware(_PolicyMiddleware):
         why = self.policy.refusal(request.url, proxy)
         if why is None:
             return None
-        self._refuse("refused", request.url, f"not fetched: {why}")
+        self._refuse("refused", first_url(request), f"{request.url} not fetched: {why}")
         raise IgnoreRequest(f"refused: {why}")
 
 
 class RedirectGuardMiddleware(_PolicyMiddleware):
-    """Downloader middleware: do not follow redirects off-site, to refused addresses, or in loops."""
+    """Downloader middleware: do not follow redirects off-site, to refused addresses (the proxy's
+    own included), in loops or past REDIRECT_MAX_TIMES hops. Each refusal is named under the
+    chain's first URL, the article's own address."""
 
     def process_response(self, request: Request, response: Any, spider: Any = None):
         if response.status not in (301, 302, 303, 307, 308) or request.meta.get("dont_redirect"):
@@ -224,39 +256,158 @@ class RedirectGuardMiddleware(_PolicyMiddleware):
             return response
         target = urljoin(request.url, location.decode("latin-1").strip())
         chain = [*request.meta.get("redirect_urls", []), request.url]
+        first = chain[0]
         if target in chain:
             path = " → ".join([*chain, target])
-            self._refuse("redirect_loop", request.url, f"redirect loop not followed: {path}")
+            self._refuse("redirect_loop", first, f"redirect loop not followed: {path}")
             raise IgnoreRequest(f"redirect loop: {path}")
-        why = self.policy.refusal(target, request.meta.get("proxy"))
+        hops = self.crawler.settings.getint("REDIRECT_MAX_TIMES")
+        if len(chain) > hops:
+            self._refuse("redirect_chain", first, f"more than {hops} redirects (last: "
+                         f"{request.url} → {target}); not followed further")
+            raise IgnoreRequest(f"more than {hops} redirects")
+        why = self.target_refusal(target, request)
         if why is not None:
-            self._refuse("redirect_refused", request.url,
+            self._refuse("redirect_refused", first,
                          f"redirect to {target} not followed: {why}")
             raise IgnoreRequest(f"redirect to {target} refused: {why}")
         return response
 
 
+class MetaRefreshGuardMiddleware(_PolicyMiddleware):
+    """Downloader middleware, between decompression (590) and Scrapy's MetaRefreshMiddleware
+    (580): a ``<meta http-equiv=refresh>`` to a refused target (off-site, private, the proxy) is
+    not followed, and the page is read as it is; the refusal is named (``refresh_refused``)."""
+
+    def process_response(self, request: Request, response: Any, spider: Any = None):
+        from scrapy.http import HtmlResponse
+        from scrapy.utils.response import get_meta_refresh
+        if not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect"):
+            return response
+        ignore = self.crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
+        try:
+            interval, target = get_meta_refresh(response, ignore_tags=ignore)
+        except Exception:   # a page too broken to read its refresh: the page path says more
+            return response
+        if not target or interval >= self.crawler.settings.getfloat("METAREFRESH_MAXDELAY"):
+            return response
+        why = self.target_refusal(target, request)
+        if why is None:
+            return response
+        request.meta["dont_redirect"] = True       # this response only: read the page itself
+        self._refuse("refresh_refused", first_url(request),
+                     f"meta refresh to {target} not followed ({why}); the page is read as it is")
+        return response
+
+
+class NamedOffsiteMiddleware(_ScrapyOffsite):
+    """Scrapy's offsite filter (it drops requests off allowed_domains when they are scheduled,
+    at DEBUG and without calling the errback), naming every drop: problem ``offsite_dropped``
+    under the chain's first URL, at WARNING when a redirect or refresh led there (an article may
+    be lost), at INFO for a link."""
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        try:
+            super().process_request(request)
+        except IgnoreRequest as refused:
+            redirected = bool(request.meta.get("redirect_urls"))
+            level = logging.WARNING if redirected else logging.INFO
+            name = getattr(self.crawler.spider, "name", "?")
+            allowed = getattr(self.crawler.spider, "allowed_domains", None) or []
+            logging.getLogger(name).log(
+                level, "[%s] offsite_dropped: %s: %s not fetched: %s (allowed: %s)", name,
+                first_url(request), request.url, refused, ", ".join(allowed))
+            record_problem(self.crawler.stats, "offsite_dropped", first_url(request), level)
+            raise
+
+
+IGNORED_LINKS = "newscrawl/problem/ignored_link_"     # + scheme: counted, no URL kept
+
+
+class IgnoredLinksMiddleware:
+    """Spider middleware: count the links of each page read for links (listings, home pages,
+    feeds; not article pages) whose scheme is never fetched (javascript:,
+    data:, file:, mailto:, tel:, vbscript:), as problem ``ignored_link_<scheme>`` (a count in
+    crawl_runs.problems and the summary, no URL). They are never requests: discovery keeps
+    http(s) article links only; this says how many were left."""
+
+    _LINK = re.compile(rb"""href\s*=\s*["']?\s*(javascript|data|file|mailto|tel|vbscript):""", re.I)
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any):
+        return cls(crawler)
+
+    def process_spider_input(self, response: Any, spider: Any = None) -> None:
+        callback = getattr(getattr(response, "request", None), "callback", None)
+        if not isinstance(response, TextResponse) or \
+                getattr(callback, "__name__", "") == "parse_article":
+            return          # an article page's links are not followed: nothing is left there
+        for match in self._LINK.finditer(response.body):
+            self.crawler.stats.inc_value(
+                f"{IGNORED_LINKS}{match.group(1).decode('ascii').lower()}")
+
+
 # --- robots.txt ------------------------------------------------------------------------------
 
 DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+ROBOTS_UNREACHABLE = "newscrawl/robots_unreachable"     # stats: hosts whose robots.txt failed
 
 
 class RobotsTxtMiddleware(_ScrapyRobots):
-    """Scrapy's robots.txt middleware with two fixes.
+    """Scrapy's robots.txt middleware, fetched once per host per run and never a silent allow.
 
     * Every request that arrives while a host's robots.txt is being fetched gets the parser.
       (Scrapy 2.19 hands the parser to the first waiter only: the others get None, "no robots.txt",
       and were fetched even when disallowed.)
+    * robots.txt is requested once per host (no retry); a later request for it (sitemap
+      discovery) is answered from that fetch.
     * robots.txt answering 5xx, or not at all, means "disallow everything" for this run
-      (RFC 9309, 2.3.1.4), not "allow everything"; a 4xx still means no rules.
+      (RFC 9309, 2.3.1.4), not "allow everything"; a 4xx still means no rules. It is said once,
+      without a traceback (problem ``robots_unreachable``, the run's flag "robots.txt
+      unreachable?"); every request to that host is refused with that reason. Nothing is kept
+      across runs: the next run asks again.
     """
 
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self._answers: dict[str, Any] = {}         # netloc -> its robots.txt response
+        self._unreachable: dict[str, str] = {}     # netloc -> why
+        self._robots_urls: dict[str, str] = {}     # netloc -> its robots.txt URL
+
+    async def process_request(self, request: Request, spider: Any = None):
+        from scrapy.utils.httpobj import urlparse_cached
+        if request.meta.get("newscrawl_robots"):
+            return None
+        parts = urlparse_cached(request)
+        if parts.netloc in self._unreachable:
+            self._skip(parts.netloc)
+        if parts.path == "/robots.txt" and parts.netloc in self._answers:
+            return self._answers[parts.netloc].replace(url=request.url, request=request)
+        try:
+            return await super().process_request(request)
+        except IgnoreRequest:
+            if parts.netloc in self._unreachable:   # it waited for the robots.txt that failed
+                self._skip(parts.netloc)
+            raise
+
+    def _skip(self, netloc: str) -> None:
+        self.crawler.stats.inc_value("newscrawl/robots_skipped")
+        raise IgnoreRequest(f"robots.txt of {netloc} unreachable ({self._unreachable[netloc]}): "
+                            "nothing on that host is fetched this run (RFC 9309); the next run "
+                            "tries again")
+
     async def robot_parser(self, request: Request):
+        from scrapy.http.request import NO_CALLBACK
         from scrapy.utils.httpobj import urlparse_cached
         from twisted.internet.defer import Deferred
         from scrapy.utils.defer import maybe_deferred_to_future
 
-        pending = self._parsers.get(urlparse_cached(request).netloc)
+        parts = urlparse_cached(request)
+        netloc = parts.netloc
+        pending = self._parsers.get(netloc)
         if isinstance(pending, Deferred):
             waiter: Deferred = Deferred()
 
@@ -266,22 +417,49 @@ class RobotsTxtMiddleware(_ScrapyRobots):
 
             pending.addBoth(relay)
             return await maybe_deferred_to_future(waiter)
-        return await super().robot_parser(request)
+        if netloc in self._parsers:
+            return self._parsers[netloc]
+        self._parsers[netloc] = Deferred()
+        robots = Request(f"{parts.scheme}://{netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
+                         meta={"dont_obey_robotstxt": True, "dont_retry": True,
+                               "newscrawl_robots": True}, callback=NO_CALLBACK)
+        self._robots_urls[netloc] = robots.url
+        try:
+            response = await self.crawler.engine.download_async(robots)
+            await self._parse_robots(response, netloc, request)
+        except Exception as error:
+            self._robots_error(error, netloc)
+        self._stats.inc_value("robotstxt/request_count")
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
+    def _unreachable_host(self, netloc: str, url: str, why: str) -> None:
+        self._unreachable[netloc] = why
+        self._stats.inc_value(ROBOTS_UNREACHABLE)
+        name = getattr(self.crawler.spider, "name", "?")
+        logging.getLogger(name).warning(
+            "[%s] robots_unreachable: %s: %s; nothing on %s is fetched this run (RFC 9309: an "
+            "unreachable robots.txt means disallow all); the next run tries again",
+            name, url, why, netloc)
+        record_problem(self._stats, "robots_unreachable", url, logging.WARNING)
 
     async def _parse_robots(self, response, netloc: str, request: Request) -> None:
         if response.status >= 500:
-            logger.warning("robots.txt of %s answered %s: nothing on that host is fetched this run "
-                           "(RFC 9309: an unreachable robots.txt means disallow all)",
-                           netloc, response.status)
+            self._unreachable_host(netloc, response.url, f"answered HTTP {response.status}")
             response = response.replace(body=DISALLOW_ALL)
+        else:
+            self._answers[netloc] = response
         await super()._parse_robots(response, netloc, request)
 
     def _robots_error(self, exc: Exception, netloc: str) -> None:
         from scrapy.utils.misc import build_from_crawler
         if isinstance(exc, IgnoreRequest):           # refused host: no robots.txt needed
             return super()._robots_error(exc, netloc)
-        logger.warning("robots.txt of %s could not be fetched (%s): nothing on that host is "
-                       "fetched this run (RFC 9309)", netloc, exc)
+        self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+        self._unreachable_host(netloc, self._robots_urls.get(netloc, f"{netloc}/robots.txt"),
+                               f"could not be fetched ({str(exc) or type(exc).__name__})")
         rp_dfd = self._parsers[netloc]
         parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
         self._parsers[netloc] = parser
@@ -290,44 +468,10 @@ class RobotsTxtMiddleware(_ScrapyRobots):
 
 # --- charsets --------------------------------------------------------------------------------
 
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    from w3lib.encoding import resolve_encoding
-    name = resolve_encoding(label)
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def _decodes(body: bytes, codec: str) -> bool:
-    try:
-        body.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True
-
-
-def choose_charset(header: str | None, meta: str | None, body: bytes) -> str | None:
-    """The charset to read `body` with when the header's and the meta's disagree, else None."""
-    header, meta = _codec(header), _codec(meta)
-    if not header or not meta or header == meta:
-        return None
-    if body.isascii():
-        return None
-    candidates = [c for c in (header, meta) if _decodes(body, c)]
-    if "utf-8" in candidates:
-        return None if header == "utf-8" else "utf-8"
-    if candidates and candidates[0] != header:
-        return candidates[0]
-    return None
-
-
 class CharsetMiddleware:
-    """Downloader middleware: settle a header-vs-meta charset conflict by what decodes."""
+    """Downloader middleware: read every HTML page with the charset `crawler.charset` decides from
+    the header, the page's <meta charset> and what the text is (the same decision the page path
+    makes), instead of the header's word alone."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -339,19 +483,14 @@ class CharsetMiddleware:
     def process_response(self, request: Request, response: Any, spider: Any = None):
         if not isinstance(response, TextResponse) or response.status != 200:
             return response
-        from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
-        header = http_content_type_encoding(
-            response.headers.get("Content-Type", b"").decode("latin-1"))
-        if not header:
+        from crawler.charset import choose_encoding, codec_name
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        codec, why = choose_encoding(response.body, content_type)
+        if why == "bom" or codec == codec_name(response.encoding):
             return response
-        meta = html_body_declared_encoding(response.body)
-        chosen = choose_charset(header, meta, response.body)
-        if chosen is None:
-            return response
-        logger.info("%s: the header says charset %s, the page says %s; read as %s",
-                    response.url, header, meta, chosen)
+        logger.info("%s: read as %s (%s), not %s", response.url, codec, why, response.encoding)
         self.crawler.stats.inc_value("newscrawl/charset_conflicts")
-        return response.replace(encoding=chosen)
+        return response.replace(encoding=codec)
 
 
 # --- the next run fetches what failed ------------------------------------------------------

@@ -30,7 +30,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.discovery import Discovery
 from crawler.extraction import RULE_FIELDS, SiteRules
-from crawler.page import Page, read_page
+from crawler.page import MOJIBAKE, Page, read_page
 from crawler.problems import report_problem
 from crawler.runs import crawl_db
 from crawler.store import TZ, now_iso
@@ -222,6 +222,10 @@ class NewsSpider(Discovery, scrapy.Spider):
         page = self.read_page(response.body, response.url, content_type, response.headers)
         response.meta["newscrawl_found"] = page.found      # for crawler.health, not read twice
         self.count_layers(page)
+        if page.bad_canonical:
+            report_problem(self, "bad_canonical", response.url,
+                           f"rel=canonical {page.bad_canonical}; kept under the fetched URL",
+                           level=logging.WARNING)
         if page.article is None:
             self.crawler.stats.inc_value("newscrawl/articles_failed")
             self.report_rejection(response, page, content_type)
@@ -236,21 +240,30 @@ class NewsSpider(Discovery, scrapy.Spider):
 
     def report_rejection(self, response, page: Page, content_type: str | None) -> None:
         """Say why a page at an article URL gave no article, and keep its HTML (for good only
-        when it is positively not an article; otherwise it is requested and re-read again)."""
+        when it is positively not an article; otherwise it is requested and re-read again).
+        A page positively not an article is a refusal working as designed (INFO, counted); a page
+        that could not be read may need a look (WARNING)."""
         url = page.url or canonical_url(response.url)
         if page.found.refusal and page.found.refusal.startswith("not HTML"):
             report_problem(self, "not_html", response.url,
-                           f"article URL answered {content_type} instead of HTML; nothing stored")
+                           f"article URL answered {content_type} instead of HTML; nothing stored",
+                           level=logging.INFO)
         elif page.for_good:
             report_problem(self, "not_article", response.url,
-                           f"not an article ({page.rejection}); it will not be requested again")
+                           f"not an article ({page.rejection}); it will not be requested again",
+                           level=logging.INFO)
         elif page.rejection and page.rejection.startswith("could not parse"):
-            report_problem(self, "broken_page", response.url, page.rejection)
+            report_problem(self, "broken_page", response.url, page.rejection,
+                           level=logging.WARNING)
+        elif page.rejection and page.rejection.startswith(MOJIBAKE):
+            report_problem(self, "mojibake", response.url,
+                           f"{page.rejection}; the page is kept: check its charset",
+                           level=logging.WARNING)
         else:
             report_problem(self, "not_article", response.url,
                            f"{page.rejection}; the page is kept and read again next run. If "
                            "this is an article, the layout changed: run `newscrawl extract` on "
-                           "the saved page")
+                           "the saved page", level=logging.WARNING)
         self.db.keep_refused(self.name, url, response.body, now_iso(), content_type,
                              page.rejection or "not read", for_good=page.for_good)
 
@@ -271,9 +284,13 @@ class NewsSpider(Discovery, scrapy.Spider):
             stats.inc_value(f"newscrawl/layer/{name}/{layer}")
 
     def on_download_error(self, failure):
+        """A request that ended without a page, named under the URL first asked for (not a
+        redirect's later hop, which is not what the next run should retry)."""
         request = failure.request
         if request.callback == self.parse_article:
             self.crawler.stats.inc_value("newscrawl/articles_failed")
-        report_problem(self, "download_failed", request.url,
-                       f"{failure.getErrorMessage() or failure.type.__name__}; it will be fetched "
-                       "again on the next run")
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        hops = f" (after redirects to {request.url})" if first != request.url else ""
+        report_problem(self, "download_failed", first,
+                       f"{failure.getErrorMessage() or failure.type.__name__}{hops}; it will be "
+                       "fetched again on the next run", level=logging.WARNING)

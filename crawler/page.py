@@ -2,11 +2,11 @@
 
     read_page(spider_cls, body, url, content_type=None, headers=None, fetched_at=None) -> Page
 
-decode -> read (site rules and fallbacks, crawler/extraction.py) -> canonical URL and site id ->
-Unicode NFC -> validate -> an `Article` (with its content hash and its union and labour topics,
-crawler/topics.py), or a rejection with its reason.
-`NewsSpider.parse_article` (crawl), `newscrawl extract`, `newscrawl reextract` and
-`newscrawl check` all call it, so a page reads the same everywhere.
+decode (crawler/charset.py) -> read (site rules and fallbacks, crawler/extraction.py) -> canonical
+URL when believable (crawler/canonical.py) and site id -> no mojibake -> Unicode NFC -> validate ->
+an `Article` (with its content hash and its union and labour topics, crawler/topics.py), or a
+rejection with its reason. `NewsSpider.parse_article` (crawl), `newscrawl extract`, `newscrawl
+reextract` and `newscrawl check` all call it, so a page reads the same everywhere.
 
 A rejection is for good (`Page.for_good`) only when the page is positively not an article (not
 HTML, soft 404, video-only, a listing, og:type not article); otherwise ("could not read": a
@@ -19,12 +19,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from crawler.canonical import canonical_refusal
+from crawler.charset import looks_like_mojibake
 from crawler.extraction import MIN_ARTICLE_CHARS, Extracted, extract_article
 from crawler.items import Article
 from crawler.topics import VocabularyError, classify
-from crawler.urls import canonical_url, same_site
+from crawler.urls import canonical_url
 
 TEXT_FIELDS = ("title", "sapo", "body", "author", "section")
+MOJIBAKE = "mojibake"      # the rejection's first word for text that still reads as mojibake
 logger = logging.getLogger(__name__)
 _vocabulary_errors_logged: set[str] = set()
 
@@ -38,6 +41,7 @@ class Page:
     article: Article | None = None
     rejection: str | None = None           # why no article: the refusal, or what was missing
     for_good: bool = False                 # positively not an article: do not request it again
+    bad_canonical: str | None = None       # a canonical not believed, why (crawler/canonical.py)
 
     @property
     def is_article(self) -> bool:
@@ -45,21 +49,10 @@ class Page:
 
 
 def decode(body: bytes | str, content_type: str | None = None) -> str:
-    """The page's text, decoded as the crawl decodes it: the header's charset, the page's own
-    declaration when they disagree and only it decodes the bytes (crawler/middlewares.py), else
-    w3lib's detection (BOM, header, meta, UTF-8)."""
-    if isinstance(body, str):
-        return body
-    from w3lib.encoding import (html_body_declared_encoding, html_to_unicode,
-                                http_content_type_encoding)
-
-    from crawler.middlewares import choose_charset
-
-    chosen = choose_charset(http_content_type_encoding(content_type or ""),
-                            html_body_declared_encoding(body), body)
-    if chosen:
-        return body.decode(chosen, errors="replace")
-    return html_to_unicode(content_type, body)[1]
+    """The page's text, decoded as the crawl decodes it (crawler/charset.py: header, meta and
+    what the text is weighed together; invalid bytes replaced)."""
+    from crawler.charset import read_html
+    return read_html(body, content_type).text
 
 
 def is_html_type(content_type: str | None, body: bytes | str) -> bool:
@@ -96,14 +89,22 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
                     found=Extracted(problems=[f"could not parse: {error!r}"]),
                     rejection=f"could not parse: {error!r}")
     target = canonical_url(url) if url else None
+    bad_canonical = None
     if found.canonical_url:
         declared = canonical_url(urljoin(url or "", found.canonical_url))
-        if target is None or same_site(declared, spider_cls.allowed_domains):
+        why = canonical_refusal(spider_cls, declared, target) if target else None
+        if why is None:
             target = declared
+        else:
+            bad_canonical = f"{declared}: {why}"
     article_id = spider_cls.article_id(target or "") or spider_cls.article_id(url or "")
-    page = Page(url=target, article_id=article_id, found=found)
+    page = Page(url=target, article_id=article_id, found=found, bad_canonical=bad_canonical)
     if found.refusal:
         page.rejection, page.for_good = found.refusal, True
+        return page
+    if looks_like_mojibake(found.title) or looks_like_mojibake(found.body):
+        page.rejection = (f"{MOJIBAKE}: the text reads as mojibake after decoding (title "
+                          f"{(found.title or '')[:60]!r}); nothing stored")
         return page
     problems = validation_problems(found)
     if problems:

@@ -10,7 +10,9 @@ Counters go to the crawl stats under ``newscrawl/`` and end up in the ``crawl_ru
 * ``newscrawl/articles_new`` / ``_unchanged`` / ``_updated``  what store_article did
 * ``newscrawl/articles_duplicate``     copies recorded (an original that replaced a stored copy
   counts here, not as new)
-* ``newscrawl/articles_failed``        not stored (database error)
+* ``newscrawl/articles_failed``        not stored (database error, or a suspicious replacement:
+  the page would make a different article a "version" of the one stored under its URL, problem
+  ``suspicious_replacement``, see NewsDB.store_article)
 * ``newscrawl/articles_without_date``  stored with an empty published_at
 * ``newscrawl/problem/db_error`` and ``newscrawl/problem_urls`` (at most 50), crawler/problems.py
 
@@ -71,6 +73,13 @@ class StoreArticlePipeline:
             else:                               # a constraint: this article only
                 logger.error("[%s] not stored: %s: %s (database %s)", item.site, item.url, exc,
                              self.db.path)
+            return item
+        if outcome == "suspicious":             # another article under a stored one's URL
+            self.stats.inc_value("newscrawl/articles_failed")
+            logger.warning("[%s] suspicious replacement at %s: %s; the stored article is kept "
+                           "as it was and the page is not stored: open both and decide",
+                           item.site, item.url, self.db.suspicious)
+            record_problem(self.stats, "suspicious_replacement", item.url, logging.WARNING)
             return item
         demoted = len(self.db.demoted)          # stored copies this original replaced
         if demoted:

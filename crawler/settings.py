@@ -53,6 +53,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# A request that fails every retry is named by the spider's errback (WARNING, its first URL, retried
+# next run): Scrapy's own "Gave up retrying" line is only information.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # a news page is ~100 KB; refuse anything over 10 MB
 DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 # TLS certificates are not verified unless the user sets DOWNLOAD_VERIFY_CERTIFICATES=True
@@ -95,16 +98,23 @@ EXTENSIONS = {
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100) and the download: no private / loopback / link-local / off-site host
     "crawler.middlewares.SafeTargetMiddleware": 40,
+    # Scrapy's offsite filter drops at DEBUG without a word to the errback: every drop named
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.NamedOffsiteMiddleware": 50,
     # Scrapy's robots.txt middleware lets requests that wait for robots.txt through unchecked
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.RobotsTxtMiddleware": 100,
     # sees 3xx before Scrapy's RedirectMiddleware (600): no off-site, private or looping redirect
     "crawler.middlewares.RedirectGuardMiddleware": 650,
-    # after decompression (590): a header-vs-meta charset conflict settled by what decodes
+    # after decompression (590), before Scrapy's meta refresh (580): no off-site or private
+    # refresh followed (the page is read as it is)
+    "crawler.middlewares.MetaRefreshGuardMiddleware": 585,
+    # after decompression (590): the charset decided by what the text is (crawler/charset.py)
     "crawler.middlewares.CharsetMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.RetryFailedMiddleware": 950,   # the next run fetches what failed
+    "crawler.middlewares.IgnoredLinksMiddleware": 955,  # javascript:/data:/file: links counted
     "crawler.health.HealthSpiderMiddleware": 960,       # listing links and field coverage
 }
 # Hosts that may be fetched although private / off-site (sources and the proxy always may).

@@ -18,7 +18,8 @@ method, scheme, host, target, lower-cased headers, status, connection serial num
 its answer began); ``host_concurrency(requests)`` counts the requests held at once per host.
 ``faults=`` takes an object whose ``before(request)`` may answer instead of ``web`` (see
 ``replay.faults``); an answer with a ``truncate_at`` attribute is cut after that many body bytes,
-Content-Length still announcing the whole body, and the connection closed.
+Content-Length still announcing the whole body, and the connection closed; one with a
+``drip_seconds`` attribute is sent a little at a time over that many seconds.
 
 Scrapy sends ``CONNECT host:443`` + ``Host`` only, waits for the blank line, starts TLS with SNI =
 the tunnelled host, and reuses a tunnel for the next request to that host. It does not verify
@@ -392,11 +393,13 @@ class ReplayServer:
         self._serial = 0
         self._web_lock = threading.Lock()     # web.respond need not be thread-safe (it caches)
         self._ssl_context: ssl.SSLContext | None = None
+        self._stopping = threading.Event()    # wakes slow drips (replay.faults "drip")
 
     # -- lifecycle
     def start(self) -> "ReplayServer":
         if self._server is not None:
             return self
+        self._stopping.clear()
         self._ssl_context = _server_ssl_context(self.hosts)
         self._server = _TCPServer((self.host, self._requested_port), self)
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -410,6 +413,7 @@ class ReplayServer:
         server, self._server = self._server, None
         if server is None:
             return
+        self._stopping.set()
         server.shutdown()
         server.server_close()
         with self._lock:
@@ -594,7 +598,22 @@ class ReplayServer:
             request.answered = time.monotonic()       # a cut answer
             sock.sendall(data[:len(data) - len(response.body or b"") + int(cut)])
             raise DropConnection()
+        drip = getattr(response, "drip_seconds", None)   # replay.faults: a slow drip
         data = _serialize(response, head.method == "HEAD", keep_alive)
         request.answered = time.monotonic()
+        if drip and head.method != "HEAD":
+            self._drip(sock, data, len(data) - len(response.body or b""), float(drip))
+            return keep_alive
         sock.sendall(data)
         return keep_alive
+
+    def _drip(self, sock, data: bytes, head_bytes: int, seconds: float) -> None:
+        """Send the head, then the body in 50 pieces spread over `seconds` (a slow drip): a
+        client's download timeout, not the server, ends it. Stops when the server stops."""
+        sock.sendall(data[:head_bytes])
+        body = data[head_bytes:]
+        step = max(1, -(-len(body) // 50))
+        for start in range(0, len(body), step):
+            if self._stopping.wait(seconds / 50):
+                raise DropConnection()
+            sock.sendall(body[start:start + step])

@@ -12,7 +12,9 @@ from collections import defaultdict
 import pytest
 from scrapy.settings import Settings
 
-from crawler.middlewares import (TargetPolicy, choose_charset, literal_ip, non_public_address)
+from crawler.charset import choose_encoding, looks_like_mojibake, read_html
+from crawler.middlewares import TargetPolicy, literal_ip, non_public_address
+from replay.encodings import to_cp1258
 from replay.faults import OFFSITE_TARGET, PRIVATE_TARGETS, Faults
 from replay.server import ReplayServer
 from replay.web import ReplayWeb
@@ -65,12 +67,39 @@ def test_off_site_public_and_unresolvable_names():
     assert literal_ip("example.com") is None and non_public_address("example.com") is None
 
 
-def test_charset_conflicts_are_settled_by_what_decodes():
-    utf8 = "Công đoàn".encode("utf-8")
-    assert choose_charset("iso-8859-1", "utf-8", utf8) == "utf-8"
-    assert choose_charset("utf-8", "windows-1258", "Công đoàn".encode("cp1258")) == "cp1258"
-    assert choose_charset("utf-8", "utf-8", utf8) is None
-    assert choose_charset("utf-8", None, utf8) is None
+VIETNAMESE = ("<html><head><title>Hà Nội: Hỗ trợ công nhân</title></head><body>\n"
+              "<p>Hà Nội: Hỗ trợ công nhân lao động bị ảnh hưởng, Công đoàn Thủ đô chăm lo đời "
+              "sống đoàn viên. Người lao động được nhận quà Tết sum vầy.</p></body></html>")
+
+
+def test_charsets_are_decided_by_what_the_text_is_not_by_what_decodes():
+    utf8 = VIETNAMESE.encode("utf-8")
+    # a web server's default charset over a UTF-8 page
+    assert choose_encoding(utf8, "text/html; charset=iso-8859-1")[0] == "utf-8"
+    # the header lies and the UTF-8 body has a few invalid bytes: windows-1252 decodes it
+    # without error, and reads as mojibake; UTF-8 with the bytes replaced reads as Vietnamese
+    broken = utf8.replace("Hỗ".encode(), b"H\xe1\xbb", 1).replace("vầy".encode(), b"v\xff\xfey")
+    for header in ("windows-1252", "iso-8859-1", "windows-1258"):
+        decoded = read_html(broken, f"text/html; charset={header}")
+        assert decoded.encoding == "utf-8", header
+        assert "Hà Nội" in decoded.text and "\ufffd" in decoded.text
+        assert not looks_like_mojibake(decoded.text)
+    # Windows-1258 served as UTF-8, with or without a meta charset
+    cp1258 = to_cp1258(VIETNAMESE)
+    assert choose_encoding(cp1258, "text/html; charset=utf-8")[0] == "cp1258"
+    with_meta = to_cp1258(VIETNAMESE.replace("<head>", '<head><meta charset="windows-1258">'))
+    assert choose_encoding(with_meta, "text/html; charset=utf-8") == ("cp1258", "meta")
+    # a byte order mark wins; NUL bytes are dropped
+    assert read_html(b"\xef\xbb\xbf" + utf8, "text/html; charset=windows-1252").encoding == "utf-8"
+    assert "\x00" not in read_html(utf8.replace(b"<p>", b"<p>\x00\x00"), "text/html").text
+
+
+def test_text_that_still_reads_as_mojibake_is_recognised():
+    double = VIETNAMESE.encode("utf-8").decode("cp1252", errors="replace")
+    assert looks_like_mojibake(double)
+    assert looks_like_mojibake("HÃ  Ná»™i: Há»— trá»£ cÃ´ng nhÃ¢n")
+    assert not looks_like_mojibake(VIETNAMESE)
+    assert not looks_like_mojibake("Công đoàn \ufffd Thủ đô")   # replaced bytes: not mojibake
 
 
 def crawl(server, db, *args, cwd, tool="newscrawl"):
@@ -156,3 +185,48 @@ def test_files_are_written_only_under_the_data_directory(tmp_path, repo_root):
     assert list(env_home.iterdir()) == []
     assert {p.name for p in data.iterdir()} <= {"news.db", "news.db-wal", "news.db-shm"}
     assert (data / "news.db").exists()
+
+
+def test_a_redirect_to_the_proxy_or_past_the_limit_is_refused_under_the_first_url(monkeypatch):
+    import scrapy
+    from scrapy.exceptions import IgnoreRequest
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import MetaRefreshGuardMiddleware, RedirectGuardMiddleware
+
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:8899")
+
+    class Site(scrapy.Spider):
+        name = "site"
+        allowed_domains = ["laodongthudo.vn"]
+        start_urls = ["https://laodongthudo.vn/cong-doan"]
+
+    crawler = get_crawler(Site, {"REDIRECT_MAX_TIMES": 20, "METAREFRESH_MAXDELAY": 100})
+    crawler.spider = crawler._create_spider()
+    crawler.stats.open_spider()
+    guard = RedirectGuardMiddleware.from_crawler(crawler)
+    first = "https://laodongthudo.vn/bai-viet-160001.html"
+
+    def hop(url, location, hops=0):
+        request = Request(url, meta={"redirect_urls": [first] + [f"{first}?h={i}" for i in
+                                                                 range(hops)]})
+        return request, HtmlResponse(url, status=302, headers={"Location": location}, body=b"")
+
+    with pytest.raises(IgnoreRequest, match="proxy's own address"):
+        guard.process_response(*hop(f"{first}?h=0", "http://127.0.0.1:8899/admin", 1))
+    with pytest.raises(IgnoreRequest, match="more than 20 redirects"):
+        guard.process_response(*hop(f"{first}?h=20", f"{first}?h=21", 20))
+    assert crawler.stats.get_value("newscrawl/problem_urls") == [
+        f"redirect_refused {first}", f"redirect_chain {first}"]
+    # an on-site redirect goes on
+    request, response = hop(first, "/bai-viet-moi-160001.html")
+    assert guard.process_response(request, response) is response
+
+    refresh = MetaRefreshGuardMiddleware.from_crawler(crawler)
+    page = HtmlResponse(first, body=b'<html><head><meta http-equiv="refresh" content="0;url='
+                        b'https://tinbong247news.net/"></head><body>\x00<p>Tin</p></body></html>')
+    request = Request(first)
+    assert refresh.process_response(request, page) is page
+    assert request.meta["dont_redirect"] is True       # Scrapy's MetaRefresh leaves it
+    assert f"refresh_refused {first}" in crawler.stats.get_value("newscrawl/problem_urls")

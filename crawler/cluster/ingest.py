@@ -167,7 +167,10 @@ class Ingest:
         demoted = len(self.db.demoted)
         if demoted:                      # an original replaced stored copies (pipelines.py)
             self.db.count_stored(run_id, "duplicate", demoted)
-        if not (outcome == "new" and demoted):
+        if outcome == "suspicious":      # not stored (NewsDB.store_article): the node's own
+            logger.warning("ingest: suspicious replacement at %s: %s", article.url,
+                           self.db.suspicious)      # pipeline counted and named it
+        elif not (outcome == "new" and demoted):
             self.db.count_stored(run_id, outcome)
         self.articles += 1
 

@@ -41,8 +41,10 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -85,6 +87,40 @@ def topic_values(topics: list[str] | None, labour_relevant: bool | None,
     return {"topics": json.dumps(list(topics), ensure_ascii=False),
             "labour_relevant": int(bool(labour_relevant)),
             "topic_terms": json.dumps(list(topic_terms or []), ensure_ascii=False)}
+
+
+# A change that keeps less than this share of the stored text's word triples, with another
+# title, is another article under the same address, not a revision (see `replaces_another`).
+REPLACEMENT_KEEPS = 0.5
+
+
+def _triples(text: str | None) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i:i + 3]) for i in range(max(0, len(words) - 2))}
+
+
+def _words(text: str | None) -> list[str]:
+    return re.findall(r"\w+", unicodedata.normalize("NFC", (text or "").casefold()))
+
+
+def replaces_another(existing: dict, article: "Article") -> str | None:
+    """Why storing `article` over the stored row `existing` would make a different article a
+    "version" of it (None: a revision). Different site ids, or another title AND less than
+    REPLACEMENT_KEEPS of the stored text's word triples kept."""
+    if existing.get("article_id") and article.article_id \
+            and existing["article_id"] != article.article_id:
+        return (f"{existing['url']} holds article {existing['article_id']}; the page read there "
+                f"is article {article.article_id}")
+    if _words(existing.get("title")) == _words(article.title):
+        return None
+    old = _triples(existing.get("body"))
+    if not old:
+        return None
+    kept = len(old & _triples(article.body)) / len(old)
+    if kept >= REPLACEMENT_KEEPS:
+        return None
+    return (f"the title changed ({existing.get('title')!r} -> {article.title!r}) and only "
+            f"{kept:.0%} of the text is kept: another article under the same address")
 
 
 class NewsDB(CrawlRuns, ClusterStore):
@@ -138,12 +174,16 @@ class NewsDB(CrawlRuns, ClusterStore):
         """Insert or refresh one article (and its raw page) in one committed transaction.
 
         Returns "new", "unchanged" (same content hash: nothing is written), "updated" (the old
-        text goes to article_versions) or "duplicate" (a copy of a stored story: recorded in
-        `duplicates`, not stored). When the incoming article is the original of stored copies,
-        it replaces them: they move to `duplicates`, and `self.demoted` lists their URLs.
+        text goes to article_versions), "duplicate" (a copy of a stored story: recorded in
+        `duplicates`, not stored) or "suspicious" (the page would replace a different article's
+        title and most of its text, or carries another site id, under one URL: nothing is
+        written, the stored article stays as it is, `self.suspicious` says why). When the
+        incoming article is the original of stored copies, it replaces them: they move to
+        `duplicates`, and `self.demoted` lists their URLs.
         """
         fetched_at = article.fetched_at or now_iso()
         self.demoted = []
+        self.suspicious = None
         # when the text changed (updated_at, article_versions.replaced_at): the fetch, unless
         # the page was read again without fetching it (`newscrawl reextract`)
         changed_at = changed_at or fetched_at
@@ -198,6 +238,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                                     "topic_terms = ? WHERE id = ?",
                                     [*(row[c] for c in TOPIC_COLUMNS), existing["id"]])
                 return "unchanged"
+            elif (replaced := replaces_another(existing, article)) is not None:
+                self.suspicious = replaced     # another article's text: not a version of this one
+                return "suspicious"
             else:
                 self.db.execute(
                     f"INSERT INTO article_versions (article, {', '.join(_VERSION_FIELDS)}, "
@@ -218,7 +261,8 @@ class NewsDB(CrawlRuns, ClusterStore):
 
     def _same_article(self, article: "Article") -> dict | None:
         """The stored row of this very article: same URL, or same site and site id."""
-        names = ["id", "url", "content_hash", *(f for f in _VERSION_FIELDS if f != "url"),
+        names = ["id", "url", "article_id", "content_hash",
+                 *(f for f in _VERSION_FIELDS if f != "url"),
                  *TOPIC_COLUMNS]
         columns = ", ".join(names)
         found = self.db.execute(f"SELECT {columns} FROM articles WHERE url = ?",
