@@ -195,6 +195,15 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                              f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
                              f"that {', '.join(spider.start_urls[:2])} still list new articles")
     flags += drift_flags(drift, settings)
+    for move in stats.get("newscrawl/moved_start_pages") or []:
+        flags.append(f"rules drifted? start page moved: {move}; update the spider's start_urls")
+    named = int(stats.get("newscrawl/channels/named") or 0)
+    missed = int(stats.get("newscrawl/channels/not_on_listings") or 0)
+    if "newscrawl/channels/named" in stats:
+        fields.update(channel_articles=named, listings_missed=missed)
+    incomplete = listings_incomplete(named, missed, settings)
+    if incomplete:
+        flags.append(incomplete)
     if flags:
         fields["flag"] = "; ".join(flags)
         for flag in flags:
@@ -202,6 +211,17 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
             spider.logger.error("[%s] %s? %s (run %s)", site, word, flag.split("?", 1)[1].strip(),
                                 run_id)
     return fields
+
+
+def listings_incomplete(named: int, missed: int, settings: Any) -> str | None:
+    """The "listings incomplete?" flag: of `named` articles of the run's window that the feeds and
+    sitemaps named (not stored before), `missed` were on no listing page; raised when that share
+    reaches NEWS_LISTINGS_MISSED_THRESHOLD (crawler/discovery/reconciliation.py)."""
+    if not named or missed / named < settings.getfloat("NEWS_LISTINGS_MISSED_THRESHOLD"):
+        return None
+    return (f"listings incomplete? {missed} of {named} articles in the feed/sitemap were not on "
+            "the listing pages (they were stored all the same); check the spider's start_urls "
+            "and pagination")
 
 
 # --- rules that drifted: a fallback answered where the site's rule found nothing --------------
@@ -216,8 +236,9 @@ LAYER_WORDS = {
     "trafilatura": "trafilatura", "bold-line": "the right-aligned bold line",
     "first-paragraph": "the first paragraph", "listing-rule": "the listing rule",
     "listing-content": "the listing's main content", "feed": "the feeds",
-    "sitemap": "the sitemaps", "home": "the home page",
+    "sitemap": "the sitemaps", "home": "the home page", "section": "the menu's sections",
     "rel-next": "rel=next links", "next-word": "a \"next\" link",
+    "url-shape": "the link to the next page number",
     "page-number": "the link numbered page+1",
 }
 # A rule's field name -> the article field its layers are counted under.
