@@ -10,8 +10,9 @@ changes), with the site declarations unchanged:
   (stored, or recorded as a copy of a stored one) / the articles the site has, which channels
   found them (`articles.found_by`, counted by its first channel and by every channel; "–" when
   the column does not exist, as on code before issue 19), the requests the site's hosts answered
-  (the replay's request log, robots.txt included), and whether the run was flagged
-  "listings incomplete?";
+  (the replay's request log, robots.txt included), whether the run was flagged "listings
+  incomplete?" (and whether the variant expects it: `Variant.incomplete`), and which of the
+  variant's decoy sections (`Variant.decoys`: never to be requested) were requested;
 * backfill: the same with `--backfill --since` the day before the site's oldest article;
 * on the regular replay only, the nightly cost: a second run after 3 new articles per site
   (requests per site, article pages fetched: exactly the new ones?) and a third run with nothing
@@ -108,9 +109,14 @@ def measure_variant(name: str | None, tmp: Path) -> dict:
         code, requests = crawl(web, db, sites, *args)
         print(f"{name or 'regular'} {mode}: exit {code} in {time.monotonic() - started:.0f}s",
               file=sys.stderr)
+        variant = VARIANTS.get(name) if name else None
         for site in sites:
-            out["sites"].setdefault(site, {})[mode] = (site_figures(db, web, site, requests)
-                                                       if code in (0, 3) else {"failed": code})
+            figures = site_figures(db, web, site, requests) if code in (0, 3) else {"failed": code}
+            decoys = set(getattr(variant, "decoys", {}).get(site, {})) if variant else set()
+            figures["decoys_requested"] = sorted({r.target for r in requests if r.host == HOSTS[site]
+                                                  and r.target.partition("?")[0] in decoys})
+            figures["incomplete_expected"] = bool(variant and site in getattr(variant, "incomplete", ()))
+            out["sites"].setdefault(site, {})[mode] = figures
     if name is None:                     # the nightly cost on the regular replay
         db = tmp / "nightly.db"
         crawl(web, db, sites)
@@ -147,6 +153,12 @@ def _found(f: dict | None) -> str:
     return f"{f['found']}/{f['total']}"
 
 
+def _raised(f: dict | None) -> str:
+    if not f or "failed" in f:
+        return "–"
+    return "yes" if f.get("incomplete") else "no"
+
+
 def report(results: dict, before: dict | None) -> str:
     before = before or {}
     lines = ["# Discovery: every article found, whatever the listing looks like (issue 19)", "",
@@ -166,14 +178,20 @@ def report(results: dict, before: dict | None) -> str:
             old = before.get(name, {}).get("sites", {}).get(site, {})
             first, back = modes.get("first", {}), modes.get("backfill", {})
             ok = all(m.get("found", 0) >= TARGET_FOUND * m.get("total", 1) for m in (first, back))
+            raised = bool(first.get("incomplete")) or bool(back.get("incomplete"))
+            expected = first.get("incomplete_expected", False)
+            flag = ("yes" if raised else "no") + (" (expected)" if expected == raised else
+                                                  f" (**expected {'yes' if expected else 'no'}**)")
+            decoys = sorted(set(first.get("decoys_requested", [])) | set(back.get("decoys_requested", [])))
             rows.append([name, site, _found(old.get("first")), _found(first), _found(old.get("backfill")),
                          _found(back), old.get("first", {}).get("requests", "–"), first.get("requests", "–"),
-                         (first.get("incomplete") or "no")[:90], "yes" if ok else "**no**"])
+                         _raised(old.get("first")), flag, ", ".join(decoys) or "none",
+                         "yes" if ok else "**no**"])
             channel_rows.append([name, site, _channels(first), _also(first), _channels(back)])
     lines += ["## Found / total, requests, flag (before → after)", ""]
     lines += table(["variant", "site", "first crawl before", "first crawl after", "backfill before",
-                    "backfill after", "requests before", "requests after", "listings incomplete? (after)",
-                    "≥ 98 %"], rows)
+                    "backfill after", "requests before", "requests after", "listings incomplete? before",
+                    "listings incomplete? after", "decoy sections requested", "≥ 98 %"], rows)
     lines += ["", "## Which channel found what (after; `articles.found_by`)", "",
               "First channel: the channel that met the article first; every channel: each channel that "
               "named it (an article on the listing and in the sitemap counts under both).", ""]

@@ -99,6 +99,15 @@ def _box_title(element) -> bool:
     return any(text == title or text.startswith(title + " ") for title in BOX_TITLES)
 
 
+def _most_of(items, hrefs, is_article, articles_in_scope: int, total: int) -> bool:
+    """Do these elements together hold most of the page's links (its article links, when
+    `is_article` tells them apart)? Then they are the listing, not a box."""
+    urls = [u for item in items for u in hrefs(item)]
+    if is_article and articles_in_scope >= BOX_MIN_LINKS:
+        return len({u for u in urls if is_article(u)}) > articles_in_scope / 2
+    return len(urls) > total / 2
+
+
 def _page_wrapper(element, scope) -> bool:
     """The page itself (or its main area), not a box in it."""
     return element is None or element is scope or element.tag in ("body", "main", "html") or \
@@ -152,10 +161,14 @@ def main_content_links(response, is_article=None) -> list[str]:
                 continue                    # nothing after it: a closing line, not a title
             if _page_wrapper(box, scope) or most_links(box):
                 excluded.add(element)       # title and items loose in the page: up to the next
-                for sibling in element.itersiblings():      # heading
+                items = []                  # heading, unless they are the listing itself
+                for sibling in element.itersiblings():
                     if sibling.tag in HEADING_TAGS:
                         break
-                    excluded.add(sibling)
+                    items.append(sibling)
+                if not any(most_links(item) for item in items) and not _most_of(
+                        items, hrefs, is_article, articles_in_scope, total):
+                    excluded.update(items)
             elif len(set(box.xpath(".//a/@href"))) >= BOX_MIN_LINKS:
                 excluded.add(box)           # (fewer: a "Xem thêm" line of one listing item)
     links = []

@@ -220,7 +220,8 @@ class NewsSpider(Discovery, scrapy.Spider):
                            "changed: open the page and check the spider's listing_links"
                            + ("; trying the site's home page, feeds and sitemaps"
                               if start_page else ""), level=logging.WARNING)
-        yield from self.new_article_requests(links, response.url, chain, layer)
+        yield from self.new_article_requests(links, response.url, chain, layer,
+                                             source=response.url if channel else None)
         # stale: every link was stored before this run began (not merely earlier in this run)
         stale = 0 if any(url in self.found_this_run for url in links) else stale + 1
         if self.stop_at_known and not self.backfill_since and links and \

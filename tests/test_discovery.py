@@ -215,7 +215,7 @@ def test_a_moved_section_is_found_from_the_home_page_and_family_feeds_are_guesse
     assert "https://laodongthudo.vn/cong-doan/hoat-dong" in fetched
     assert {"https://laodongthudo.vn/rss_feed/hoat-dong", "https://laodongthudo.vn/rss_feed/"} \
         <= set(fetched)
-    assert "section moved? following https://laodongthudo.vn/cong-doan/hoat-dong" in result.stderr
+    assert "section moved? reading https://laodongthudo.vn/cong-doan/hoat-dong" in result.stderr
     [warning] = [line for line in result.stderr.splitlines() if "start page failed:" in line]
     assert "moved section: https://laodongthudo.vn/cong-doan/hoat-dong" in warning
 
@@ -250,7 +250,7 @@ def test_listing_and_pagination_selectors_matching_nothing_fall_back_to_the_main
     assert stats["newscrawl/rules/pagination_links/missed"] == 2
     assert stats["newscrawl/discovery/listing-content"] == len(section)
     assert stats.get("newscrawl/discovery/listing-rule", 0) == 0
-    assert stats["newscrawl/pagination/next-word"] == 1
+    assert stats["newscrawl/pagination/url-shape"] == 1     # the link to page 2, by its URL
     assert "newscrawl/discovery/start_failed" not in stats
     with sqlite3.connect(db) as conn:
         [flag] = conn.execute("select flag from crawl_runs").fetchone()
@@ -280,7 +280,7 @@ def test_pagination_selectors_matching_nothing_follow_the_page_numbers(tmp_path,
     assert set(listings) <= fetched
     assert {a.url for a in web.articles("hanoigov")} <= stored(db)
     stats = crawl_stats(result)
-    assert stats["newscrawl/pagination/page-number"] == len(listings) - 1
+    assert stats["newscrawl/pagination/url-shape"] == len(listings) - 1
     assert stats["newscrawl/rules/pagination_links/missed"] == len(listings)
     assert stats["newscrawl/discovery/listing-rule"] >= 40
 

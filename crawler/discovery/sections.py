@@ -40,38 +40,95 @@ def path_segments(url: str) -> list[str]:
 
 
 def section_names(url: str) -> list[str]:
-    """The names a listing URL carries: keys of its path segments that are words (not ids such
-    as `7320` or `ZVOm7e3VDMRM`, not `-`), last first."""
-    keys = [segment_key(s) for s in path_segments(url)]
-    return [k for k in reversed(keys) if len(k) >= 3 and k.isalpha() and k not in TRIVIAL_SEGMENTS]
+    """The names a listing URL carries: keys of its path segments that are words, ids left out
+    (`7320`, `ZVOm7e3VDMRM`, the `tag4194` of `cong-doan-lao-cai-tag4194.html`), last first."""
+    names = []
+    for segment in reversed(path_segments(url)):
+        words = [w for w in re.split(r"[^A-Za-z0-9]+", segment.split("&", 1)[0])
+                 if w and not re.search(r"\d", w)]
+        words = [w for w in words if w.lower() not in ("html", "htm", "php", "aspx", "asp")]
+        key = "".join(words).lower()
+        if len(key) >= 3 and key not in TRIVIAL_SEGMENTS and key not in names:
+            names.append(key)
+    return names
 
 
-def section_rank(lost: str, candidate: str) -> int | None:
-    """How well `candidate` (a menu link) stands for the lost start page `lost`: 0 the same last
-    name, 1 a name of it lengthened or spelt otherwise, None not a stand-in: another name, a
-    sibling of the lost section (same parent, another last segment: `/7321` beside `/7320`), or
-    a sub-section of another section (a mega-menu's `/bat-dong-san/cong-doan`)."""
+def _keys(url: str) -> list[str]:
+    return [segment_key(s) for s in path_segments(url)]
+
+
+def _related(key: str, names: list[str]) -> bool:
+    """`key` is one of `names`, lengthened (`tintuc` -> `tintuc24h`) or shortened
+    (`congdoanlaocai` -> `congdoan`)."""
+    for name in names:
+        short = min(len(key), len(name))
+        if key == name or (short >= 6 and (key.startswith(name) or name.startswith(key))):
+            return True
+    return False
+
+
+def section_rank(lost: str, candidate: str, parent: str | None = None, ours=()) -> int | None:
+    """How well `candidate` (a link of the home page) stands for the lost start page `lost`: 0
+    the same last name, 1 a name of it lengthened, shortened or spelt otherwise (`tin-tuc` ->
+    `tin-tuc-24h`, `tintuc_sukien` -> `tin-tuc-su-kien`), None not a stand-in: another name; a
+    sibling of the lost section (same parent, another last segment: `/7321` beside `/7320`); an
+    entry under another section of the menu (`parent`: the menu entry it hangs under) that is
+    neither one of ours (`ours`: the start pages) nor named like the lost one, when the lost one
+    was a section of its own: a mega-menu's `/bat-dong-san/cong-doan` for a lost `/cong-doan/`.
+    (A lost sub-section may have moved under another section: then only under its own name.)"""
     names = section_names(lost)
-    if not names:
+    lost_keys, keys = _keys(lost), _keys(candidate)
+    if not names or not keys or not keys[-1]:
         return None
-    lost_keys = [segment_key(s) for s in path_segments(lost)]
-    keys = [segment_key(s) for s in path_segments(candidate)]
-    if not keys or not keys[-1]:
-        return None
-    if len(keys) >= 2 and lost_keys:        # under another section: a mega-menu's entry
-        top = keys[0]
-        if top != lost_keys[0] and not any(top.startswith(n) for n in names):
-            return None
-    last, lost_last = keys[-1], lost_keys[-1] if lost_keys else ""
-    if keys[:-1] == lost_keys[:-1] and not (last.startswith(lost_last) and lost_last.isalpha()):
+    last = keys[-1]
+    if parent:
+        parent_keys = _keys(parent)
+        related = (parent_keys == lost_keys[:-1] or any(_keys(u) == parent_keys for u in ours)
+                   or any(_related(k, names) for k in parent_keys))
+        if not related and (len(names) <= 1 or last != names[0]):
+            return None                     # under another section of the menu
+    if keys[:-1] == lost_keys[:-1] and not _related(last, names):
         return None                         # a sibling section, not the lost one
     if last == names[0]:
         return 0
-    for name in names:
-        for key in keys:
-            if key == name or (key.startswith(name) and len(name) >= 4):
-                return 1
+    if any(_related(key, names) for key in keys):
+        return 1
     return None
+
+
+def menu_parents(response, is_listing_url) -> dict[str, str | None]:
+    """The home page's listing links, in page order, each with the menu entry it hangs under
+    (the first link of the enclosing `<li>` of its own `<li>`; for a link in no list, its URL's
+    parent path when the page links that too), else None."""
+    from urllib.parse import urljoin
+    found: dict[str, str | None] = {}
+    outside = set()                         # links in no list: their URL tells their parent
+    for anchor in response.css("a[href]"):
+        url = response.urljoin(anchor.attrib["href"].strip())
+        if not is_listing_url(url) or url in found:
+            continue
+        parent = None
+        items = anchor.xpath("ancestor::li")
+        if len(items) >= 2:
+            head = items[-2].xpath("./a[@href][1]/@href | ./*[not(self::ul) and not(self::div)]"
+                                   "//a[@href][1]/@href").get()
+            if head and response.urljoin(head.strip()) != url:
+                parent = response.urljoin(head.strip())
+        found[url] = parent
+        if not items:
+            outside.add(url)
+    links = set(found)
+    for url in outside:
+        if found[url] is None:
+            path = urlsplit(url).path.rstrip("/")
+            up = path.rsplit("/", 1)[0]
+            if up:
+                for candidate in (urljoin(url, up), urljoin(url, up + "/"),
+                                  *(urljoin(url, up + ext) for ext in (".htm", ".html"))):
+                    if candidate in links:
+                        found[url] = candidate
+                        break
+    return found
 
 
 class Sections:
@@ -80,7 +137,7 @@ class Sections:
     def init_sections(self) -> None:
         self.failed_starts: list[tuple[str, str]] = []   # (start URL, why)
         self.moved_starts: list[str] = []                # "OLD → NEW (HTTP 301)"
-        self.menu_links: list[str] = []                  # listing links of the home page
+        self.menu_parents: dict[str, str | None] = {}    # home page's listing links -> menu entry
         settings = self.crawler.settings
         self.fallback_pages_left = (settings.getint("NEWS_BACKFILL_MAX_PAGES")
                                     if self.backfill_since
@@ -147,10 +204,9 @@ class Sections:
         if not hasattr(response, "css"):
             return
         self.note_announced_feeds(response)
-        for href in response.css("a::attr(href)").getall():
-            url = response.urljoin(href.strip())
-            if self.is_listing_url(url) and url not in self.menu_links:
-                self.menu_links.append(url)
+        for url, parent in menu_parents(response, self.is_listing_url).items():
+            if url not in self.menu_parents:
+                self.menu_parents[url] = parent
         if urlsplit(response.url).netloc in self.failed_hosts() and self.fallback_page_allowed():
             yield from self.parse_listing(response, page=1, stale=0, chain=response.url,
                                           channel="home")
@@ -163,9 +219,11 @@ class Sections:
         failed = {canonical_url(u) for u, _ in self.failed_starts}
         starts = {canonical_url(u) for u in self.start_urls}
         for lost, _ in self.failed_starts:
-            ranked = sorted((rank, i, url) for i, url in enumerate(self.menu_links)
+            ranked = sorted((rank, i, url) for i, (url, parent) in enumerate(
+                                self.menu_parents.items())
                             if canonical_url(url) not in failed | starts
-                            and (rank := section_rank(lost, url)) is not None)
+                            and (rank := section_rank(lost, url, parent, self.start_urls))
+                            is not None)
             for rank, _, url in ranked[:SECTIONS_PER_NAME]:
                 if url in self.fallback_requested or not self.fallback_page_allowed():
                     continue
