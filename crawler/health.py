@@ -15,6 +15,11 @@
     title / body / date were missing on more than ``NEWS_LAYOUT_MISSING_THRESHOLD`` (0.5) of at
     least ``NEWS_LAYOUT_MIN_ARTICLES`` (5) article pages (the site rule's selectors are named);
   - ``unreachable?`` no listing page could be fetched at all;
+  - ``listings incomplete?`` the listing pages missed ``NEWS_LISTINGS_MISSED_THRESHOLD`` (0.2) or
+    more of the articles of the run's window that the feeds and sitemaps named and that were not
+    stored before (crawler/discovery/reconciliation.py; also ``crawl_runs.channel_articles`` and
+    ``listings_missed``);
+  - ``rules drifted?`` a site rule matched nothing on most pages, or a start page moved (301/308);
   - ``stale?`` the site has had new articles before, this run found none, and the newest was first
     seen more than ``NEWS_STALE_DAYS`` (7; 0 turns it off) days ago.
 
