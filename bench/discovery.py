@@ -11,7 +11,8 @@ changes), with the site declarations unchanged:
   found them (`articles.found_by`, counted by its first channel and by every channel; "–" when
   the column does not exist, as on code before issue 19), the requests the site's hosts answered
   (the replay's request log, robots.txt included), whether the run was flagged "listings
-  incomplete?" (and whether the variant expects it: `Variant.incomplete`), and which of the
+  incomplete?" (and whether the replay expects it: `ReplayWeb.channel_report`, the variant author's
+  count of feed/sitemap articles on none of the site's listing pages), and which of the
   variant's decoy sections (`Variant.decoys`: never to be requested) were requested;
 * backfill: the same with `--backfill --since` the day before the site's oldest article;
 * on the regular replay only, the nightly cost: a second run after 3 new articles per site
@@ -115,7 +116,9 @@ def measure_variant(name: str | None, tmp: Path) -> dict:
             decoys = set(getattr(variant, "decoys", {}).get(site, {})) if variant else set()
             figures["decoys_requested"] = sorted({r.target for r in requests if r.host == HOSTS[site]
                                                   and r.target.partition("?")[0] in decoys})
-            figures["incomplete_expected"] = bool(variant and site in getattr(variant, "incomplete", ()))
+            report = getattr(web, "channel_report", None)       # the replay's own expectation
+            figures["incomplete_expected"] = bool(report(site)["incomplete"]) if report else bool(
+                variant and site in getattr(variant, "incomplete", ()))
             out["sites"].setdefault(site, {})[mode] = figures
     if name is None:                     # the nightly cost on the regular replay
         db = tmp / "nightly.db"

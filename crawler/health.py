@@ -18,7 +18,9 @@
   - ``listings incomplete?`` the listing pages missed ``NEWS_LISTINGS_MISSED_THRESHOLD`` (0.2) or
     more of the articles of the run's window that the feeds and sitemaps named and that were not
     stored before (crawler/discovery/reconciliation.py; also ``crawl_runs.channel_articles`` and
-    ``listings_missed``);
+    ``listings_missed``). Not raised when a start page could not be read at all (4xx/5xx, no
+    answer, not HTML): its articles were never on a listing page read, and the failed start page
+    is flagged as ``rules drifted?``;
   - ``rules drifted?`` a site rule matched nothing on most pages, or a start page moved (301/308);
   - ``stale?`` the site has had new articles before, this run found none, and the newest was first
     seen more than ``NEWS_STALE_DAYS`` (7; 0 turns it off) days ago.
@@ -207,8 +209,8 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     if "newscrawl/channels/named" in stats:
         fields.update(channel_articles=named, listings_missed=missed)
     incomplete = listings_incomplete(named, missed, settings)
-    if incomplete:
-        flags.append(incomplete)
+    if incomplete and not stats.get("newscrawl/start_pages_unreachable"):
+        flags.append(incomplete)        # (a start page that failed is flagged as drift instead)
     if flags:
         fields["flag"] = "; ".join(flags)
         for flag in flags:
@@ -415,6 +417,11 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
     links, layer = spider_cls.listing_links_found(response)
     row["links"] = len(links)
     drifted = []
+    from crawler.urls import canonical_url
+    if canonical_url(response.url) != canonical_url(listing):
+        drifted.append(f"start page moved: {listing} → {response.url}")
+    incomplete = _check_listing_against_feed(spider_cls, response, links, settings, policy,
+                                             robots_cache if obey else None)
     if not links:
         row["problem"] = (f"layout changed? no article link on the listing, neither by "
                           f"listing_links {list(spider_cls.listing_links)} nor in its main content")
@@ -450,6 +457,8 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
             drifted.append(f"{_selectors(spider_cls, rule)} matched nothing; {rule} came from "
                            f"{LAYER_WORDS.get(layer, layer)}")
     problems = []
+    if incomplete:
+        problems.append(incomplete)
     if missing:
         problems.append("layout changed? " + "; ".join(
             f"no {name}: {_selectors(spider_cls, name)}" for name in missing))
@@ -457,6 +466,27 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
         problems.append("rules drifted? " + "; ".join(drifted))
     row["problem"] = "; ".join(problems) or None
     return row
+
+
+def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str], settings: Any,
+                                policy: Any, robots_cache: dict | None) -> str | None:
+    """`newscrawl check`'s "listings incomplete?": the newest entries of the site's first feed
+    (declared, else announced by the listing page), as many as the listing page shows, against
+    the listing page's article links."""
+    from crawler.discovery.feeds import alternate_feeds, feed_entries
+    feeds = list(getattr(spider_cls, "feed_urls", None) or []) or alternate_feeds(listing)
+    if not feeds or not links:
+        return None
+    if robots_cache is not None and not _robots_allows(feeds[0], settings, policy, robots_cache):
+        return None
+    response, error = _fetch(feeds[0], settings, policy)
+    if response is None or error:
+        return None
+    entries, _ = feed_entries(response.body,
+                              response.headers.get("Content-Type", b"").decode("latin-1"))
+    newest = spider_cls.article_links(link for link, _ in entries)[:len(links)]
+    missed = [url for url in newest if url not in set(links)]
+    return listings_incomplete(len(newest), len(missed), settings)
 
 
 def check_sites(spider_classes: list, settings: Any) -> list[dict]:

@@ -68,6 +68,9 @@ def page_step(current: str, link: str, page: int = 1) -> tuple[int, int] | None:
         return None
     if path == l_path:                      # a parameter carries the number
         changed = {k: v for k, v in l_params.items() if params.get(k) != v}
+        added = [k for k in changed if k not in params and _int(changed[k]) is None]
+        if params and added:
+            return None                     # a later page adds no filter to this one's
         dropped = set(params) - set(l_params)
         if any(_int(params[k]) is None for k in dropped):
             return None                     # another filter of the listing, not its page

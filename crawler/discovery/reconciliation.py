@@ -20,8 +20,9 @@ before the run (M), how many no listing page reached (N: listing, home or sectio
 go to the stats `newscrawl/channels/named` and `/not_on_listings` and to the crawl_runs columns
 `channel_articles` and `listings_missed`; crawler/health.py raises
 `listings incomplete? N of M articles in the feed/sitemap were not on the listing pages` when
-N / M reaches `NEWS_LISTINGS_MISSED_THRESHOLD` (0.2). Those articles are fetched and stored all
-the same.
+N / M reaches `NEWS_LISTINGS_MISSED_THRESHOLD` (0.2), unless a start page could not be read at all
+(then its articles were on no listing page read, and the start page is flagged as drifted).
+Those articles are fetched and stored all the same.
 """
 from __future__ import annotations
 

@@ -26,6 +26,8 @@ D = "newscrawl/discovery/"
 PERMANENT = (301, 308)
 TRIVIAL_SEGMENTS = {"", "index", "home", "trang-chu", "-", "vi", "en", "web", "guest"}
 SECTIONS_PER_NAME = 2
+NO_LINKS = "no article links"
+UNREACHABLE = "newscrawl/start_pages_unreachable"   # 4xx/5xx, no answer, not HTML
 
 
 def segment_key(segment: str) -> str:
@@ -161,6 +163,8 @@ class Sections:
             return
         self.count(R + "start_urls/missed")
         self.count(D + "start_failed")
+        if failure != NO_LINKS:             # not there at all: its articles were not listed
+            self.count(UNREACHABLE)
         self.failed_starts.append((url, failure))
 
     def on_start_error(self, failure):
