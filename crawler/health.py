@@ -21,7 +21,8 @@
     ``listings_missed``). Not raised when a start page could not be read at all (4xx/5xx, no
     answer, not HTML): its articles were never on a listing page read, and the failed start page
     is flagged as ``rules drifted?``;
-  - ``rules drifted?`` a site rule matched nothing on most pages, or a start page moved (301/308);
+  - ``rules drifted?`` a site rule matched nothing on most pages, or a start page moved (301/308)
+    or is gone (404/410);
   - ``stale?`` the site has had new articles before, this run found none, and the newest was first
     seen more than ``NEWS_STALE_DAYS`` (7; 0 turns it off) days ago.
 
@@ -204,6 +205,15 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     flags += drift_flags(drift, settings)
     for move in stats.get("newscrawl/moved_start_pages") or []:
         flags.append(f"rules drifted? start page moved: {move}; update the spider's start_urls")
+    gone = stats.get("newscrawl/gone_start_pages") or []
+    if gone and not any("start pages failed" in flag for flag in flags):
+        answered = drift.get("start_urls", {}).get("answered_by") or {}
+        found = ", ".join(f"{LAYER_WORDS.get(k, k)} ({n})" for k, n in sorted(
+            answered.items(), key=lambda kv: -kv[1]) if k not in ("listing-rule",
+                                                               "listing-content"))
+        flags.append(f"rules drifted? start page gone: {'; '.join(gone[:3])}"
+                     + (f"; articles came from {found}" if found else "")
+                     + "; update the spider's start_urls")
     named = int(stats.get("newscrawl/channels/named") or 0)
     missed = int(stats.get("newscrawl/channels/not_on_listings") or 0)
     if "newscrawl/channels/named" in stats:

@@ -4,7 +4,8 @@
   middlewares.py) and read as the listing it now is; the move is kept in the stats
   (`newscrawl/moved_start_pages`) and crawler/health.py flags the rule as drifted
   ("rules drifted? start page moved: OLD → NEW").
-* A start page that fails (4xx/5xx, not HTML, no article link) makes the home page a listing:
+* A start page that fails (4xx/5xx, not HTML, no article link) makes the home page a listing
+  (one answering 404 or 410 is gone: `newscrawl/gone_start_pages`, flagged as drifted too):
   its article links (channel `home`) and its own pagination, followed like any listing's. Then
   the links of its menu to sections named like the lost one (channel `section`): the same last
   path segment first, then that name lengthened or spelt otherwise (`tin-tuc` ->
@@ -27,6 +28,7 @@ PERMANENT = (301, 308)
 TRIVIAL_SEGMENTS = {"", "index", "home", "trang-chu", "-", "vi", "en", "web", "guest"}
 SECTIONS_PER_NAME = 2
 NO_LINKS = "no article links"
+GONE = ("HTTP 404", "HTTP 410")
 UNREACHABLE = "newscrawl/start_pages_unreachable"   # 4xx/5xx, no answer, not HTML
 
 
@@ -139,6 +141,7 @@ class Sections:
     def init_sections(self) -> None:
         self.failed_starts: list[tuple[str, str]] = []   # (start URL, why)
         self.moved_starts: list[str] = []                # "OLD → NEW (HTTP 301)"
+        self.gone_starts: list[str] = []                 # "URL (HTTP 404)"
         self.menu_parents: dict[str, str | None] = {}    # home page's listing links -> menu entry
         settings = self.crawler.settings
         self.fallback_pages_left = (settings.getint("NEWS_BACKFILL_MAX_PAGES")
@@ -165,6 +168,9 @@ class Sections:
         self.count(D + "start_failed")
         if failure != NO_LINKS:             # not there at all: its articles were not listed
             self.count(UNREACHABLE)
+        if failure in GONE:                 # the page is gone: the rule drifted (flagged)
+            self.gone_starts.append(f"{url} ({failure})")
+            self.crawler.stats.set_value("newscrawl/gone_start_pages", list(self.gone_starts))
         self.failed_starts.append((url, failure))
 
     def on_start_error(self, failure):
