@@ -24,6 +24,7 @@ crawler/discovery/reconciliation.py.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -109,13 +110,16 @@ class Channels:
                     if url not in declared and url not in announced and url not in guesses:
                         guesses.append(url)
         guesses = guesses[:settings.getint("NEWS_FEED_GUESSES")]
-        for url in declared:
-            yield self.fallback_request(url, self.parse_feed, meta={"declared": True})
+        for url in declared:            # a declared feed that fails is a problem of the run
+            request = self.fallback_request(url, self.parse_feed, meta={"declared": True})
+            if request is not None:
+                request.errback = self.on_download_error
+            yield request
         for url in announced + guesses:
             yield self.fallback_request(url, self.parse_feed)
 
     def failed_section_names(self) -> set[str]:
-        import re
+        """The last path segments of the failed start pages (for `{section}` feed guesses)."""
         names = set()
         for url, _ in self.failed_starts:
             segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
