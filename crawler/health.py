@@ -230,15 +230,15 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     return fields
 
 
-def listings_incomplete(named: int, missed: int, settings: Any) -> str | None:
+def listings_incomplete(named: int, missed: int, settings: Any, stored: bool = True) -> str | None:
     """The "listings incomplete?" flag: of `named` articles of the run's window that the feeds and
     sitemaps named (not stored before), `missed` were on no listing page; raised when that share
     reaches NEWS_LISTINGS_MISSED_THRESHOLD (crawler/discovery/reconciliation.py)."""
     if not named or missed / named < settings.getfloat("NEWS_LISTINGS_MISSED_THRESHOLD"):
         return None
     return (f"listings incomplete? {missed} of {named} articles in the feed/sitemap were not on "
-            "the listing pages (they were stored all the same); check the spider's start_urls "
-            "and pagination")
+            f"the listing pages{' (they were stored all the same)' if stored else ''}; check the "
+            "spider's start_urls and pagination")
 
 
 # --- rules that drifted: a fallback answered where the site's rule found nothing --------------
@@ -480,10 +480,12 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
 
 def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str], settings: Any,
                                 policy: Any, robots_cache: dict | None) -> str | None:
-    """`newscrawl check`'s "listings incomplete?": the newest entries of the site's first feed
-    (declared, else announced by the listing page), as many as the listing page shows, against
-    the listing page's article links."""
+    """`newscrawl check`'s "listings incomplete?": the site's first feed (declared, else announced
+    by the listing page) against the listing page. When the listing page leads to a next page,
+    the feed's articles down to the oldest one the page shows must all be on it; when it leads
+    nowhere (a "load more" button fed by a script), every article of the feed must be."""
     from crawler.discovery.feeds import alternate_feeds, feed_entries
+    from crawler.discovery.pagination import next_from_anchors, next_page_anywhere
     feeds = list(getattr(spider_cls, "feed_urls", None) or []) or alternate_feeds(listing)
     if not feeds or not links:
         return None
@@ -494,9 +496,18 @@ def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str],
         return None
     entries, _ = feed_entries(response.body,
                               response.headers.get("Content-Type", b"").decode("latin-1"))
-    newest = spider_cls.article_links(link for link, _ in entries)[:len(links)]
-    missed = [url for url in newest if url not in set(links)]
-    return listings_incomplete(len(newest), len(missed), settings)
+    named = spider_cls.article_links(link for link, _ in entries)
+    shown = set(links)
+    anchors = [a for selector in spider_cls.pagination_links or ()
+               for a in listing.css(selector)]
+    is_listing = lambda url: not spider_cls.article_id(url)     # noqa: E731
+    has_next = bool(next_from_anchors(anchors, 1, listing.url) if anchors else None) or bool(
+        next_page_anywhere(listing, 1, is_listing)[0])
+    if has_next:
+        last = max((i for i, url in enumerate(named) if url in shown), default=-1)
+        named = named[:last + 1]
+    missed = [url for url in named if url not in shown]
+    return listings_incomplete(len(named), len(missed), settings, stored=False)
 
 
 def check_sites(spider_classes: list, settings: Any) -> list[dict]:
