@@ -227,7 +227,7 @@ class NewsSpider(Discovery, scrapy.Spider):
         if self.stop_at_known and not self.backfill_since and links and \
                 stale > self.crawler.settings.getint("NEWS_SAFETY_PAGES"):
             return          # only stored articles here: older pages hold nothing new
-        next_page = self.next_page(response, page)
+        next_page = self.next_page(response, page, count_rules=not channel)
         if next_page and page < self.max_listing_pages and (
                 not channel or self.fallback_page_allowed()):
             yield response.follow(next_page, self.parse_listing, errback=self.on_download_error,

@@ -49,13 +49,14 @@ class Listings:
         return (urlsplit(url).scheme in ("http", "https") and same_site(url, self.allowed_domains)
                 and not self.article_id(canonical_url(url)))
 
-    def next_page(self, response, page: int) -> str | None:
-        """The link to the next listing page (see the module docstring).
+    def next_page(self, response, page: int, count_rules: bool = True) -> str | None:
+        """The link to the next listing page (see the module docstring); `count_rules=False` for
+        a page the site's rules were not written for (the home page, a menu section).
 
         Pages are followed one at a time, newest first, so a crawl can stop where older pages
         hold nothing new (or, in a backfill, where they pass the date)."""
         anchors = [a for selector in self.pagination_links for a in response.css(selector)]
-        if self.pagination_links:
+        if self.pagination_links and count_rules:
             self.count(R + "pagination_links/pages")
             if not anchors:
                 self.count(R + "pagination_links/missed")
