@@ -91,6 +91,7 @@ class Variant:
         return {"drifted": site in self.drifted, "listings_incomplete": site in self.incomplete,
                 "never_request": sorted(self.decoys.get(site, {})),
                 "redirects": {old: new for old, (new, _) in self.redirects.get(site, {}).items()},
+                "feeds": sorted(self.feeds.get(site, {})), "sitemap": self.sitemaps.get(site),
                 "hidden_fields": sorted(self.hidden.get(site, ())),
                 "shows_author": "author" not in self.hidden.get(site, ())}
 
@@ -204,8 +205,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
 
 
 # ------------------------------------------------------------------ issue 19: discovery variants
-_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan",
-                  "/cong-doan/thu-do-anh-hung-thanh-pho-hoa-binh")
+_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan")
 _LD_SECTIONS = ("/lao-dong/doi-song", "/lao-dong/viec-lam", "/lao-dong/bhxh")
 _AJAX = "Disallow: /ajax/\n"
 
@@ -356,7 +356,7 @@ FIELDS_VARIANTS = [
         "'Theo X' (<p align=right><b>), nld.com.vn 'Theo X' with meta and JSON-LD author = the publisher; "
         "baolaocai's author only in JSON-LD.",
         SIX, ("lead block", "lead prefix on some articles", "byline markup", "meta/JSON-LD author = publisher"),
-        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "laodong", "nld"}),
+        FIELD_KEEPS, frozenset(SIX),
         article=_fields(S.FIELD_LEADS_BYLINES)),
     Variant(
         "related-br", "Links to the site's own stories inside the text, between paragraphs: laodongthudo a "
