@@ -1,6 +1,7 @@
 """Discovery on every layout variant: how many articles each site finds, by which channel, at what cost.
 
-    .venv/bin/python -m bench.discovery [--out FILE] [--json FILE] [--before FILE] [--only NAME ...]
+    .venv/bin/python -m bench.discovery [--out FILE] [--json FILE] [--before FILE ...] [--only NAME ...]
+    .venv/bin/python -m bench.discovery --from-json FILE ... [--before FILE ...]    # report only
 
 For the regular replay (all six sites) and every variant of replay/variants.py (the sites it
 changes), with the site declarations unchanged:
@@ -224,17 +225,28 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.discovery", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"markdown file (default {DEFAULT_OUT})")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    parser.add_argument("--before", type=Path, help="JSON figures of an earlier code, shown beside")
+    parser.add_argument("--before", type=Path, nargs="*",
+                        help="JSON figures of an earlier code, shown beside (several: merged)")
     parser.add_argument("--only", nargs="*", metavar="NAME", help="only these variants ('regular' too)")
+    parser.add_argument("--from-json", nargs="*", type=Path, metavar="FILE",
+                        help="no crawl: report the figures of these --json files (merged)")
     args = parser.parse_args(argv)
     names = ["regular", *VARIANTS] if not args.only else args.only
-    results = {}
-    with TemporaryDirectory() as tmp:
-        for name in names:
-            results[name] = measure_variant(None if name == "regular" else name, Path(tmp))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
-    before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
+    results: dict = {}
+    if args.from_json:
+        for path in args.from_json:
+            results.update(json.loads(path.read_text(encoding="utf-8")))
+        results = {n: results[n] for n in ["regular", *VARIANTS] if n in results}
+    else:
+        with TemporaryDirectory() as tmp:
+            for name in names:
+                results[name] = measure_variant(None if name == "regular" else name, Path(tmp))
+                if args.json:           # after each variant: a stopped run keeps what it measured
+                    args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False),
+                                         encoding="utf-8")
+    before = None
+    for path in args.before or []:
+        before = {**(before or {}), **json.loads(path.read_text(encoding="utf-8"))}
     text = report(results, before)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
