@@ -8,7 +8,8 @@ changes), with the site declarations unchanged:
 
 * first crawl: one real `newscrawl crawl` (subprocess, DOWNLOAD_DELAY=0, AutoThrottle off)
   through a replay serving that variant, into a fresh SQLite file: per site the articles found
-  (stored, or recorded as a copy of a stored one) / the articles the site has, which channels
+  (their page fetched, or stored, or recorded as a copy of a stored one: what discovery reached,
+  whether extraction then stored it or not; `stored` in the JSON) / the articles the site has, which channels
   found them (`articles.found_by`, counted by its first channel and by every channel; "–" when
   the column does not exist, as on code before issue 19), the requests the site's hosts answered
   (the replay's request log, robots.txt included), whether the run was flagged "listings
@@ -77,7 +78,11 @@ def site_figures(db: Path, web: ReplayWeb, site: str, requests: list) -> dict:
     rows = _rows(db, f"select url{', found_by' if has_found_by else ''} from articles "
                  "where site = ?", (site,))
     copies = {r["copy_url"] for r in _rows(db, "select copy_url from duplicates")}
-    found = {r["url"] for r in rows if r["url"] in truth} | (copies & truth)
+    stored = {r["url"] for r in rows if r["url"] in truth} | (copies & truth)
+    host = HOSTS[site]
+    mine = [r for r in requests if r.host in (host, "www." + host)]
+    fetched = {f"https://{r.host}{r.target}" for r in mine} & truth
+    found = stored | fetched            # found by discovery: fetched (stored or not) or stored
     first, every = Counter(), Counter()
     if has_found_by:
         for r in rows:
@@ -87,10 +92,8 @@ def site_figures(db: Path, web: ReplayWeb, site: str, requests: list) -> dict:
                 every.update(channels)
     runs = _rows(db, "select flag from crawl_runs where spider = ? order by id desc limit 1", (site,))
     flag = (runs[0]["flag"] or "") if runs else ""
-    host = HOSTS[site]
-    mine = [r for r in requests if r.host in (host, "www." + host)]
     incomplete = next((f.strip() for f in flag.split(";") if f.strip().startswith(INCOMPLETE)), "")
-    return {"found": len(found), "total": len(truth), "first": dict(first), "every": dict(every),
+    return {"found": len(found), "stored": len(stored), "total": len(truth), "first": dict(first), "every": dict(every),
             "found_by": has_found_by, "requests": len(mine),
             "articles_fetched": sum(f"https://{r.host}{r.target}" in truth for r in mine),
             "incomplete": incomplete, "flag": flag}
