@@ -21,8 +21,9 @@ The spider's side (counting which way answered) is crawler/discovery/listings.py
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from parsel import Selector
 from w3lib.url import canonicalize_url
 
 from crawler.urls import bare_host, canonical_url
@@ -134,7 +135,6 @@ def next_from_anchors(anchors, page: int, current: str | None = None) -> str | N
 
 
 def _absolute(base: str, href: str) -> str:
-    from urllib.parse import urljoin
     return urljoin(base, href.strip())
 
 
@@ -175,7 +175,6 @@ def next_page_anywhere(response, page: int, is_listing_url) -> tuple[str | None,
 
 def noscript_anchors(response) -> list:
     """Links written inside `<noscript>` when the parser kept its content as text."""
-    from parsel import Selector
     out = []
     for text in response.xpath("//noscript/text()").getall():
         if "<a" in text:
