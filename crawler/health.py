@@ -15,6 +15,14 @@
     title / body / date were missing on more than ``NEWS_LAYOUT_MISSING_THRESHOLD`` (0.5) of at
     least ``NEWS_LAYOUT_MIN_ARTICLES`` (5) article pages (the site rule's selectors are named);
   - ``unreachable?`` no listing page could be fetched at all;
+  - ``listings incomplete?`` the listing pages missed ``NEWS_LISTINGS_MISSED_THRESHOLD`` (0.2) or
+    more of the articles of the run's window that the feeds and sitemaps named and that were not
+    stored before (crawler/discovery/reconciliation.py; also ``crawl_runs.channel_articles`` and
+    ``listings_missed``). Not raised when a start page could not be read at all (4xx/5xx, no
+    answer, not HTML): its articles were never on a listing page read, and the failed start page
+    is flagged as ``rules drifted?``;
+  - ``rules drifted?`` a site rule matched nothing on most pages, or a start page moved (301/308)
+    or is gone (404/410);
   - ``stale?`` the site has had new articles before, this run found none, and the newest was first
     seen more than ``NEWS_STALE_DAYS`` (7; 0 turns it off) days ago.
 
@@ -195,6 +203,24 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
                              f"{last_new[:10]}, threshold NEWS_STALE_DAYS={stale_days:g}); check "
                              f"that {', '.join(spider.start_urls[:2])} still list new articles")
     flags += drift_flags(drift, settings)
+    for move in stats.get("newscrawl/moved_start_pages") or []:
+        flags.append(f"rules drifted? start page moved: {move}; update the spider's start_urls")
+    gone = stats.get("newscrawl/gone_start_pages") or []
+    if gone and not any("start pages failed" in flag for flag in flags):
+        answered = drift.get("start_urls", {}).get("answered_by") or {}
+        found = ", ".join(f"{LAYER_WORDS.get(k, k)} ({n})" for k, n in sorted(
+            answered.items(), key=lambda kv: -kv[1]) if k not in ("listing-rule",
+                                                               "listing-content"))
+        flags.append(f"rules drifted? start page gone: {'; '.join(gone[:3])}"
+                     + (f"; articles came from {found}" if found else "")
+                     + "; update the spider's start_urls")
+    named = int(stats.get("newscrawl/channels/named") or 0)
+    missed = int(stats.get("newscrawl/channels/not_on_listings") or 0)
+    if "newscrawl/channels/named" in stats:
+        fields.update(channel_articles=named, listings_missed=missed)
+    incomplete = listings_incomplete(named, missed, settings)
+    if incomplete and not stats.get("newscrawl/start_pages_unreachable"):
+        flags.append(incomplete)        # (a start page that failed is flagged as drift instead)
     if int(stats.get("newscrawl/robots_unreachable") or 0):
         # nothing on the site was fetched (crawler/middlewares.py): no other flag means anything
         flags = ["robots.txt unreachable? it timed out or answered 5xx, so nothing on the site "
@@ -209,6 +235,17 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     return fields
 
 
+def listings_incomplete(named: int, missed: int, settings: Any, stored: bool = True) -> str | None:
+    """The "listings incomplete?" flag: of `named` articles of the run's window that the feeds and
+    sitemaps named (not stored before), `missed` were on no listing page; raised when that share
+    reaches NEWS_LISTINGS_MISSED_THRESHOLD (crawler/discovery/reconciliation.py)."""
+    if not named or missed / named < settings.getfloat("NEWS_LISTINGS_MISSED_THRESHOLD"):
+        return None
+    return (f"listings incomplete? {missed} of {named} articles in the feed/sitemap were not on "
+            f"the listing pages{' (they were stored all the same)' if stored else ''}; check the "
+            "spider's start_urls and pagination")
+
+
 # --- rules that drifted: a fallback answered where the site's rule found nothing --------------
 
 # Where each layer's answer came from, in words for a flag (crawler/extraction.py, discovery).
@@ -221,8 +258,9 @@ LAYER_WORDS = {
     "trafilatura": "trafilatura", "bold-line": "the right-aligned bold line",
     "first-paragraph": "the first paragraph", "listing-rule": "the listing rule",
     "listing-content": "the listing's main content", "feed": "the feeds",
-    "sitemap": "the sitemaps", "home": "the home page",
+    "sitemap": "the sitemaps", "home": "the home page", "section": "the menu's sections",
     "rel-next": "rel=next links", "next-word": "a \"next\" link",
+    "url-shape": "the link to the next page number",
     "page-number": "the link numbered page+1",
 }
 # A rule's field name -> the article field its layers are counted under.
@@ -390,6 +428,11 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
     links, layer = spider_cls.listing_links_found(response)
     row["links"] = len(links)
     drifted = []
+    from crawler.urls import canonical_url
+    if canonical_url(response.url) != canonical_url(listing):
+        drifted.append(f"start page moved: {listing} → {response.url}")
+    incomplete = _check_listing_against_feed(spider_cls, response, links, settings, policy,
+                                             robots_cache if obey else None)
     if not links:
         row["problem"] = (f"layout changed? no article link on the listing, neither by "
                           f"listing_links {list(spider_cls.listing_links)} nor in its main content")
@@ -425,6 +468,8 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
             drifted.append(f"{_selectors(spider_cls, rule)} matched nothing; {rule} came from "
                            f"{LAYER_WORDS.get(layer, layer)}")
     problems = []
+    if incomplete:
+        problems.append(incomplete)
     if missing:
         problems.append("layout changed? " + "; ".join(
             f"no {name}: {_selectors(spider_cls, name)}" for name in missing))
@@ -432,6 +477,38 @@ def check_site(spider_cls: Any, settings: Any, robots_cache: dict | None = None)
         problems.append("rules drifted? " + "; ".join(drifted))
     row["problem"] = "; ".join(problems) or None
     return row
+
+
+def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str], settings: Any,
+                                policy: Any, robots_cache: dict | None) -> str | None:
+    """`newscrawl check`'s "listings incomplete?": the site's first feed (declared, else announced
+    by the listing page) against the listing page. When the listing page leads to a next page,
+    the feed's articles down to the oldest one the page shows must all be on it; when it leads
+    nowhere (a "load more" button fed by a script), every article of the feed must be."""
+    from crawler.discovery.feeds import alternate_feeds, feed_entries
+    from crawler.discovery.pagination import next_from_anchors, next_page_anywhere
+    feeds = list(getattr(spider_cls, "feed_urls", None) or []) or alternate_feeds(listing)
+    if not feeds or not links:
+        return None
+    if robots_cache is not None and not _robots_allows(feeds[0], settings, policy, robots_cache):
+        return None
+    response, error = _fetch(feeds[0], settings, policy)
+    if response is None or error:
+        return None
+    entries, _ = feed_entries(response.body,
+                              response.headers.get("Content-Type", b"").decode("latin-1"))
+    named = spider_cls.article_links(link for link, _ in entries)
+    shown = set(links)
+    anchors = [a for selector in spider_cls.pagination_links or ()
+               for a in listing.css(selector)]
+    is_listing = lambda url: not spider_cls.article_id(url)     # noqa: E731
+    has_next = bool(next_from_anchors(anchors, 1, listing.url) if anchors else None) or bool(
+        next_page_anywhere(listing, 1, is_listing)[0])
+    if has_next:
+        last = max((i for i, url in enumerate(named) if url in shown), default=-1)
+        named = named[:last + 1]
+    missed = [url for url in named if url not in shown]
+    return listings_incomplete(len(named), len(missed), settings, stored=False)
 
 
 def check_sites(spider_classes: list, settings: Any) -> list[dict]:

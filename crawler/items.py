@@ -28,6 +28,9 @@ class Article:
     etag: str | None = None       # the server's validators, sent back on a refetch
     last_modified: str | None = None
     extracted_by: dict = field(default_factory=dict)   # field -> layer that answered it
+    # the discovery channels that named the page this run, first first: listing, home, section,
+    # feed, sitemap, retry (crawler/discovery/reconciliation.py); stored when the row is new
+    found_by: list[str] = field(default_factory=list)
     # Union and labour topics (crawler/topics.py), computed in the page path from title, sapo and
     # body; None when they could not be computed (a broken vocabulary file). Not in content_hash:
     # a vocabulary edit is not an article change (`newscrawl reextract --topics-only`).

@@ -96,8 +96,6 @@ class NewsSpider(Discovery, scrapy.Spider):
             yield scrapy.Request(url, self.parse_listing, errback=self.on_start_error,
                                  cb_kwargs={"page": 1, "stale": 0, "chain": url},
                                  meta={"start_page": True})
-        for url in self.feed_urls:
-            yield scrapy.Request(url, self.parse_feed, errback=self.on_download_error)
         if not self.backfill_since:
             for request in self.refresh_requests(settings.getfloat("NEWS_REFRESH_DAYS"),
                                                  settings.getfloat("NEWS_REFRESH_AFTER_HOURS")):
@@ -156,14 +154,21 @@ class NewsSpider(Discovery, scrapy.Spider):
         return found
 
     def new_article_requests(self, links: list[str], referer: str, chain: str | None = None,
-                             layer: str = "listing-rule", source: str | None = None):
-        """Requests for the links not stored yet; a stored one older than a backfill's date
-        marks its listing chain as done. `layer` found them (crawler/discovery.py), on the
-        fallback page `source`."""
+                             layer: str = "listing-rule", source: str | None = None,
+                             max_new: int | None = None):
+        """Requests for the links not stored yet (at most `max_new`); a stored one older than a
+        backfill's date marks its listing chain as done. `layer` found them
+        (crawler/discovery/), on the page `source`; a feed's or sitemap's article that was not
+        stored before the run is counted for the reconciliation."""
         self.note_found(links, layer, source)
+        side = layer in ("feed", "sitemap")
         for url in links:
             if url in self.found_this_run or url in self.requested:
+                if side and url in self.found_this_run:
+                    self.note_side_named(url, layer)
                 continue                        # met on a feed or another listing of this run
+            if max_new is not None and max_new <= 0:
+                continue
             self.requested.add(url)
             seen, published_at = self.db.seen(self.name, url, self.article_id(url))
             if seen:
@@ -174,25 +179,40 @@ class NewsSpider(Discovery, scrapy.Spider):
                 continue
             if not self.db.refused_before(url):   # tried again, but not news
                 self.found_this_run.add(url)
+            if side:
+                self.note_side_named(url, layer)
+            if max_new is not None:
+                max_new -= 1
             yield scrapy.Request(url, self.parse_article, errback=self.on_download_error,
                                  headers={"Referer": referer}, priority=self.ARTICLE_PRIORITY,
-                                 meta={"chain": chain})
+                                 meta={"chain": chain, "link": url})
 
-    def parse_listing(self, response, page: int = 1, stale: int = 0, chain: str | None = None):
+    def parse_listing(self, response, page: int = 1, stale: int = 0, chain: str | None = None,
+                      channel: str | None = None):
+        """A listing page: its article links, then its next page. `channel`: "home" or
+        "section" when discovery reads the home page or a menu section as a listing because a
+        start page failed (crawler/discovery/sections.py; the site's rules are not counted)."""
         start_page = response.meta.get("start_page")
         if not is_html(response):
             report_problem(self, "not_html", response.url,
                            "the listing page is not HTML; check the start URL")
             if start_page:
-                self.start_page_read(response.url, "not HTML")
+                self.start_page_read(response.url, "not HTML", response)
             return
         chain = chain or response.url
         if chain in self.reached_since:
             return          # a backfill already went back past its date on this listing
-        links, layer = self.listing_article_links(response)
+        if channel:
+            links, layer = self.listing_links_found(response)[0], channel
+        else:
+            links, layer = self.listing_article_links(response)
         response.meta["newscrawl_links"] = links            # for crawler.health, not read twice
         if start_page:
-            self.start_page_read(response.url, None if links else "no article links")
+            self.note_announced_feeds(response)
+            self.start_page_read(response.url, None if links else "no article links", response)
+        if channel and not links:
+            self.logger.info("[%s] %s lists no article link", self.name, response.url)
+            return
         if not links:
             report_problem(self, "empty_listing", response.url,
                            f"no article links (selectors {list(self.listing_links)}, nor in the "
@@ -200,16 +220,19 @@ class NewsSpider(Discovery, scrapy.Spider):
                            "changed: open the page and check the spider's listing_links"
                            + ("; trying the site's home page, feeds and sitemaps"
                               if start_page else ""), level=logging.WARNING)
-        yield from self.new_article_requests(links, response.url, chain, layer)
+        yield from self.new_article_requests(links, response.url, chain, layer,
+                                             source=response.url if channel else None)
         # stale: every link was stored before this run began (not merely earlier in this run)
         stale = 0 if any(url in self.found_this_run for url in links) else stale + 1
         if self.stop_at_known and not self.backfill_since and links and \
                 stale > self.crawler.settings.getint("NEWS_SAFETY_PAGES"):
             return          # only stored articles here: older pages hold nothing new
-        next_page = self.next_page(response, page)
-        if next_page and page < self.max_listing_pages:
+        next_page = self.next_page(response, page, count_rules=not channel)
+        if next_page and page < self.max_listing_pages and (
+                not channel or self.fallback_page_allowed()):
             yield response.follow(next_page, self.parse_listing, errback=self.on_download_error,
-                                  cb_kwargs={"page": page + 1, "stale": stale, "chain": chain})
+                                  cb_kwargs={"page": page + 1, "stale": stale, "chain": chain,
+                                             **({"channel": channel} if channel else {})})
 
     # --- articles ----------------------------------------------------------------------------
 
@@ -236,6 +259,8 @@ class NewsSpider(Discovery, scrapy.Spider):
                 and published_at[:10] < self.backfill_since:
             self.reached_since.add(chain)
         page.article.fetched_at = now_iso()
+        page.article.found_by = self.channels_of(
+            response.meta.get("link") or canonical_url(response.url))
         yield page.article
 
     def report_rejection(self, response, page: Page, content_type: str | None) -> None:

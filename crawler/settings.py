@@ -72,11 +72,21 @@ NEWS_REFRESH_AFTER_HOURS = 20
 # Backfill: follow pagination back to this date (YYYY-MM-DD), up to this many pages per listing.
 NEWS_BACKFILL_SINCE = None
 NEWS_BACKFILL_MAX_PAGES = 500
-# When a start page fails, sitemaps are read too (crawler/discovery.py): an index's files newest
-# first, one after another while they list articles not stored before the run; at most this many
-# sitemap files and this many new articles from them per run.
+# Feeds and sitemaps are read every run beside the listings (crawler/discovery/channels.py):
+# a sitemap index's files newest first, one after another while they list articles of the window
+# not stored before the run; at most this many sitemap files and new articles from them per run.
 NEWS_SITEMAP_MAX_FILES = 12
 NEWS_SITEMAP_MAX_ARTICLES = 200
+# At most this many feeds announced by <link rel=alternate> (start and home pages), and this many
+# of the family's usual feed paths (`feed_guesses`), read per run; declared feeds always are.
+NEWS_MAX_FEEDS = 4
+NEWS_FEED_GUESSES = 2
+# The feeds' and sitemaps' window starts this many days before the last finished run (or the
+# site's newest stored article, if earlier); a backfill's starts at its date.
+NEWS_CHANNEL_WINDOW_DAYS = 2
+# When a start page fails: at most this many pages of the home page, the menu's sections named
+# like the lost one, and their pagination, per run (a backfill: NEWS_BACKFILL_MAX_PAGES).
+NEWS_FALLBACK_MAX_PAGES = 10
 
 # --- Several machines (crawler/cluster/, README "Several machines") -------------------------
 # Set on a Scrapyd node's job by the dispatcher (`newscrawl cluster crawl`, the scheduler's
@@ -125,6 +135,9 @@ NEWS_RETRY_FAILED = True
 # NEWS_LAYOUT_MIN_ARTICLES article pages of a run, or the listings yield no article link.
 NEWS_LAYOUT_MISSING_THRESHOLD = 0.5
 NEWS_LAYOUT_MIN_ARTICLES = 5
+# "listings incomplete?" when the listing pages missed this share (or more) of the articles of
+# the run's window that the feeds and sitemaps named and that were not stored before.
+NEWS_LISTINGS_MISSED_THRESHOLD = 0.2
 # "stale?" when a site that had new articles has had none for this many days (0: off).
 NEWS_STALE_DAYS = 7
 # Progress on stderr (crawler/progress.py; `--quiet`: none): on a terminal a live table, else one

@@ -3,7 +3,7 @@
 No family template: what sites.md marks [seen] (URL shape, union sections, listing and pagination
 selectors, date, body, tags, breadcrumb, the section RSS); the rest (title, lead, author, and any
 selector that stops matching) is read by the generic layer, and discovery falls back to the home
-page, feeds and sitemaps when a section moves (crawler/discovery.py).
+page and its menu when a section moves; feeds and sitemaps are read every run (crawler/discovery/).
 """
 from crawler.extraction import SiteRules
 from crawler.newsspider import NewsSpider

@@ -2,9 +2,10 @@
 
 Only what sites.md marks [seen]: the article URL shape (a 17-digit timestamp id), the union
 section's sub-section page and its RSS feed. `/cong-doan.htm` (the section itself) follows the
-shape of its sub-sections; if it is not there, discovery falls back to the home page, feeds and
-sitemaps (crawler/discovery.py). Listing links come from each page's main content, next pages
-from rel=next / numbered links, the article's fields from og:/JSON-LD meta and trafilatura.
+shape of its sub-sections; if it is not there, discovery reads the home page and its menu, and
+feeds and sitemaps are read every run (crawler/discovery/). Listing links come from each page's
+main content, next pages from rel=next / the URL's page number, the article's fields from
+og:/JSON-LD meta and trafilatura.
 """
 from crawler.newsspider import NewsSpider
 

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from html import escape
+from urllib.parse import urlsplit
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -215,7 +216,7 @@ def test_a_moved_section_is_found_from_the_home_page_and_family_feeds_are_guesse
     assert "https://laodongthudo.vn/cong-doan/hoat-dong" in fetched
     assert {"https://laodongthudo.vn/rss_feed/hoat-dong", "https://laodongthudo.vn/rss_feed/"} \
         <= set(fetched)
-    assert "section moved? following https://laodongthudo.vn/cong-doan/hoat-dong" in result.stderr
+    assert "section moved? reading https://laodongthudo.vn/cong-doan/hoat-dong" in result.stderr
     [warning] = [line for line in result.stderr.splitlines() if "start page failed:" in line]
     assert "moved section: https://laodongthudo.vn/cong-doan/hoat-dong" in warning
 
@@ -250,7 +251,7 @@ def test_listing_and_pagination_selectors_matching_nothing_fall_back_to_the_main
     assert stats["newscrawl/rules/pagination_links/missed"] == 2
     assert stats["newscrawl/discovery/listing-content"] == len(section)
     assert stats.get("newscrawl/discovery/listing-rule", 0) == 0
-    assert stats["newscrawl/pagination/next-word"] == 1
+    assert stats["newscrawl/pagination/url-shape"] == 1     # the link to page 2, by its URL
     assert "newscrawl/discovery/start_failed" not in stats
     with sqlite3.connect(db) as conn:
         [flag] = conn.execute("select flag from crawl_runs").fetchone()
@@ -280,7 +281,7 @@ def test_pagination_selectors_matching_nothing_follow_the_page_numbers(tmp_path,
     assert set(listings) <= fetched
     assert {a.url for a in web.articles("hanoigov")} <= stored(db)
     stats = crawl_stats(result)
-    assert stats["newscrawl/pagination/page-number"] == len(listings) - 1
+    assert stats["newscrawl/pagination/url-shape"] == len(listings) - 1
     assert stats["newscrawl/rules/pagination_links/missed"] == len(listings)
     assert stats["newscrawl/discovery/listing-rule"] >= 40
 
@@ -354,3 +355,166 @@ def test_a_read_more_line_inside_a_listing_item_is_not_a_box():
     response = HtmlResponse("https://example.vn/muc", body=page, encoding="utf-8")
     assert main_content_links(response) == [f"https://example.vn/bai-{n}-10{n}.html"
                                             for n in range(1, 5)]
+
+
+def test_a_load_more_block_closing_the_column_is_not_a_box_title():
+    """A column of items closed by a "Xem thêm" / "Tải thêm" block (a button, or a link to page
+    2) is the listing itself, not a box titled "Xem thêm"; a "Tin mới nhất" heading over it does
+    not drop it either."""
+    items = "".join(f'<article><h3><a href="/bai-{n}-10{n}.html">Bài {n}</a></h3></article>'
+                    for n in range(1, 7))
+    box = "".join(f'<li><a href="/khac-{n}-20{n}.html">Khác {n}</a></li>' for n in range(1, 5))
+    for closing in ('<div class="more"><a href="?page=2">Xem thêm</a></div>',
+                    '<div class="more"><button type="button">Tải thêm</button></div>',
+                    '<div>Xem thêm</div>'):
+        page = (f'<html><body><main><h2>Tin mới nhất</h2><div class="col">{items}{closing}</div>'
+                f'</main><div class="side"><h3>Đọc nhiều</h3><ul>{box}</ul></div></body></html>')
+        response = HtmlResponse("https://example.vn/muc", body=page.encode(), encoding="utf-8")
+        links = [u for u in main_content_links(response, lambda u: u.endswith(".html"))
+                 if u.endswith(".html")]
+        assert links == [f"https://example.vn/bai-{n}-10{n}.html" for n in range(1, 7)], closing
+
+
+# --- the next page by its URL -----------------------------------------------------------------
+
+@pytest.mark.parametrize("current, link, page", [
+    ("https://a.vn/cong-doan", "https://a.vn/cong-doan&s_cond=&BRSR=16", 1),     # MasterCMS offset
+    ("https://a.vn/cong-doan&s_cond=&BRSR=16", "https://a.vn/cong-doan&s_cond=&BRSR=32", 2),
+    ("https://a.vn/tin-tuc", "https://a.vn/tin-tuc/p2", 1),
+    ("https://a.vn/tin-tuc/p2", "https://a.vn/tin-tuc/p3", 2),
+    ("https://a.vn/tin-tuc", "https://a.vn/tin-tuc/page/2", 1),
+    ("https://a.vn/cong-doan.htm", "https://a.vn/cong-doan/trang-2.htm", 1),
+    ("https://a.vn/cong-doan/trang-2.htm", "https://a.vn/cong-doan/trang-3.htm", 2),
+    ("https://a.vn/xa-hoi/", "https://a.vn/xa-hoi/?trang=2", 1),
+    ("https://a.vn/", "https://a.vn/?page=2", 1),
+    ("https://a.vn/", "https://a.vn/trang-2", 1),
+    ("https://a.vn/x", "https://a.vn/x?p_p_id=101_INSTANCE_ab&_101_INSTANCE_ab_delta=20"
+                       "&_101_INSTANCE_ab_cur=2", 1),                       # Liferay
+])
+def test_a_later_page_of_the_same_listing_is_known_by_its_url(current, link, page):
+    from crawler.discovery.pagination import page_step
+    assert page_step(current, link, page) is not None
+
+
+@pytest.mark.parametrize("current, link, page", [
+    ("https://a.vn/tin-tuc/p2", "https://a.vn/tin-tuc/p1", 2),       # back
+    ("https://a.vn/tin-tuc/p2", "https://a.vn/tin-tuc", 2),
+    ("https://a.vn/cong-doan", "https://a.vn/cong-doan-2025", 1),    # another listing
+    ("https://a.vn/cong-doan", "https://a.vn/bat-dong-san/cong-doan", 1),
+    ("https://a.vn/t/-/hn/Z/7320", "https://a.vn/t/-/hn/Z/7321", 1),   # a sibling section
+    ("https://a.vn/xa-hoi/?page=2", "https://a.vn/xa-hoi/?page=3&loai=anh", 2),   # a filter
+    ("https://a.vn/xa-hoi/", "https://b.vn/xa-hoi/?page=2", 1),      # another host
+])
+def test_other_links_are_not_the_next_page(current, link, page):
+    from crawler.discovery.pagination import page_step
+    assert page_step(current, link, page) is None
+
+
+# --- menu sections standing for a lost start page ------------------------------------------------
+
+def test_a_mega_menu_entry_under_another_section_never_stands_for_a_lost_section():
+    from crawler.discovery.sections import section_rank
+    lost = "https://laodong.vn/cong-doan/"
+    assert section_rank(lost, "https://laodong.vn/chuyen-muc/cong-doan/") == 0
+    assert section_rank(lost, "https://laodong.vn/bat-dong-san/cong-doan",
+                        parent="https://laodong.vn/bat-dong-san/") is None
+    assert section_rank(lost, "https://laodong.vn/the-thao/") is None
+    lost = "https://hanoi.gov.vn/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7320"
+    assert section_rank(lost, "https://hanoi.gov.vn/tin-tuc-su-kien/chinh-tri-xa-hoi",
+                        parent="https://hanoi.gov.vn/tin-tuc-su-kien") == 1
+    assert section_rank(lost, "https://hanoi.gov.vn/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7321") is None
+    assert section_rank(lost, "https://hanoi.gov.vn/do-thi/tin-tuc-su-kien",
+                        parent="https://hanoi.gov.vn/do-thi") is None
+    lost = "https://tuoitrethudo.vn/tin-tuc"
+    assert section_rank(lost, "https://tuoitrethudo.vn/tin-tuc-24h") == 1
+    assert section_rank(lost, "https://tuoitrethudo.vn/thoi-su") is None
+
+
+# --- the discovery variants of the replay: feeds and sitemaps every run, found_by, the flag ----
+
+def site_runs(db):
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute("select * from crawl_runs order by id")]
+
+
+def found_by(db) -> dict[str, list[str]]:
+    import json
+    with sqlite3.connect(db) as conn:
+        return {u: json.loads(f or "[]") for u, f in conn.execute("select url, found_by from articles")}
+
+
+@pytest.mark.parametrize("site", ["laodong", "hanoigov"])
+def test_load_more_listings_are_completed_by_feeds_and_sitemaps_and_flagged(site, tmp_path,
+                                                                           repo_root):
+    """Listings showing six stories behind a script's "load more": the feeds and sitemaps, read
+    every run, give the rest; the run says the listings are incomplete; a rerun fetches nothing."""
+    web = ReplayWeb(variant="loadmore-feeds")
+    assert web.channel_report(site)["incomplete"]
+    db = tmp_path / "news.db"
+    truth = {a.url for a in web.articles(site)}
+    with ReplayServer(web=web) as server:
+        scrapy_crawl(server, site, db, cwd=repo_root)
+        since = len(server.requests)
+        scrapy_crawl(server, site, db, cwd=repo_root)
+        again = requested(server, since)
+    assert truth <= stored(db)
+    channels = found_by(db)
+    assert {c[0] for u, c in channels.items() if u in truth} >= {"listing"}
+    assert any(c[0] in ("feed", "sitemap") for u, c in channels.items() if u in truth)
+    first, second = site_runs(db)
+    assert first["flag"] and "listings incomplete?" in first["flag"]
+    assert first["listings_missed"] >= 0.2 * first["channel_articles"] > 0
+    assert not (set(again) & truth)                      # a rerun: no article page
+    assert "listings incomplete?" not in (second["flag"] or "")
+
+
+def test_a_lost_start_page_reads_the_home_page_with_its_pagination_and_the_named_section(
+        tmp_path, repo_root):
+    site = "laodong"
+    web = ReplayWeb(variant="start-lost")
+    db = tmp_path / "news.db"
+    with ReplayServer(web=web) as server:
+        result = scrapy_crawl(server, site, db, cwd=repo_root)
+        fetched = requested(server)
+    assert {a.url for a in web.articles(site)} <= stored(db)
+    decoys = set(web._variant.decoys[site])
+    assert not [u for u in fetched if urlsplit(u).path in decoys]
+    assert "https://laodong.vn/chuyen-muc/cong-doan/" in fetched
+    from crawler.discovery.pagination import page_step
+    assert any(page_step("https://laodong.vn/", u, 1) for u in fetched)      # the home's page 2
+    stats = crawl_stats(result)
+    assert stats["newscrawl/discovery/home"] > 0
+    [run] = site_runs(db)
+    assert "listings incomplete?" not in (run["flag"] or "")
+
+
+def test_paging_by_other_words_and_shapes_reaches_every_page(tmp_path, repo_root):
+    """"Xem thêm" to ?page=N, an icon to ?trang=N, <noscript> links to /trang-N, "Trang tiếp" to
+    /pN.htm: every listing page is read, no flag says the listings were incomplete."""
+    web = ReplayWeb(variant="paging-words")
+    sites = ("laodong", "baolaocai", "hanoigov", "nld")
+    db = tmp_path / "news.db"
+    with ReplayServer(web=web) as server:
+        for site in sites:
+            scrapy_crawl(server, site, db, cwd=repo_root)
+        fetched = set(requested(server))
+    from crawler.sites import site_spiders
+    spiders = site_spiders()
+    for site in sites:
+        starts = [u.removesuffix(".htm").removesuffix(".html") for u in spiders[site].start_urls]
+        pages = {u for u in web.listing_urls(site) if u.startswith(tuple(starts))}
+        assert len(pages) > len(starts), site               # the test can fail
+        assert pages <= fetched, site
+        assert {a.url for a in web.articles(site)} <= stored(db), site
+    assert not any("listings incomplete?" in (r["flag"] or "") for r in site_runs(db))
+
+
+def test_a_start_page_moved_for_good_is_followed_and_flagged(tmp_path, repo_root):
+    web = ReplayWeb(variant="loadmore-feeds")      # nld's sections answer 301 / 308
+    db = tmp_path / "news.db"
+    with ReplayServer(web=web) as server:
+        scrapy_crawl(server, "nld", db, cwd=repo_root)
+    [run] = site_runs(db)
+    assert "start page moved: https://nld.com.vn/cong-doan.htm → " \
+           "https://nld.com.vn/lao-dong-cong-doan.htm (HTTP 301)" in run["flag"]

@@ -248,3 +248,29 @@ def test_listing_and_start_page_drift_names_the_discovery_layer():
         "content (40), the sitemaps (12)",
         "rules drifted? listing_links matched nothing on 3 of 3 listing pages; links came from "
         "the listing's main content (40), the sitemaps (12)"]
+
+
+def test_listings_incomplete_from_a_fifth_of_the_feed_and_sitemap_articles():
+    from crawler.health import listings_incomplete
+    assert listings_incomplete(0, 0, _settings()) is None
+    assert listings_incomplete(10, 1, _settings()) is None
+    assert listings_incomplete(10, 2, _settings()) == (
+        "listings incomplete? 2 of 10 articles in the feed/sitemap were not on the listing pages "
+        "(they were stored all the same); check the spider's start_urls and pagination")
+    assert listings_incomplete(10, 2, _settings(NEWS_LISTINGS_MISSED_THRESHOLD=0.5)) is None
+
+
+def test_the_listings_incomplete_flag_reaches_site_health_and_the_summary(tmp_path, repo_root):
+    """Listings showing six stories (a script's "load more"): the run is flagged under NEEDS A
+    LOOK, in crawl_runs and in site_health, with the counts."""
+    db = tmp_path / "news.db"
+    with ReplayServer(web=ReplayWeb(variant="loadmore-feeds")) as server:
+        result = newscrawl(server, "crawl", "--db", str(db), *FAST, "baolaocai", cwd=repo_root)
+    assert result.returncode == 3, result.stdout + result.stderr[-3000:]
+    look = result.stdout.split("NEEDS A LOOK:", 1)[1]
+    [line] = [l for l in look.splitlines() if l.startswith("  baolaocai: ")]
+    assert "listings incomplete? " in line
+    [row] = rows(db, "select s.flag, r.channel_articles, r.listings_missed from site_health s "
+                     "join crawl_runs r on r.id = s.last_run")
+    assert "listings incomplete?" in row["flag"]
+    assert row["listings_missed"] >= 0.2 * row["channel_articles"] > 0

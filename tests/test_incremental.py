@@ -61,6 +61,27 @@ def test_a_rerun_with_k_new_articles_fetches_exactly_k_article_pages(tmp_path, r
     assert run["articles_new"] == 5
 
 
+def test_with_feeds_and_sitemaps_read_every_night_day_2_fetches_exactly_the_new_articles(
+        tmp_path, repo_root):
+    """Listings showing six stories, the rest in an RSS feed and a sitemap (read every run): day 2
+    with 8 new stories (more than the listing shows) fetches exactly those 8; the sitemap read
+    costs a few requests, not the stored articles; day 3 fetches no article page."""
+    db = tmp_path / "news.db"
+    with ReplayServer(web=ReplayWeb(variant="loadmore-feeds")) as server:
+        crawl(server, db, repo_root=repo_root, codes=(0, 3))
+    newer = ReplayWeb(variant="loadmore-feeds", extra={"hanoigov": 8})
+    with ReplayServer(web=newer) as server:
+        since = time.monotonic()
+        crawl(server, db, repo_root=repo_root, codes=(0, 3))
+        fetched = fetched_articles(server, newer, since)
+        since = time.monotonic()
+        crawl(server, db, repo_root=repo_root, codes=(0, 3))
+        assert fetched_articles(server, newer, since) == []
+    assert sorted(fetched) == sorted(a.url for a in newer.articles("hanoigov")[:8])
+    stored = {r["url"] for r in query(db, "select url from articles")}
+    assert {a.url for a in newer.articles("hanoigov")} <= stored
+
+
 def test_pagination_stops_at_a_page_of_stored_articles_unless_told_to_go_further(tmp_path, repo_root):
     db = tmp_path / "news.db"
     with ReplayServer(web=ReplayWeb()) as server:

@@ -223,11 +223,13 @@ class NewsDB(CrawlRuns, ClusterStore):
                 for copy_id, _, _, method, similarity in matches:   # all later: copies of this
                     self.demoted.append(self._demote_to_copy(copy_id, article.url, method,
                                                              similarity))
-                cols = ("url", *_CONTENT_FIELDS, "first_seen_at")
+                cols = ("url", *_CONTENT_FIELDS, "first_seen_at", "found_by")
+                found_by = getattr(article, "found_by", None)   # discovery's channels
                 cur = self.db.execute(
                     f"INSERT INTO articles ({', '.join(cols)}) "
                     f"VALUES ({', '.join('?' * len(cols))})",
-                    [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at],
+                    [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at,
+                     json.dumps(found_by) if found_by else None],
                 )
                 self._put_signature(cur.lastrowid, sig)
                 outcome = "new"

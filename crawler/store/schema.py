@@ -72,7 +72,12 @@ RUN_COLUMNS: dict[str, Any] = {
     "rules_drift": str,
     # On a cluster (crawler/cluster/): the Scrapyd node that ran the crawl and its job id.
     "node": str, "job": str,
+    # Discovery's reconciliation (crawler/discovery/reconciliation.py): articles of the run's
+    # window the feeds and sitemaps named that were not stored before, and how many of them no
+    # listing page reached ("listings incomplete?" in flag when that share is too high).
+    "channel_articles": int, "listings_missed": int,
 }
+CHANNEL_RUN_COLUMNS = {"channel_articles": int, "listings_missed": int}
 CLUSTER_RUN_COLUMNS = {"node": str, "job": str}
 RAW_PAGE_COLUMNS = {"url": str, "fetched_at": str, "content_type": str, "html_zlib": bytes,
                     "etag": str, "last_modified": str}
@@ -184,6 +189,15 @@ def _cluster(db: sqlite_utils.Database) -> None:
     runs.create_index(["job"], if_not_exists=True)
     db.table("cluster_events").create({"id": str, "applied_at": str}, pk="id",
                                       if_not_exists=True)
+
+
+@MIGRATIONS(name="0009 articles.found_by and crawl_runs channel counts")
+def _found_by(db: sqlite_utils.Database) -> None:
+    """articles.found_by: the discovery channels that named the article when it was stored, first
+    first (JSON list: listing, home, section, feed, sitemap, retry); NULL for articles stored
+    before. crawl_runs.channel_articles and .listings_missed (crawler/discovery/)."""
+    _add_missing_columns(db.table("articles"), {"found_by": str})
+    _add_missing_columns(db.table("crawl_runs"), CHANNEL_RUN_COLUMNS)
 
 
 @MIGRATIONS(name="0012 search: one index as written")
