@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import textwrap
 from datetime import date
 from pathlib import Path
 
@@ -72,12 +73,22 @@ def render(findings: Findings, name: str, command: str) -> str:
     sitemaps = ", ".join(f"{u} ({v})" for u, v in findings.sitemaps.items()) or "none"
     title = findings.site_title or findings.host
     class_name = "".join(p.title() for p in name.split("_")) + "Spider"
+    if findings.body_rule:
+        imports = "from crawler.extraction import SiteRules\nfrom crawler.newsspider import NewsSpider"
+        rules = f"SiteRules(body=({findings.body_rule!r},))"
+        layer = (f"the generic layer with one body selector ({findings.body_rule}: "
+                 f"{findings.body_why})")
+    else:
+        imports, rules = "from crawler.newsspider import NewsSpider", "None"
+        layer = "the generic layer alone (rules = None)"
+    intro = textwrap.fill(f"A declaration like spiders/nld.py, read by {layer}. Review it and edit "
+                          f"it as any other; `newscrawl check {name}` reads the sample articles "
+                          "again.", 96, break_on_hyphens=False)
     return f'''"""{findings.host}: {title}. Written by `{command}` on {date.today().isoformat()}.
 
-A declaration read by the generic layer alone (rules = None), like spiders/nld.py: review it and
-edit it as any other. `newscrawl check {name}` reads the sample articles again.
+{intro}
 """
-from crawler.newsspider import NewsSpider
+{imports}
 
 # What add-site inferred, and how sure it is ({len(findings.requests)} requests in {findings.seconds:.0f} s):
 # - article URLs: {shape.description}; {key}. {shape.confidence.upper()}: {shape.evidence}.
@@ -95,7 +106,7 @@ class {class_name}(NewsSpider):
     start_urls = {_py(findings.start_urls)}
     feed_urls = {_py(findings.union_feeds)}
     article_url = r"{shape.pattern}"
-    rules = None
+    rules = {rules}
     # the articles add-site read; `newscrawl check {name}` reads them again
     sample_urls = {_py([s.url for s in findings.samples if s.ok])}
 '''
@@ -146,7 +157,9 @@ def report(findings: Findings) -> str:
     lines += ["", "Sections read:"]
     for s in findings.sections:
         lines.append(f"  [{'x' if s.kept else ' '}] {s.label[:40]:40} {s.url}  {s.why}")
-    lines += ["", "Samples (read through crawler/page.py, rules = None):"]
+    rule = (f"rules = SiteRules(body=({findings.body_rule!r},)): {findings.body_why}"
+            if findings.body_rule else f"rules = None ({findings.body_why})")
+    lines += ["", f"Samples (read through crawler/page.py; {rule}):"]
     for i, s in enumerate(findings.samples, 1):
         layer = lambda field: LAYER_WORDS.get(s.layers.get(field), s.layers.get(field) or "—")  # noqa: E731
         lines.append(f"  {i}. {'ok ' if s.ok else 'BAD'} {s.url}")

@@ -17,7 +17,9 @@ at a time, at most 60 requests and a minute):
    not say otherwise;
 5. 5-10 sample articles (from the kept sections, else the feeds) read through the crawl's page
    path (`NewsSpider.read_page`, crawler/page.py) with the spider to be written; refused when
-   fewer than `MIN_SAMPLE_SHARE` of them read as articles (title, body, date).
+   fewer than `MIN_SAMPLE_SHARE` of them read as articles (title, body, date);
+6. a body selector only when the samples call for one (`infer_body_rule`: the generic reading
+   kept page furniture around a container every sample shares); otherwise `rules = None`.
 """
 from __future__ import annotations
 
@@ -83,6 +85,8 @@ class Sample:
     body_chars: int = 0
     layers: dict = field(default_factory=dict)
     problem: str | None = None
+    html: bytes | None = field(default=None, repr=False)     # the page, to try a body rule on
+    text_chars: int = 0                                      # lead + body
 
 
 @dataclass
@@ -101,6 +105,8 @@ class Findings:
     seconds: float
     robots: dict
     budget_note: str | None = None
+    body_rule: str | None = None         # a body selector the samples called for (else None)
+    body_why: str = ""
 
     @property
     def start_urls(self) -> list[str]:
@@ -124,7 +130,6 @@ def spider_class(name: str, host: str, pattern: str, start_urls=(), feed_urls=()
 
 def read_sample(spider_cls, fetcher: PoliteFetcher, url: str) -> Sample:
     """Fetch one article and read it through the crawl's page path; ok = title, body and date."""
-    from crawler.health import fields_present
     try:
         got = fetcher.get(url)
     except Forbidden as error:
@@ -133,7 +138,13 @@ def read_sample(spider_cls, fetcher: PoliteFetcher, url: str) -> Sample:
         return Sample(url, False, problem=f"{type(error).__name__}: {error}")
     if got.status != 200:
         return Sample(url, False, problem=f"HTTP {got.status}")
-    page = spider_cls.read_page(got.body, got.url, got.content_type or None, got.headers)
+    return read_sample_page(spider_cls, url, got.body, got.url, got.content_type, got.headers)
+
+
+def read_sample_page(spider_cls, url: str, body: bytes, fetched_url: str, content_type: str | None,
+                     headers=None) -> Sample:
+    from crawler.health import fields_present
+    page = spider_cls.read_page(body, fetched_url, content_type or None, headers)
     found = page.article or page.found
     present = fields_present(found)
     missing = [n for n in ("title", "body", "date") if not present[n]]
@@ -141,7 +152,61 @@ def read_sample(spider_cls, fetcher: PoliteFetcher, url: str) -> Sample:
     return Sample(url=url, ok=page.article is not None and not missing, title=found.title,
                   date=found.published_at, lead=found.sapo, author=found.author,
                   body_chars=len(found.body or ""), layers=dict(page.found.extracted_by),
-                  problem=problem)
+                  problem=problem, html=body,
+                  text_chars=len(found.sapo or "") + len(found.body or ""))
+
+
+def densest_container(html: bytes) -> str | None:
+    """CSS selector (`tag.class`) of the element whose own paragraphs hold the most text."""
+    import lxml.html
+    try:
+        tree = lxml.html.fromstring(html)
+    except Exception:
+        return None
+    best, most = None, 0
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        chars = sum(len(child.text_content().strip()) for child in element if child.tag == "p")
+        if chars > most:
+            best, most = element, chars
+    if best is None:
+        return None
+    ident = best.get("id") or ""
+    if ident and not re.search(r"\d{3,}", ident):
+        return f"{best.tag}#{ident}"
+    classes = [c for c in (best.get("class") or "").split() if not re.search(r"\d{3,}", c)]
+    return f"{best.tag}.{classes[0]}" if classes else None
+
+
+BODY_RULE_GAIN = 1.05     # the generic reading holds this much more text than the container
+
+
+def infer_body_rule(spider_cls, samples: list[Sample]) -> tuple[str | None, str]:
+    """A body selector for the declaration, or None (the generic layer reads the body), and why.
+
+    Kept only when the same container (the element whose paragraphs hold the most text) is on at
+    least 80 % of the good samples, every sample still reads as an article with it, and the
+    generic reading held clearly more text (page furniture: a table layout's menus and footer)."""
+    from crawler.extraction import SiteRules
+    good = [s for s in samples if s.ok and s.html]
+    if len(good) < 3:
+        return None, "too few samples to compare"
+    selectors = [densest_container(s.html) for s in good]
+    common = max(set(selectors), key=selectors.count)
+    if common is None or selectors.count(common) < 0.8 * len(good):
+        return None, "no container shared by the samples"
+    with_rule = type(spider_cls.__name__, (spider_cls,), {"rules": SiteRules(body=(common,))})
+    again = [read_sample_page(with_rule, s.url, s.html, s.url, "text/html") for s in good]
+    if not all(s.ok for s in again):
+        return None, f"{common} did not read every sample"
+    generic = sum(s.text_chars for s in good)
+    ruled = sum(s.text_chars for s in again)
+    if generic < BODY_RULE_GAIN * ruled:
+        return None, (f"the generic layer reads the samples as {common} holds them "
+                      f"({generic} vs {ruled} characters)")
+    return common, (f"the generic reading held {generic / max(ruled, 1):.2f}x the text of {common} "
+                    f"on {len(good)} samples (page furniture); every sample reads with it")
 
 
 def _anchors(response) -> dict[str, str]:
@@ -417,11 +482,18 @@ def inspect_site(url: str, settings, name: str, sections: list[str] | None = Non
         except BudgetSpent as spent:
             run.budget_note = f"budget spent ({spent}) while reading samples"
             break
+    body_rule, body_why = infer_body_rule(spider_cls, samples)
+    if body_rule:
+        from crawler.extraction import SiteRules
+        spider_cls.rules = SiteRules(body=(body_rule,))
+        samples = [read_sample_page(spider_cls, s.url, s.html, s.url, "text/html")
+                   if s.ok and s.html else s for s in samples]
     findings = Findings(url=url, host=run.host, site_title=run.site_title, shape=shape,
                         shapes_considered=considered, sections=seen, feeds=run.feeds,
                         union_feeds=feeds, sitemaps=run.sitemaps, samples=samples,
                         requests=list(run.fetcher.requests), seconds=run.fetcher.seconds,
-                        robots=dict(run.fetcher.robots_text), budget_note=run.budget_note)
+                        robots=dict(run.fetcher.robots_text), budget_note=run.budget_note,
+                        body_rule=body_rule, body_why=body_why)
     good = [s for s in samples if s.ok]
     if not samples:
         raise Refused(f"no article page of {run.host} could be read (pattern {shape.description}); "
