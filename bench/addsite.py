@@ -172,7 +172,8 @@ def run(only: list[str] | None, out: Path) -> str:
                          f"{s['other_rows']}/{s['rows']}", f"crawl exit {crawled.returncode}",
                          "; ".join(missed) or "all met"])
         for label, url in (("a PDF", newsites.PDF_URL), ("a login page", newsites.LOGIN_URL),
-                           ("a site with no articles", newsites.EMPTY_URL)):
+                           ("a site with no articles", newsites.EMPTY_URL),
+                           ("a site whose article-shaped pages are videos", newsites.VIDEO_URL)):
             if only and "refusals" not in only:
                 continue
             before = sorted(p.name for p in (tmp / "spiders").iterdir())

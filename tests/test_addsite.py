@@ -94,6 +94,9 @@ def test_a_wordpress_site_is_added_listed_crawled_and_checked(project, replay_se
         ids = [r[0] for r in conn.execute("select article_id from articles")]
     assert len(set(ids)) == len(ids) and all(i.startswith("/2026/") for i in ids)
 
+    scheduled = run(["schedule", "--list"], project)
+    assert "congdoanbinhduong" in scheduled.stdout, scheduled.stdout[-2000:] + scheduled.stderr[-2000:]
+
     checked = run(["check", "congdoanbinhduong"], project)
     assert "read as articles" in checked.stdout and checked.returncode == 0, checked.stdout[-2000:]
 
@@ -103,6 +106,7 @@ def test_a_wordpress_site_is_added_listed_crawled_and_checked(project, replay_se
     (newsites.LOGIN_URL, "login page"),
     (newsites.EMPTY_URL, "no article pages found"),
     ("https://congdoanbinhduong.org.vn/wp-login.php", "robots.txt"),
+    (newsites.VIDEO_URL, "the samples do not read as articles"),
 ])
 def test_refuses_clearly_and_writes_nothing(project, replay_server, url, words):
     tmp, _ = project

@@ -10,7 +10,8 @@ written for, with its own section names and sport or weather sections beside the
 - baocongnhan.vn (idfirst.py): `/<section>/<id>-<slug>.html`, feeds announced on the home page, a
   sitemap index, JSON-LD;
 - congdoangtvt.vn (oldportal.py): `/bai-viet/<slug>_<id>.htm`, neither feed nor sitemap, a login page;
-- congdoan-dangxaydung.vn (oldportal.EmptySite): no articles at all.
+- congdoan-dangxaydung.vn (oldportal.EmptySite): no articles at all;
+- truyenhinhcongdoan.vn (videosite.py): article-shaped pages that are videos, not articles.
 
 The truth per article (title, date, sapo + body, union/labour or not): `site(name).union_articles()`
 and `.other_articles()` (`ReplayArticle`s, replay/model.py). All of it is written by us.
@@ -23,15 +24,17 @@ from .base import Answer, NewSite
 from .idfirst import IdFirstSite
 from .oldportal import EmptySite, OldPortalSite
 from .portal import PDF_PATH, PortalSite
+from .videosite import VideoSite
 from .wordpress import WordPressSite
 
-SITE_CLASSES = (WordPressSite, PortalSite, IdFirstSite, OldPortalSite, EmptySite)
-# the four with articles (the benchmark's); EmptySite only answers "no articles"
-NEWS_SITES = tuple(cls.name for cls in SITE_CLASSES if cls.sections)
+SITE_CLASSES = (WordPressSite, PortalSite, IdFirstSite, OldPortalSite, EmptySite, VideoSite)
+# the four with articles (the benchmark's); the others are for add-site's refusals
+NEWS_SITES = ("congdoanbinhduong", "ldldhaiphong", "baocongnhan", "congdoangtvt")
 HOSTS = tuple(cls.host for cls in SITE_CLASSES)
 LOGIN_URL = f"https://{OldPortalSite.host}/thanh-vien/dang-nhap.aspx"
 PDF_URL = f"https://{PortalSite.host}{PDF_PATH}"
 EMPTY_URL = f"https://{EmptySite.host}/"
+VIDEO_URL = f"https://{VideoSite.host}/"
 
 
 @lru_cache(maxsize=4)
