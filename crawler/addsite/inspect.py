@@ -47,7 +47,7 @@ FEED_GUESSES = ("/feed/", "/rss")
 MAX_SECTION_PAGES = 14
 MAX_SITEMAP_FILES = 3
 SAMPLES = 8
-MIN_SAMPLES = 5
+MIN_GOOD_SAMPLES = 3          # fewer articles read than this proves nothing
 MIN_SAMPLE_SHARE = 0.8
 SECTION_SHARE = 0.6           # share of union/labour headlines that makes a section one
 NAMED_SECTION_SHARE = 0.3     # enough for a section named so
@@ -498,8 +498,7 @@ def inspect_site(url: str, settings, name: str, sections: list[str] | None = Non
     if not samples:
         raise Refused(f"no article page of {run.host} could be read (pattern {shape.description}); "
                       "nothing written", findings)
-    if len(samples) < MIN_SAMPLES and len(good) < len(samples) or \
-            len(good) < MIN_SAMPLE_SHARE * len(samples):
+    if len(good) < MIN_GOOD_SAMPLES or len(good) < MIN_SAMPLE_SHARE * len(samples):
         problems = "; ".join(f"{s.url}: {s.problem}" for s in samples if not s.ok)[:600]
         raise Refused(f"the samples do not read as articles ({len(good)} of {len(samples)} with "
                       f"title, body and date): {problems}. Nothing written", findings)
