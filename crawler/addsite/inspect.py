@@ -43,6 +43,7 @@ NOT_SECTIONS = re.compile(r"(?:^|[/_\-.])(?:login|dang-?nhap|dang-?ky|register|s
                           r"wp-admin|wp-login|feed|rss|sitemap|tag|tags|author|tac-gia)"
                           r"(?:[/_\-.?]|$)", re.I)
 FEED_HINT = re.compile(r"(?:rss|feed|atom)", re.I)
+MEDIA = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|docx?|xlsx?|zip|rar|mp4|mp3|css|js)$", re.I)
 FEED_GUESSES = ("/feed/", "/rss")
 MAX_SECTION_PAGES = 14
 MAX_SITEMAP_FILES = 3
@@ -280,7 +281,7 @@ class Inspection:
         import feedparser
         candidates = [canonical_url(u) for u in alternate_feeds(self.home)]
         candidates += [u for u in self.links["home"]
-                       if FEED_HINT.search(urlsplit(u).path) and not NOT_PAGES.search(u.replace(".rss", ""))]
+                       if FEED_HINT.search(urlsplit(u).path) and not MEDIA.search(urlsplit(u).path)]
         candidates = [u for u in dict.fromkeys(candidates) if same_site(u, [self.host])]
         guessed = False
         if not candidates:
