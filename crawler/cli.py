@@ -9,7 +9,9 @@
 per-site summary read back from the crawl_runs table. Exit status: 0 when every run finished,
 1 when any run failed or was interrupted, 2 for usage errors (unknown site, bad -s), 3 when every
 run finished but a site was flagged ("layout changed?", "unreachable?", "stale?": crawl_runs.flag).
-`check [SITE ...]` fetches one listing and one article per site and prints which fields came out.
+`check [SITE ...]` fetches one listing and one article per site and prints which fields came out
+(and reads again the samples of a declaration add-site wrote).
+`add-site URL` writes a new site's declaration (crawler/addsite/).
 Other commands are added to the same `main` group by their own modules/functions.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ from crawler import __version__
 from crawler.schedule.command import schedule_command
 from crawler.topics_cli import topics_command
 from crawler.cluster.command import cluster_command
+from crawler.addsite.command import add_site_command
 from crawler.sites import parse_overrides, project_settings
 
 
@@ -376,6 +379,7 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
 main.add_command(schedule_command)
 main.add_command(topics_command)
 main.add_command(cluster_command)
+main.add_command(add_site_command)      # `newscrawl add-site URL` (crawler/addsite/)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -442,7 +446,15 @@ def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
                                f"Known sites: {', '.join(sorted(known))}")
     rows = check_sites([known[name] for name in requested], settings)
     click.echo(format_check(rows))
-    sys.exit(0 if all(r["ok"] for r in rows) else 1)
+    # declarations written by add-site carry the samples it read: read them again
+    from crawler.addsite.command import check_samples
+    samples_ok = True
+    for name in requested:
+        ok, text = check_samples(known[name], settings)
+        samples_ok &= ok
+        if text:
+            click.echo(text)
+    sys.exit(0 if all(r["ok"] for r in rows) and samples_ok else 1)
 
 
 @main.command()

@@ -2,7 +2,8 @@
 
 A site declares (see spiders/ and crawler/families.py):
 - `name`, `allowed_domains`, `start_urls` (listing pages: sections, tags), `feed_urls` (RSS/Atom);
-- `article_url`: a regex on the URL that matches article pages; its group `id` is the site's id;
+- `article_url`: a regex on the URL that matches article pages; its group `id` is the site's id
+  (without one, the URL's path is);
 - `listing_links` / `pagination_links`: CSS selectors for article links and next-page links;
 - `rules`: the `SiteRules` that read an article page (crawler/extraction.py); after a redesign,
   the old ones move to `earlier_rules` with the date the layout changed.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import HtmlResponse
@@ -121,9 +123,12 @@ class NewsSpider(Discovery, scrapy.Spider):
 
     @classmethod
     def article_id(cls, url: str) -> str | None:
-        """The site's id of the article at `url`, or None when `url` is not an article page."""
+        """The site's id of the article at `url`, or None when `url` is not an article page.
+        A pattern without an `id` group (WordPress's `/YYYY/MM/DD/<slug>/`): the key is the path."""
         match = re.search(cls.article_url, url)
-        return match.group("id") if match else None
+        if not match:
+            return None
+        return match.group("id") if "id" in match.re.groupindex else urlsplit(url).path
 
     @classmethod
     def rules_at(cls, fetched_at: str | None = None) -> SiteRules | None:

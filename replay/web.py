@@ -27,7 +27,7 @@ from datetime import timedelta, timezone
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
-from . import declared, variants
+from . import declared, newsites, variants
 from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, REFERENCE, SITES, build_corpus
 from .declared import DECLARED_SITES
 from .model import Figure, ReplayArticle
@@ -138,6 +138,9 @@ class _Listing:
 
 
 class ReplayWeb:
+    # extra hosts the proxy's certificate names: the sites without a declaration (replay/newsites/)
+    hosts = newsites.HOSTS
+
     def __init__(self, corpus: dict[str, list[ReplayArticle]] | None = None, articles_per_site: int = DEFAULT_ARTICLES_PER_SITE,
                  seed: int = 1, extra: dict[str, int] | None = None, cache_size: int = 512,
                  encodings: bool = False, variant: str | None = None):
@@ -310,6 +313,9 @@ class ReplayWeb:
             # absolute-form target (proxy request): keep only the path
             m = re.match(r"^[a-z]+://[^/]+(/.*)?$", target, re.I)
             target = (m.group(1) or "/") if m else "/" + target
+        answer = newsites.respond(host, target)     # replay/newsites/: sites with no declaration
+        if answer is not None:
+            return Response(answer.status, list(answer.headers), b"" if method == "HEAD" else answer.body)
         if host.startswith("www.") and (host[4:] in self.host_site or host[4:] == mirror.HOST):
             loc = f"https://{host[4:]}{target}"
             return Response(301, [("Location", loc), ("Content-Type", HTML)],
