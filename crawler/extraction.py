@@ -31,8 +31,9 @@ import lxml.html
 import trafilatura
 
 from crawler.extract import signals
-from crawler.extract.dates import (better_date, has_time, parse_iso_datetime,  # noqa: F401
-                                   parse_vietnamese_datetime, VIETNAM)
+from crawler.extract.dates import (better_date, element_date, has_time,  # noqa: F401
+                                   parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
+                                   VIETNAM)
 from crawler.extract.meta import PageMeta, page_metadata
 from crawler.extract.text import (FILE_NAME, clean_text, first_match, folded, paragraph_blocks,
                                   paragraphs, same_text, select, text_of)  # noqa: F401
@@ -114,9 +115,12 @@ def parse_html(html: str | bytes):
 class _Reading:
     """One page being read: the tree, its metadata, the rules, and what was found so far."""
 
-    def __init__(self, html: str, url: str | None, rules: SiteRules | None):
+    def __init__(self, html: str, url: str | None, rules: SiteRules | None,
+                 fetched_at: str | None = None, listed_date: str | None = None):
         self.html = html
         self.url = url
+        self.fetched_at = fetched_at      # what a relative stamp counts back from
+        self.listed_date = listed_date    # the date the feed / sitemap gave for this URL
         self.tree = parse_html(html)
         self.meta: PageMeta = page_metadata(self.tree)
         self.rules = rules or SiteRules()
@@ -148,11 +152,12 @@ class _Reading:
 
 
 def extract_article(html: str | bytes, url: str | None = None,
-                    rules: SiteRules | None = None) -> Extracted:
+                    rules: SiteRules | None = None, fetched_at: str | None = None,
+                    listed_date: str | None = None) -> Extracted:
     """Extract the article on one page. `rules` None means the generic path (no site rules)."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    page = _Reading(html, url, rules)
+    page = _Reading(html, url, rules, fetched_at, listed_date)
     for selector in page.rules.noise:
         for element in select(page.tree, selector):
             if element.getparent() is not None:
@@ -427,36 +432,80 @@ def read_sapo(page: _Reading) -> None:
 
 
 def read_date(page: _Reading) -> None:
+    """The date layers, each read with crawler/extract/dates.py, until one gives a time: the
+    site rule; the page's metadata (article:published_time, JSON-LD, itemprop=datePublished);
+    the CMS's date marker next to the headline (its title= / data-* attributes before its
+    text); <time datetime>; a visible date line next to the headline; a time held in an
+    attribute there (abbr[title], data-*); then, for a page that states no date of publication:
+    its modified date, the date its feed or sitemap gave (`listed_date`), htmldate; last, a
+    relative stamp ("3 giờ trước") counted back from the fetch time, marked approximate."""
     rules, meta = page.rules, page.meta
-    texts = []
+    elements = []
     for selector in rules.date:
         element = next((e for e in select(page.tree, selector)
                         if not signals.inside(e, page.container) and _shown(e)
                         and (e.tag == "meta" or not signals.in_teaser(e))), None)
         if element is not None:
-            texts.append(_shown(element))
-    date = parse_iso_datetime(texts[0]) if len(texts) == 1 and re.match(
-        r"\d{4}-\d\d-\d\d", texts[0]) else parse_vietnamese_datetime(" ".join(texts))
+            elements.append(element)
+    date = None
+    if len(elements) == 1:
+        date = element_date(elements[0])
+    elif elements:                      # the day and the time in two elements
+        date = parse_date_text(" ".join(_shown(e) for e in elements))
     layer = "rule" if date else None
     if not date:
         page.missed("date")
     headline = page.headline if page.headline is not None else page.first_h1()
     text = _text_start(page, headline)
-    layers = (("family-marker", lambda: signals.marker_date(page.tree, headline, text,
-                                                            page.order)),
-              (meta.published_by, lambda: meta.published),
-              ("time-element", lambda: signals.time_element_date(page.tree, headline, text,
-                                                                 page.order)),
-              ("header-stamp", lambda: signals.header_stamp(page.tree, headline, text,
-                                                            page.order)))
+    near = (page.tree, headline, text, page.order)
+    layers = ((meta.published_by, lambda: meta.published),
+              ("itemprop", lambda: _itemprop_date(page)),
+              ("family-marker", lambda: signals.marker_date(*near)),
+              ("time-element", lambda: signals.time_element_date(*near)),
+              ("header-stamp", lambda: signals.header_stamp(*near)),
+              ("attribute", lambda: signals.attribute_date(*near)))
+    stated_only = ((f"{meta.published_by or 'meta'}-modified", lambda: meta.modified),
+                   ("listed", lambda: parse_iso_datetime(page.listed_date)),
+                   ("htmldate", lambda: _htmldate(page)))
     for name, read in layers:
         if has_time(date):
             break
         value = read()
         if value and better_date(date, value) != date:
             date, layer = better_date(date, value), name
+    for name, read in stated_only:
+        if date:
+            break
+        value = read()
+        if value:
+            date, layer = value, name
+    if not date:
+        date = signals.relative_stamp(*near, page.fetched_at)
+        layer = "relative-stamp (approximate)"
     page.found.published_at = date
     page.answer("published_at", layer if date else None)
+
+
+def _itemprop_date(page: _Reading) -> str | None:
+    """itemprop="datePublished" on any element (a <time>, a <span content=...>)."""
+    for element in page.tree.iter():
+        if isinstance(element.tag, str) and element.get("itemprop") == "datePublished":
+            value = element_date(element)
+            if value:
+                return value
+    return None
+
+
+def _htmldate(page: _Reading) -> str | None:
+    """htmldate's reading of the page (URL, markup, its own heuristics; the original date, no
+    search of the text), for a page none of our layers found a date on."""
+    try:
+        from htmldate import find_date
+        found = find_date(page.html, url=page.url, original_date=True, extensive_search=False,
+                          outputformat="%Y-%m-%d")
+    except Exception:      # htmldate must never break a page's reading
+        return None
+    return found or None
 
 
 def _text_start(page: _Reading, headline):

@@ -25,7 +25,9 @@ class PageMeta:
     canonical: str | None = None
     image: str | None = None
     published: str | None = None
-    published_by: str | None = None       # "meta" or "jsonld"
+    published_by: str | None = None       # "meta", "jsonld" or "itemprop"
+    modified: str | None = None           # article:modified_time, JSON-LD dateModified
+    publisher: str | None = None          # JSON-LD publisher / Organization: never an author
     section: str | None = None
     section_by: str | None = None
     author: str | None = None
@@ -69,6 +71,8 @@ def page_metadata(tree) -> PageMeta:
         tags=[clean_text(t) for t in metas.get(("property", "article:tag"), []) if t.strip()],
     )
     info.published_by = "meta" if info.published else None
+    info.modified = parse_iso_datetime(meta("article:modified_time", "datemodified",
+                                            "og:updated_time", "lastmod"))
     info.section_by = "meta" if info.section else None
     if info.author and info.author.startswith("http"):
         info.author = None                  # article:author is often a profile URL
@@ -90,6 +94,7 @@ def page_metadata(tree) -> PageMeta:
         if not any(str(k) in ARTICLE_TYPES or str(k).endswith("Article") for k in kinds):
             if str(kinds[0]) in ("WebSite", "Organization", "NewsMediaOrganization"):
                 info.site_name = info.site_name or _name(node.get("name"))
+                info.publisher = info.publisher or _name(node.get("name"))
             continue
         info.jsonld_article = True
         if not info.published:
@@ -100,9 +105,11 @@ def page_metadata(tree) -> PageMeta:
             info.section = clean_text(_str(node.get("articleSection"))) or None
             info.section_by = "jsonld" if info.section else None
         if not info.author:
-            info.author = _name(node.get("author"))
+            info.author = _names(node.get("author"))
             info.author_by = "jsonld" if info.author else None
         info.site_name = info.site_name or _name(node.get("publisher"))
+        info.publisher = info.publisher or _name(node.get("publisher"))
+        info.modified = info.modified or parse_iso_datetime(_str(node.get("dateModified")))
     return info
 
 
@@ -118,6 +125,13 @@ def _name(value) -> str | None:
     if isinstance(value, dict):
         value = value.get("name")
     return clean_text(value) or None if isinstance(value, str) else None
+
+
+def _names(value) -> str | None:
+    """JSON-LD author(s): one name, or several joined with ", "."""
+    values = value if isinstance(value, list) else [value]
+    found = [n for n in (_name(v) for v in values) if n]
+    return ", ".join(dict.fromkeys(found)) or None
 
 
 def _json_ld(tree):

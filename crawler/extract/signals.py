@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.extract.dates import DATE, TIME, parse_iso_datetime, parse_vietnamese_datetime
+from crawler.extract.dates import (date_spans, element_date, has_time, parse_date_text,
+                                   parse_relative, time_spans)
 from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_text, folded,
                                   text_of)
 
@@ -26,8 +27,7 @@ LEAD_WORDS = frozenset("sapo lead summary description desc excerpt intro standfi
                        "subtitle subhead deck abstract teaser".split())
 RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
 STAMP_WINDOW = 40       # elements either side of the headline a date line may sit
-BRACKETED = re.compile(r"\(\s*\d{1,2}[:h]\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\s*\)|"
-                       r"\(\s*\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}[:h]\d{2}\s*\)")
+BRACKETED = re.compile(r"[(\[]([^()\[\]]{6,40})[)\]]\s*$")    # "Headline (06:00 20/11/2026)"
 
 
 def words(element) -> set[str]:
@@ -119,22 +119,48 @@ class DocumentOrder:
         return self._index.get(element, -1)
 
 
+def _without(text: str, spans) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def _stamp_text(element) -> str | None:
     """The text of a short date line at `element`: its own text, or its parent's when the time
     sits in a sibling (`<span>10/03/2021</span> <span>09:00</span>`)."""
     text = text_of(element)
-    if len(text) > 80 or not DATE.search(text):
+    if len(text) > 80:
         return None
-    if not TIME.search(DATE.sub(" ", text)):
+    dates = date_spans(text)
+    if not dates:
+        return None
+    if not time_spans(_without(text, dates)):
         parent = element.getparent()
         if parent is not None:
             around = text_of(parent)
-            if len(around) <= 80 and TIME.search(DATE.sub(" ", around)):
+            if len(around) <= 80 and time_spans(_without(around, date_spans(around))):
                 text = around
-    rest = TIME.sub(" ", DATE.sub(" ", text))
+    rest = _without(text, date_spans(text) + time_spans(text))
     if len(re.findall(r"[^\W\d_]{2,}", rest)) > 6:      # a sentence, not a date line
         return None
     return text
+
+
+def stamp_date(element) -> str | None:
+    """The date a stamp element states: a machine-readable attribute with a time, else its
+    short date line (`_stamp_text`), else a bare day in an attribute."""
+    stated = element_date_attributes(element)
+    if has_time(stated):
+        return stated
+    shown = parse_date_text(_stamp_text(element))
+    if shown and stated and shown[:10] == stated and not has_time(shown):
+        return stated
+    return shown or stated
+
+
+def element_date_attributes(element) -> str | None:
+    """A date in the element's attributes only (title=, datetime=, data-*=, content=)."""
+    return element_date(element, shown=False) if element.attrib else None
 
 
 def in_teaser(element) -> bool:
@@ -179,9 +205,9 @@ def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
              and words(el) & {"date", "time", "datetime", "publish", "published", "pubdate",
                               "posted", "timestamp"}
              and not inside(el, container) and not is_furniture(el)
-             and _stamp_text(el)]
+             and stamp_date(el)]
     element = near_headline(found, headline, order, container)
-    return parse_vietnamese_datetime(_stamp_text(element)) if element is not None else None
+    return stamp_date(element) if element is not None else None
 
 
 def time_element_date(tree, headline, container, order: DocumentOrder) -> str | None:
@@ -191,9 +217,7 @@ def time_element_date(tree, headline, container, order: DocumentOrder) -> str | 
     element = near_headline(found, headline, order, container)
     if element is None:
         return None
-    shown = parse_vietnamese_datetime(text_of(element))
-    stated = parse_iso_datetime(element.get("datetime"))
-    return stated if stated and (len(stated) > 10 or not shown) else shown or stated
+    return element_date(element)
 
 
 def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
@@ -202,18 +226,56 @@ def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
     if headline is None:
         return None
     own = BRACKETED.search(text_of(headline))
-    if own:
-        return parse_vietnamese_datetime(own.group(0))
+    if own and parse_date_text(own.group(1)):
+        return parse_date_text(own.group(1))
     found = []
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = (element.text or "") + " ".join(c.tail or "" for c in element)
-        if DATE.search(direct) and not inside(element, container) \
+        if date_spans(direct) and not inside(element, container) \
                 and not is_furniture(element) and _stamp_text(element):
             found.append(element)
     element = near_headline(found, headline, order, container)
-    return parse_vietnamese_datetime(_stamp_text(element)) if element is not None else None
+    return parse_date_text(_stamp_text(element)) if element is not None else None
+
+
+def attribute_date(tree, headline, container, order: DocumentOrder) -> str | None:
+    """A time held in an attribute next to the headline: `<abbr title="2026-11-20T08:15">`,
+    `<span title="20/11/2026 09:00">10 giờ trước</span>`, `data-time="..."`, `itemprop=
+    datePublished` on any element (published, never dateModified)."""
+    if headline is None:
+        return None
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS or not element.attrib \
+                or element.tag in ("a", "img", "meta", "link"):
+            continue
+        if (element.get("itemprop") or "").lower() == "datemodified":
+            continue
+        if inside(element, container) or is_furniture(element):
+            continue
+        if has_time(element_date_attributes(element)):
+            found.append(element)
+    element = near_headline(found, headline, order, container)
+    return element_date_attributes(element) if element is not None else None
+
+
+def relative_stamp(tree, headline, container, order: DocumentOrder, fetched_at) -> str | None:
+    """A relative stamp next to the headline ("15 phút trước", "hôm qua", "3 hours ago"),
+    counted back from the fetch time: approximate, the last layer."""
+    if headline is None:
+        return None
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
+            continue
+        direct = clean_text((element.text or "") + " ".join(c.tail or "" for c in element))
+        if direct and len(direct) <= 40 and parse_relative(direct, fetched_at) \
+                and not inside(element, container) and not is_furniture(element):
+            found.append(element)
+    element = near_headline(found, headline, order, container)
+    return parse_relative(text_of(element), fetched_at) if element is not None else None
 
 
 # --- lead ----------------------------------------------------------------------------------
@@ -300,7 +362,7 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
                 or (element.get("rel") or "").lower() == "author"):
             continue
         text = text_of(element)
-        if 0 < len(text) <= 50 and len(text.split()) <= 6 and not DATE.search(text) \
+        if 0 < len(text) <= 50 and len(text.split()) <= 6 and not date_spans(text) \
                 and not is_furniture(element):
             found.append(element)
     if not found:
