@@ -24,6 +24,7 @@ Without rules (`rules=None`) the page goes through the same fallbacks: the gener
 from __future__ import annotations
 
 import copy
+import html as html_lib
 import re
 from dataclasses import dataclass, field, replace
 
@@ -35,7 +36,8 @@ from crawler.extract.dates import (better_date, element_date, has_time,  # noqa:
                                    parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
                                    VIETNAM)
 from crawler.extract.meta import PageMeta, page_metadata
-from crawler.extract.text import (FILE_NAME, clean_text, first_match, folded, paragraph_blocks,
+from crawler.extract.text import (FILE_NAME, SKIP_TAGS, clean_text, first_match, folded, inline_text,
+                                  paragraph_blocks,
                                   paragraphs, same_text, select, text_of)  # noqa: F401
 
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
@@ -131,6 +133,7 @@ class _Reading:
         self.blocks: list[tuple[str, object]] = []   # the text's paragraphs and their elements
         self._h1 = False
         self.listing = False              # the text found is only teaser items
+        self.visible: str | None = None   # the page's shown text, folded, when asked
 
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
@@ -182,6 +185,11 @@ def extract_article(html: str | bytes, url: str | None = None,
 # --- fields -----------------------------------------------------------------------------------
 
 def read_title(page: _Reading) -> None:
+    """The headline as the page shows it: the site rule; the <h1> that is the headline; else the
+    heading-like element whose text begins with the page's <title> / og:title (the site's name
+    cut: og:site_name, the JSON-LD publisher, the host, or what follows the shown headline);
+    else og:title, JSON-LD headline, <title> without the site's name. Entities decoded; a
+    bracketed date stamp after the headline is not part of it."""
     rules, meta = page.rules, page.meta
     element, title = first_match(page.tree, rules.title)
     layer = "rule" if title else None
@@ -189,24 +197,79 @@ def read_title(page: _Reading) -> None:
         page.headline = element
     else:
         page.missed("title")
+        identities = signals.site_identities((meta.site_name, meta.publisher, *rules.names),
+                                             page.url)
         h1 = _headline_h1(page)
-        h1_text = text_of(h1) if h1 is not None else None
-        identities = signals.site_identities((meta.site_name, *rules.names), page.url)
-        for candidate, name in ((meta.title, "meta"), (meta.headline, "jsonld"),
-                                (h1_text, "h1"), (meta.title_tag, "title-tag")):
-            if name != "h1":
-                candidate = signals.strip_site_suffix(candidate, identities, h1_text)
-            if candidate and signals.ascii_letters(candidate) not in identities:
-                title, layer = candidate, name
-                break
-        if title and (h1 is None or not same_text(text_of(h1), title)):
-            shown = signals.find_headline(page.tree, title)
-            h1 = shown if shown is not None else h1
+        shown = _without_stamp(inline_text(h1)) if h1 is not None else None
+        stated = [(name, _decoded(value)) for name, value in (
+            ("meta", meta.title), ("jsonld", meta.headline), ("title-tag", meta.title_tag))]
+        name, value = next(((n, v) for n, v in stated if v), (None, None))
+        value = signals.strip_site_suffix(value, identities, shown)
+        if value and signals.name_key(value) not in identities and \
+                (shown is None or folded(value) != folded(shown)) and _shown_on_page(page, value):
+            title, layer = value, name         # the stated headline, shown on the page
+        elif shown:
+            title, layer = shown, "h1"
+        else:
+            for name, value in stated:                 # the headline shown, not an <h1>
+                element, cut = _shown_headline(page.tree, value, identities)
+                if element is not None:
+                    h1, title, layer = element, cut, "headline"
+                    break
+            for name, value in stated if not title else ():
+                value = signals.strip_site_suffix(value, identities, None)
+                if value and signals.name_key(value) not in identities:
+                    title, layer = value, name
+                    break
         page.headline = h1
     if title and rules.title_suffix:
         title = re.sub(rules.title_suffix + r"\s*$", "", title).strip()
     page.found.title = title or None
     page.answer("title", layer if title else None)
+
+
+def _shown_on_page(page: _Reading, text: str) -> bool:
+    """`text` is part of what the page shows (not only of its head or scripts)."""
+    if page.visible is None:
+        body = page.tree.find(".//body")
+        parts = []
+        for element in (body if body is not None else page.tree).iter():
+            if isinstance(element.tag, str) and element.tag not in SKIP_TAGS and element.text:
+                parts.append(element.text)
+            if element.tail:
+                parts.append(element.tail)
+        page.visible = folded(" ".join(parts))
+    wanted = folded(text)
+    return bool(wanted) and wanted in page.visible
+
+
+def _decoded(value: str | None) -> str | None:
+    """A meta value with its entities decoded (some publishers escape them twice)."""
+    return clean_text(html_lib.unescape(value)) if value and "&" in value else value
+
+
+def _without_stamp(title: str) -> str:
+    """'Headline (06:00 20/11/2026)' -> 'Headline': a bracketed date after it is not the title."""
+    stamp = signals.BRACKETED.search(title)
+    if stamp and parse_date_text(stamp.group(1)) and stamp.start() > 0:
+        return title[:stamp.start()].strip()
+    return title
+
+
+def _shown_headline(tree, stated: str | None, identities):
+    """(element, title) of the visible element whose text begins with the stated title, tried
+    whole and then without each trailing segment ('Headline - Site name'), or (None, None)."""
+    if not stated:
+        return None, None
+    cuts = [stated] + [stated[:m.start()].strip() for m in
+                       reversed(list(signals.SEPARATOR.finditer(stated)))]
+    for cut in cuts:
+        if len(cut.split()) < 3 and len(cut) < 15:
+            break
+        element = signals.find_headline(tree, cut)
+        if element is not None:
+            return element, _without_stamp(cut)
+    return None, None
 
 
 def _headline_h1(page: _Reading):
@@ -245,7 +308,8 @@ def read_body(page: _Reading) -> None:
                            if e.getparent() is not None and text_of(e)]
         else:
             page.blocks = paragraph_blocks(page.container)
-        page.blocks = [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)]
+        page.blocks = signals.drop_related(
+            [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)], page.url)
         if author:
             page.found.author = author
             page.answer("author", "rule")
@@ -261,9 +325,10 @@ def read_body(page: _Reading) -> None:
         if container is not None:
             kept = {folded(l) for l in lines}
             page.container = container
-            page.blocks = [(t, e) for t, e in paragraph_blocks(container)
-                           if not FILE_NAME.match(t)
-                           and (folded(t) in kept or signals.is_caption(e, container))]
+            page.blocks = signals.drop_related(
+                [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)
+                 and (folded(t) in kept or _lines_kept(t, kept)
+                      or signals.is_caption(e, container))], page.url)
             _image_from(page, container, "trafilatura")
     if not page.blocks:
         page.blocks = [(l, None) for l in lines if not FILE_NAME.match(l)]
@@ -274,6 +339,13 @@ def read_body(page: _Reading) -> None:
         page.blocks = []            # menus and link lists, not one sentence: there is no text
     _drop_teasers(page)
     page.answer("body", "trafilatura" if page.blocks else None)
+
+
+def _lines_kept(text: str, kept: set[str]) -> bool:
+    """A block of runs separated by <br> (no <p>), each of which trafilatura kept as a line."""
+    whole = folded(text)
+    covered = sum(len(line) for line in kept if len(line) >= 20 and line in whole)
+    return len(whole) >= 60 and covered >= 0.8 * len(whole)
 
 
 def _drop_teasers(page: _Reading) -> None:
@@ -365,6 +437,10 @@ def _rule_author(page: _Reading) -> str | None:
 
 
 def read_author(page: _Reading) -> None:
+    """The site rule; the last right-aligned bold line of the text (the Vietnamese signature,
+    then removed from the body); a byline element (next to the headline or right after the
+    text, then trafilatura's byline search); JSON-LD / meta author. A label ("By", "Tác giả:"),
+    a date, an e-mail address or the publisher's own name is never an author."""
     if page.found.author:
         return
     author = _rule_author(page) if page.found.extracted_by.get("body") != "rule" else None
@@ -374,31 +450,62 @@ def read_author(page: _Reading) -> None:
         page.blocks = [(t, e) for t, e in page.blocks if folded(t) != folded(author)]
         return
     page.missed("author")
+    signed = _bold_line_author(page)
+    if signed:
+        page.found.author = signed
+        page.answer("author", "bold-line")
+        return
+    meta = page.meta
+    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
+                                        page.url)
+    last = next((e for _, e in reversed(page.blocks) if e is not None), None)
+    text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
+    layers = (("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
+                                                       page.order)),
+              (meta.author_by, lambda: meta.author),
+              ("byline", lambda: _trafilatura_byline(page)))
+    for layer, read in layers:
+        author = signals.clean_author(read(), publisher)
+        if author:
+            page.found.author = author
+            page.answer("author", layer)
+            break
+    if page.found.author and page.blocks and folded(page.blocks[-1][0]) == folded(page.found.author):
+        page.blocks.pop()
+
+
+def _bold_line_author(page: _Reading) -> str | None:
+    """The last right-aligned bold line of the text (among its last three paragraphs, or right
+    after them when trafilatura dropped it), removed from the body."""
     for index in range(len(page.blocks) - 1, max(-1, len(page.blocks) - 4), -1):
         text, element = page.blocks[index]
         if element is not None and signals.bold_line(element):
-            page.found.author = text
-            page.answer("author", "bold-line")
             del page.blocks[index]
-            return
+            return text
+    container = page.container
     last = next((e for _, e in reversed(page.blocks) if e is not None), None)
-    if page.container is not None and last is not None:   # a signature trafilatura dropped
-        after = [e for e in page.container.iter("p", "div")
-                 if page.order[e] > page.order[last] and signals.bold_line(e)]
-        if after:
-            page.found.author = text_of(after[-1])
-            page.answer("author", "bold-line")
-            return
-    text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
-    byline = signals.byline(page.tree, page.headline, text_end, page.order)
-    if byline:
-        page.found.author = byline
-        page.answer("author", "family-marker")
-    elif page.meta.author:
-        page.found.author = page.meta.author
-        page.answer("author", page.meta.author_by)
-    if page.found.author and page.blocks and folded(page.blocks[-1][0]) == folded(page.found.author):
-        page.blocks.pop()
+    if container is None and page.blocks:          # the generic path: trafilatura's lines
+        container, _ = signals.locate_container(page.tree, [t for t, _ in page.blocks])
+    if container is None:
+        return None
+    after = [e for e in container.iter("p", "div")
+             if (last is None or page.order[e] > page.order[last]) and signals.bold_line(e)]
+    if not after:
+        return None
+    signed = text_of(after[-1])
+    tail = [i for i, (t, _) in enumerate(page.blocks) if folded(t) == folded(signed)]
+    if tail and tail[-1] >= len(page.blocks) - 3:
+        del page.blocks[tail[-1]]
+    return signed
+
+
+def _trafilatura_byline(page: _Reading) -> str | None:
+    """trafilatura's search of the page for a byline (its author XPaths, without its meta)."""
+    try:
+        from trafilatura.metadata import extract_author
+        return extract_author(page.tree)
+    except Exception:      # a library's internals must never break a page's reading
+        return None
 
 
 def read_sapo(page: _Reading) -> None:

@@ -14,7 +14,7 @@ from crawler.extract.dates import (date_spans, element_date, has_time, parse_dat
 from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_text, folded,
                                   text_of)
 
-SEPARATOR = re.compile(r"\s+[|–—\-:»·]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
+SEPARATOR = re.compile(r"\s+[|–—\-:»·*•]\s+|\s*[|｜ㅣ：]\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
 # Class / id words of page furniture that is never the article's own header or text.
 FURNITURE = frozenset(
     "related relate relation lienquan other more sidebar widget popular mostread most footer "
@@ -58,9 +58,15 @@ def inside(element, container) -> bool:
 
 # --- title ---------------------------------------------------------------------------------
 
+def name_key(name: str | None) -> str:
+    """A name for comparing: its ASCII letters ('Báo Lào Cai' -> 'baolaocai'), or its folded
+    letters when it has none ('朝日新聞デジタル')."""
+    return ascii_letters(name) or folded(name).replace(" ", "")
+
+
 def site_identities(names, url: str | None) -> set[str]:
     """Spellings of a site's name to recognise in a title suffix: its declared names and host."""
-    found = {ascii_letters(n) for n in names if n}
+    found = {name_key(n) for n in names if n}
     host = urlsplit(url or "").hostname or ""
     labels = [l for l in host.lower().split(".") if l not in ("www", "m")]
     if labels:
@@ -78,8 +84,9 @@ def strip_site_suffix(title: str | None, identities: set[str], headline: str | N
         before, after = title[:match.start()].strip(), title[match.end():].strip()
         if not before:
             continue
-        first = ascii_letters(SEPARATOR.split(after)[0])
+        first = name_key(SEPARATOR.split(after)[0])
         names_site = bool(first) and any(first == i or (len(first) >= 4 and i.startswith(first))
+                                         or (len(i) >= 4 and first.startswith(i))
                                          for i in identities)
         if names_site or (headline and folded(before) == folded(headline)):
             return before
@@ -351,6 +358,37 @@ def bold_line(element) -> bool:
     return 0 < len(text) <= 60 and len(text.split()) <= 8 and bold == text
 
 
+LABEL = (r"(?:(?:commentary|analysis|opinion|kommentar|text|written|posted|reported|story|"
+         r"words|photos?|bài(?:\s+và\s+ảnh)?|ảnh|thực hiện)\s+)?"
+         r"(?:by|von|par|por|di|door|af|av|tác giả bài viết|tác giả|theo|author|authors|autor|"
+         r"auteur|người viết|phóng viên|pv|bài và ảnh|bài|ảnh|nguồn|source|quelle)")
+LEADING_LABEL = re.compile(r"^\W*" + LABEL + r"\s*[:.\-–—]?\s+", re.I)
+ONLY_LABEL = re.compile(r"^\W*(?:" + LABEL + r"|date published|published|updated|posted|"
+                        r"staff|admin|editor|redaktion|redaction|rédaction|ban biên tập|"
+                        r"[^\W\d_]+\s+(?:by|von|par))\W*$", re.I)
+NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b",
+                        re.I)
+
+
+def clean_author(value: str | None, publisher: set[str]) -> str | None:
+    """A byline as a name: entities decoded, a leading label cut ("By ", "Tác giả: "); None for a
+    label alone, a date, an e-mail or URL, a photo credit, or the publisher's own name."""
+    import html
+    if not value:
+        return None
+    value = clean_text(html.unescape(value))
+    value = LEADING_LABEL.sub("", value).strip(" ,;|-–—:")
+    if not value or len(value) > 100 or len(value.split()) > 15 or ONLY_LABEL.match(value) \
+            or NOT_A_NAME.search(value) or date_spans(value) or time_spans(value) \
+            or parse_relative(value, None) \
+            or not re.search(r"[^\W\d_]", value):
+        return None
+    if name_key(value) in publisher or any(len(p) >= 4 and name_key(value).startswith(p)
+                                           for p in publisher):
+        return None
+    return value
+
+
 def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
     to the headline or right after the text."""
@@ -442,3 +480,69 @@ def teaser_texts(tree) -> set[str]:
             if len(text) >= 40:
                 found.add(folded(text))
     return found
+
+
+# --- related links inside the text ------------------------------------------------------------
+
+RELATED_HEADING = re.compile(r"^\W*(tin|bài|video)?\s*(liên quan|cùng chủ đề|cùng chuyên mục|"
+                             r"đọc thêm|xem thêm|xem tiếp|có thể bạn quan tâm|tin khác|bài viết khác|"
+                             r"related|read more|see also|more on this|recommended|also read)\W*$",
+                             re.I)
+
+
+def own_links(element, url: str | None) -> list:
+    """The links of `element` that point to pages of the same site (relative, or same host)."""
+    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    found = []
+    for link in element.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        target = (urlsplit(href).hostname or "").removeprefix("www.")
+        if not target or not host or target == host or target.endswith("." + host) \
+                or host.endswith("." + target):
+            found.append(link)
+    return found
+
+
+def is_link_item(text: str, element, url: str | None) -> bool:
+    """A paragraph that is a link to another article of the site and nothing else: '» Headline',
+    a list item of a related box (its own text is at most a bullet or a date)."""
+    if element is None or len(text) > 300:
+        return False
+    links = own_links(element, url)
+    if not links:
+        return False
+    letters = len(re.sub(r"[\W\d_]+", "", text))
+    linked = len(re.sub(r"[\W\d_]+", "", " ".join(text_of(a) for a in links)))
+    return linked >= 0.8 * letters and letters - linked <= 12
+
+
+def drop_related(blocks, url: str | None):
+    """The text without what points elsewhere: runs of paragraphs that are links to the site's
+    other articles, with the short heading that opens them ("Tin liên quan", "Đọc thêm:"), and
+    a related heading with nothing after it. Judged by what the blocks are, not class names."""
+    out = []
+    index = 0
+    while index < len(blocks):
+        text, element = blocks[index]
+        run = index
+        while run < len(blocks) and is_link_item(*blocks[run], url):
+            run += 1
+        if run > index:                      # a run of link items: drop it and its heading
+            if out and _opens_box(out[-1][0]):
+                out.pop()
+            index = run
+            continue
+        if RELATED_HEADING.match(text) and (index + 1 == len(blocks)):
+            index += 1
+            continue
+        out.append((text, element))
+        index += 1
+    return out
+
+
+def _opens_box(text: str) -> bool:
+    """A short heading that can open a box of links: "Tin liên quan", "Đọc thêm:", "Related"."""
+    return bool(RELATED_HEADING.match(text)) or (len(text.split()) <= 6 and text.rstrip()
+                                                  .endswith(":"))
