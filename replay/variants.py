@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import variant_styles as S
-from .render import epi_v, hanoigov_v, mastercms_v
+from .render import epi_v, fields_v, hanoigov_v, mastercms_v
+
+
+FIELDS = ("title", "published_at", "sapo", "author", "body")
 
 
 @dataclass(frozen=True)
@@ -34,17 +37,52 @@ class Variant:
     drifted: frozenset[str] = frozenset()   # sites whose rules stop matching: expect the flag
     article: dict[str, Callable] = field(default_factory=dict)   # site -> (ctx, art) -> html
     listing: dict[str, dict] = field(default_factory=dict)       # site -> restyle.listing_page style
-    moved: dict[str, dict[str, str]] = field(default_factory=dict)  # site -> {old path: new path}
+    moved: dict[str, dict[str, str]] = field(default_factory=dict)  # site -> {old path: new path}, old 404s
     feeds: dict[str, dict[str, str]] = field(default_factory=dict)  # site -> {feed path: channel}
-    sitemaps: dict[str, str] = field(default_factory=dict)       # site -> "index" | "urlset"
+    sitemaps: dict[str, str] = field(default_factory=dict)       # site -> "index" | "urlset" | "news-index"
     robots: dict[str, str] = field(default_factory=dict)         # site -> extra robots.txt lines
+    # --- issue 19: discovery
+    # site -> {old listing path: (new path, 301 | 308)}: the old path (its pages too) redirects there
+    redirects: dict[str, dict[str, tuple[str, int]]] = field(default_factory=dict)
+    feed_size: dict[str, int | None] = field(default_factory=dict)   # items a variant feed carries (None: all; default 20)
+    # site -> home page that lists every story with its own pagination: {"style": paging style with
+    # "shape" (restyle.SHAPES) and "page_size", "menu": extra mega-menu entries, "replace": {old: new}}
+    home: dict[str, dict] = field(default_factory=dict)
+    # site -> {path: (label, parent label)}: sections of unrelated mega-menu entries sharing a word with
+    # the union section (served, 200, no union story): a correct crawl never requests them
+    decoys: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    # --- expected outcomes of a correct crawl (besides `drifted`)
+    # sites whose listing pages (and home page) miss articles the feed/sitemap names: "listings
+    # incomplete?" is expected there, never on another site (ReplayWeb.channel_report computes it)
+    incomplete: frozenset[str] = frozenset()
+    # site -> fields of the truth the variant's article pages do not state at all (neither visible
+    # nor in meta/JSON-LD): a benchmark does not count them (see `shows`)
+    hidden: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def public_path(self, site: str, path: str) -> str:
-        """Where a listing lives under this variant (its new path when it moved)."""
+        """Where a listing lives under this variant (its new path when it moved or redirects)."""
+        if path in self.redirects.get(site, {}):
+            return self.redirects[site][path][0]
         return self.moved.get(site, {}).get(path, path)
 
     def touches_discovery(self, site: str) -> bool:
-        return site in self.moved or site in self.feeds or site in self.sitemaps
+        return any(site in d for d in (self.moved, self.feeds, self.sitemaps, self.redirects, self.home,
+                                       self.decoys))
+
+    def shows(self, art) -> dict[str, bool]:
+        """Per field of `ReplayArticle.expected()` (title, published_at, sapo, author, body): whether
+        this variant's page of `art` states it (a true value the page does not hide)."""
+        hidden = self.hidden.get(art.site, frozenset())
+        truth = art.expected()
+        return {f: bool(truth[f]) and f not in hidden for f in FIELDS}
+
+    def outcome(self, site: str) -> dict:
+        """What a correct crawl of `site` shows under this variant, as data."""
+        return {"drifted": site in self.drifted, "listings_incomplete": site in self.incomplete,
+                "never_request": sorted(self.decoys.get(site, {})),
+                "redirects": {old: new for old, (new, _) in self.redirects.get(site, {}).items()},
+                "hidden_fields": sorted(self.hidden.get(site, ())),
+                "shows_author": "author" not in self.hidden.get(site, ())}
 
 
 def _art(render, style):
@@ -60,7 +98,12 @@ EPI_KEEPS = ("URL <slug>-post<ID>.html", "tag page -tag4194.html (except where i
 HANOI_KEEPS = ("URL /tintuc_sukien/-/hn/<instance>/<category>/<id>/<page>/<slug>.html",
                "date in brackets after the title (17:54 11/06/2019)", "lead prefix HNP -",
                "noise of seed 003: Các bài mới đăng, Các bài đã đăng :, Bài viết Xem, the comment form")
+LAODONG_KEEPS = ("URL /<section>/<slug>-<7-digit id>.ldo", "sections /cong-doan/ … (reachable)", "RSS /rss/cong-doan.rss",
+                 "listing items li article.article-large header a", "listing ?page=N")
+NLD_KEEPS = ("URL /cong-doan/<slug>-<17-digit id>.htm", "RSS per section /cong-doan.rss")
 MASTERCMS = ("laodongthudo", "tuoitrethudo")
+SIX = ("laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov", "laodong", "nld")
+_H7320 = "/tintuc_sukien/-/hn/ZVOm7e3VDMRM/7320"
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in [
     Variant(
@@ -148,6 +191,170 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
         listing={"laodongthudo": S.LIST_REDESIGN_NUMBERED, "tuoitrethudo": S.LIST_REDESIGN_REL_NEXT,
                  "baolaocai": S.LIST_REDESIGN_TRANG_SAU, "hanoigov": S.LIST_REDESIGN_NUMBERED}),
 ]}
+
+
+# ------------------------------------------------------------------ issue 19: discovery variants
+_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan",
+                  "/cong-doan/thu-do-anh-hung-thanh-pho-hoa-binh")
+_LD_SECTIONS = ("/lao-dong/doi-song", "/lao-dong/viec-lam", "/lao-dong/bhxh")
+_AJAX = "Disallow: /ajax/\n"
+
+DISCOVERY = [
+    Variant(
+        "loadmore-feeds", "Every site redesigned the way Vietnamese papers did in 2023-2025: each section shows six "
+        "stories and a 'Xem thêm'/'Tải thêm' button whose script fetches the rest (no HTML link to them; "
+        "robots.txt disallows /ajax/); sections moved behind 301/308 (laodongthudo's sub-sections merged into "
+        "their parent). The rest is named only by feeds and sitemaps: laodongthudo and laodong.vn a sitemap "
+        "index in robots.txt (news sitemap of the last two days first, then monthly news sitemaps, newest "
+        "first); tuoitrethudo and nld.com.vn a full RSS feed announced with <link rel=alternate> on the home "
+        "and section pages; baolaocai its [seen] RSS plus a monthly sitemap index in robots.txt; hanoi.gov.vn "
+        "an RSS feed (20) and a sitemap in robots.txt. Article pages unchanged.",
+        SIX, ("six stories a section + load-more button (script)", "start pages behind 301/308",
+              "sitemap (index / news) named in robots.txt", "feeds announced with <link rel=alternate>",
+              "listing markup of tuoitrethudo, baolaocai, hanoigov, nld"),
+        ("laodongthudo listing div.col_category > div.list_news", "laodong.vn items li article.article-large",
+         "baolaocai RSS /rss/home.rss", "laodong.vn RSS /rss/cong-doan.rss", "nld.com.vn RSS /cong-doan.rss",
+         "article URLs and pages"),
+        frozenset(SIX),
+        listing=dict(S.LOADMORE),
+        redirects={
+            "laodongthudo": {"/cong-doan": ("/chuyen-muc/cong-doan", 301),
+                             **{p: ("/chuyen-muc/cong-doan", 301) for p in _LDTD_SECTIONS},
+                             "/lao-dong": ("/chuyen-muc/lao-dong", 301),
+                             **{p: ("/chuyen-muc/lao-dong", 301) for p in _LD_SECTIONS}},
+            "tuoitrethudo": {"/tin-tuc": ("/chuyen-muc/tin-tuc", 308), "/thoi-su": ("/chuyen-muc/thoi-su", 308)},
+            "baolaocai": {"/cong-doan-lao-cai-tag4194.html": ("/tag/cong-doan-lao-cai-4194.html", 301)},
+            "hanoigov": {_H7320: ("/tin-tuc-su-kien/chinh-tri-xa-hoi", 301)},
+            "laodong": {"/cong-doan/": ("/chuyen-muc/cong-doan/", 301),
+                        "/cong-doan-toan-quoc/": ("/chuyen-muc/cong-doan-toan-quoc/", 308)},
+            "nld": {"/cong-doan.htm": ("/lao-dong-cong-doan.htm", 301),
+                    "/cong-doan/viec-lam.htm": ("/lao-dong-viec-lam.htm", 308)},
+        },
+        feeds={"tuoitrethudo": {"/rss_feed/tin-tuc": "Tin tức"}, "hanoigov": {"/rss/tin-tuc-su-kien.rss": "Tin tức - Sự kiện"},
+               "nld": {"/cong-doan.rss": "Công đoàn"}},
+        feed_size={"tuoitrethudo": None, "nld": None},
+        sitemaps={"laodongthudo": "news-index", "baolaocai": "index", "hanoigov": "urlset", "laodong": "news-index"},
+        robots={"laodongthudo": "Sitemap: https://laodongthudo.vn/sitemap.xml\n" + _AJAX,
+                "tuoitrethudo": _AJAX,
+                "baolaocai": "Sitemap: https://baolaocai.vn/sitemap.xml\n" + _AJAX,
+                "hanoigov": "Sitemap: https://hanoi.gov.vn/sitemap.xml\n" + _AJAX,
+                "laodong": "Sitemap: https://laodong.vn/sitemap.xml\n" + _AJAX,
+                "nld": _AJAX},
+        incomplete=frozenset(SIX)),
+    Variant(
+        "paging-words", "Every site paginates its listings with links the old words do not name: laodongthudo's "
+        "[seen] paging block holds one 'Xem thêm' link to <section>&p=N; tuoitrethudo 'Tin cũ hơn' to "
+        "/<section>/page/N; baolaocai an icon-only link (<i class=icon-next>) to ?trang=N; hanoi.gov.vn a script "
+        "pager whose links exist only inside <noscript>, /trang-N; laodong.vn a block holding one 'Xem thêm' "
+        "link (?page=N) right under the listing column; nld.com.vn 'Trang tiếp' to /<section>/pN.htm. No "
+        "rel=next anywhere. Every story stays reachable by listing links. Article pages unchanged.",
+        SIX, ("pagination words and URL shapes", "listing markup of tuoitrethudo, baolaocai, hanoigov, nld",
+              "laodong.vn's ul.pagination gone"),
+        ("laodongthudo listing div.col_category > div.list_news and div.__MB_ARTICLE_PAGING",
+         "laodong.vn items li article.article-large, ?page=N", "start pages", "article URLs and pages"),
+        frozenset({"tuoitrethudo", "baolaocai", "hanoigov", "laodong", "nld"}),
+        listing=dict(S.PAGING_WORDS)),
+    Variant(
+        "start-lost", "Every site's start page answers 404: the section moved to a new URL (laodongthudo "
+        "/chuyen-muc/cong-doan, tuoitrethudo /tin-tuc-24h, baolaocai /xa-hoi/cong-doan/, hanoi.gov.vn "
+        "/tin-tuc-su-kien/chinh-tri-xa-hoi, laodong.vn /chuyen-muc/cong-doan/, nld.com.vn /cong-doan-lao-dong.htm), "
+        "listed under the same name in the home page's menu beside unrelated mega-menu sections sharing a "
+        "word (e.g. 'Công đoàn' under 'Bất động sản' at /bat-dong-san/cong-doan: no union story). The home "
+        "page lists every story with its own pagination ('Xem thêm' to /trang-N, numbers to ?page=N or "
+        "?trang=N). Listing markup and article pages unchanged.",
+        SIX, ("start page 404", "section under a new URL", "home page paginates every story",
+              "mega-menu decoys sharing a word"),
+        ("listing markup", "article URLs and pages", "the other sections"),
+        frozenset(SIX),
+        moved={"laodongthudo": {"/cong-doan": "/chuyen-muc/cong-doan"}, "tuoitrethudo": {"/tin-tuc": "/tin-tuc-24h"},
+               "baolaocai": {"/cong-doan-lao-cai-tag4194.html": "/xa-hoi/cong-doan/"},
+               "hanoigov": {_H7320: "/tin-tuc-su-kien/chinh-tri-xa-hoi"},
+               "laodong": {"/cong-doan/": "/chuyen-muc/cong-doan/"}, "nld": {"/cong-doan.htm": "/cong-doan-lao-dong.htm"}},
+        home={
+            "laodongthudo": dict(style=S.HOME_XEM_THEM, menu=[
+                ("Bất động sản", "/bat-dong-san", [("Dự án", "/bat-dong-san/du-an"), ("Công đoàn", "/bat-dong-san/cong-doan")]),
+                ("Thể thao", "/the-thao", [("Công đoàn", "/the-thao/cong-doan")])]),
+            "tuoitrethudo": dict(style=S.HOME_NUMBERED_PAGE, menu=[
+                ("Thể thao", "/the-thao", [("Bóng đá", "/the-thao/bong-da"), ("Tin tức", "/the-thao/tin-tuc")]),
+                ("Bất động sản", "/bat-dong-san", [("Tin tức", "/bat-dong-san/tin-tuc")])]),
+            "baolaocai": dict(style=S.HOME_NUMBERED_P, menu=[
+                ("Kinh tế", "/kinh-te/", [("Bất động sản", "/bat-dong-san/")]),
+                ("Bất động sản", "/bat-dong-san/", [("Công đoàn", "/bat-dong-san/cong-doan/")])]),
+            "hanoigov": dict(style=S.HOME_NUMBERED_PAGE, menu=[
+                ("Quy hoạch - Đô thị", "/do-thi", [("Tin tức - Sự kiện", "/do-thi/tin-tuc-su-kien")]),
+                ("Văn hóa - Thể thao", "/van-hoa-the-thao", [("Xã hội hóa", "/van-hoa-the-thao/xa-hoi-hoa")])]),
+            "laodong": dict(style=S.HOME_XEM_THEM, menu=[
+                ("Bất động sản", "/bat-dong-san/", [("Công đoàn", "/bat-dong-san/cong-doan")]),
+                ("Thể thao", "/the-thao/", [("Công đoàn", "/the-thao/cong-doan")])]),
+            "nld": dict(style=S.HOME_NUMBERED_P, menu=[
+                ("Thể thao", "/the-thao.htm", [("Công đoàn", "/the-thao/cong-doan.htm")]),
+                ("Bất động sản", "/bat-dong-san.htm", [("Công đoàn", "/bat-dong-san/cong-doan.htm")])]),
+        },
+        decoys={"laodongthudo": {"/bat-dong-san/cong-doan": ("Công đoàn", "Bất động sản"),
+                                 "/the-thao/cong-doan": ("Công đoàn", "Thể thao")},
+                "tuoitrethudo": {"/the-thao/tin-tuc": ("Tin tức", "Thể thao"),
+                                 "/bat-dong-san/tin-tuc": ("Tin tức", "Bất động sản")},
+                "baolaocai": {"/bat-dong-san/cong-doan/": ("Công đoàn", "Bất động sản")},
+                "hanoigov": {"/do-thi/tin-tuc-su-kien": ("Tin tức - Sự kiện", "Quy hoạch - Đô thị"),
+                             "/van-hoa-the-thao/xa-hoi-hoa": ("Xã hội hóa", "Văn hóa - Thể thao")},
+                "laodong": {"/bat-dong-san/cong-doan": ("Công đoàn", "Bất động sản"),
+                            "/the-thao/cong-doan": ("Công đoàn", "Thể thao")},
+                "nld": {"/the-thao/cong-doan.htm": ("Công đoàn", "Thể thao"),
+                        "/bat-dong-san/cong-doan.htm": ("Công đoàn", "Bất động sản")}}),
+]
+VARIANTS.update({v.name: v for v in DISCOVERY})
+
+
+# ------------------------------------------------------------------ issue 20: field variants
+def _fields(styles: dict) -> dict:
+    return {site: _art(fields_v.article_page, style) for site, style in styles.items()}
+
+
+FIELD_KEEPS = ("URLs", "MasterCMS meta description with its prefix", "lead prefixes where shown",
+               "noise phrases: teaser boxes, aa, Tag, fb yt zl tw, file-name captions, Các bài mới đăng, the comment form")
+
+FIELDS_VARIANTS = [
+    Variant(
+        "dates-relative", "The date as a relative stamp ('15 phút trước', '3 giờ trước', 'hôm qua', '4 ngày trước'; "
+        "older stories a date form) whose exact time sits in an attribute: laodongthudo <abbr class=timeago "
+        "title=ISO>, older '08:15 | 20/11/2026'; tuoitrethudo title='20/11/2026 08:15' on the stamp, no date "
+        "meta; baolaocai data-published='2026-11-20 08:15:00' after a printed 'Cập nhật: <modified>', only "
+        "article:modified_time in meta, JSON-LD without dates; hanoi.gov.vn <time datetime=…Z> (UTC) after the "
+        "headline; laodong.vn <time datetime=ISO>, older 'ngày 20 tháng 11 năm 2026'; nld.com.vn the relative "
+        "stamp and a printed modified time, meta and JSON-LD dates in UTC (Z). Everything else as the regular pages.",
+        SIX, ("date markup and meta", "relative stamps", "dates in UTC", "modified date printed"),
+        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov", "laodong"}),
+        article=_fields(S.FIELD_DATES_RELATIVE)),
+    Variant(
+        "dates-titles", "Dates only as visible text in the forms Vietnamese papers print (no date meta, no "
+        "JSON-LD date, no datetime): laodongthudo 'Thứ Sáu, 20/11/2026 - 08:15', tuoitrethudo '<Category> "
+        "20.11.2026 08:15', baolaocai '20-11-2026 08:15', hanoi.gov.vn '(08:15 20/11/2026)' next to the "
+        "headline, laodong.vn 'Thứ Sáu, 20/11/2026 08:15 (GMT+7)', nld.com.vn '08h15 ngày 20/11/2026'. "
+        "Titles: hanoi.gov.vn's headline in a <span>, nld.com.vn's in a <div>, tuoitrethudo's in a <div> "
+        "under an <h1> holding the site name; <title> with the site's name (' - Cổng giao tiếp điện tử Hà Nội', "
+        "' | Báo Lao Động', …) and written with character references on laodongthudo, baolaocai, laodong.vn.",
+        SIX, ("date forms", "no machine-readable date", "headline element", "<title> suffix and entities"),
+        FIELD_KEEPS, frozenset(SIX), article=_fields(S.FIELD_DATES_TITLES)),
+    Variant(
+        "leads-bylines", "Leads: laodongthudo <p class=description> under the headline, tuoitrethudo and "
+        "laodong.vn a bold first paragraph of the text, hanoi.gov.vn the whole first paragraph bold, baolaocai an "
+        "<h2> right under the headline, nld.com.vn <p class=description>; the site's prefix ('(LĐTĐ)', 'TTTĐ -', "
+        "'HNP -', '(NLĐO)-') on every other article only. Bylines: laodongthudo and laodong.vn a right-aligned bold "
+        "last line with meta author = the publisher; tuoitrethudo 'Tác giả: X', hanoi.gov.vn a right-aligned "
+        "'Theo X' (<p align=right><b>), nld.com.vn 'Theo X' with meta and JSON-LD author = the publisher; "
+        "baolaocai's author only in JSON-LD.",
+        SIX, ("lead block", "lead prefix on some articles", "byline markup", "meta/JSON-LD author = publisher"),
+        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "laodong", "nld"}),
+        article=_fields(S.FIELD_LEADS_BYLINES)),
+    Variant(
+        "related-br", "Links to the site's own stories inside the text, between paragraphs: laodongthudo a "
+        "'Tin liên quan' heading and list, laodong.vn 'Xem thêm', tuoitrethudo and hanoi.gov.vn link-only "
+        "'» headline' lines; baolaocai ('Đọc thêm:'), hanoi.gov.vn and nld.com.vn ('Tin liên quan:') write the "
+        "text as runs separated by <br><br> (no <p>) in a renamed body block. None of it is article text.",
+        SIX, ("related links inside the text", "<br><br> text runs", "body block renamed where <br> runs"),
+        FIELD_KEEPS, frozenset({"baolaocai", "hanoigov", "nld"}), article=_fields(S.FIELD_RELATED_BR)),
+]
+VARIANTS.update({v.name: v for v in FIELDS_VARIANTS})
 
 
 def get(name: str | None) -> Variant | None:

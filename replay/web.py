@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import timedelta, timezone
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
@@ -28,7 +28,7 @@ from . import declared, variants
 from .corpus import DEFAULT_ARTICLES_PER_SITE, HANOIGOV_LISTING, HOSTS, REFERENCE, SITES, build_corpus
 from .declared import DECLARED_SITES
 from .model import Figure, ReplayArticle
-from .render import SiteContext, home_page, not_found_page, parse_iso, path_of
+from .render import SITE_NAMES, SiteContext, home_page, not_found_page, parse_iso, path_of
 from .render import epi, hanoigov, laodong, mastercms, mirror, nld, restyle
 
 # The family sites (SITES: the four the project started with, with bad inputs and syndicated
@@ -199,22 +199,91 @@ class ReplayWeb:
 
     def start_urls(self, site: str) -> list[str]:
         """First page of every listing of the site (the first one is the main start page), where the
-        current variant serves it."""
-        return [f"https://{HOSTS[site]}{p}" for l in self._listings[site].values() if (p := self._public(site, l.path))]
+        current variant serves it (listings merged into one by redirects: once)."""
+        return list(dict.fromkeys(f"https://{HOSTS[site]}{p}" for l in self._listings[site].values()
+                                  if (p := self._public(site, l.path))))
 
     def moved_urls(self, site: str) -> list[str]:
         """Listing URLs of the regular replay that answer 404 under the current variant."""
+        gone = self._variant.redirects.get(site, {}) if self._variant else {}
         return [f"https://{HOSTS[site]}{l.path}" for l in self._listings[site].values()
-                if self._public(site, l.path) != l.path]
+                if self._public(site, l.path) != l.path and l.path not in gone]
+
+    def redirected_urls(self, site: str) -> dict[str, tuple[str, int]]:
+        """Listing URLs of the regular replay that redirect under the current variant: {old: (new, status)}."""
+        gone = self._variant.redirects.get(site, {}) if self._variant else {}
+        return {f"https://{HOSTS[site]}{old}": (f"https://{HOSTS[site]}{new}", status)
+                for old, (new, status) in gone.items()}
 
     def listing_urls(self, site: str) -> list[str]:
-        """Every listing page URL (all sections, all pagination pages)."""
+        """Every listing page URL (all sections, all pagination pages) the current variant serves."""
         out = []
+        for l, public, size, n_pages in self._served_listings(site):
+            for n in range(1, n_pages + 1):
+                out.append(f"https://{HOSTS[site]}{self._page_path(site, public, n)}")
+        return out
+
+    def home_urls(self, site: str) -> list[str]:
+        """The home page and, when the variant paginates it, its other pages."""
+        home = self._variant.home.get(site) if self._variant else None
+        if not home:
+            return [f"https://{HOSTS[site]}/"]
+        n_pages = max(1, -(-len(self.ctx[site].articles) // home["style"]["page_size"]))
+        return [f"https://{HOSTS[site]}{restyle.shaped(home['style']['shape'], '/', n)}" for n in range(1, n_pages + 1)]
+
+    def _served_listings(self, site: str):
+        """(listing, public path, page size, pages served) per listing served (one per public path)."""
+        style = self._variant.listing.get(site, {}) if self._variant else {}
+        seen, out = set(), []
         for l in self._listings[site].values():
             public = self._public(site, l.path)
-            for n in range(1, l.n_pages(PAGE_SIZE[site]) + 1) if public else ():
-                out.append(f"https://{HOSTS[site]}{_page_path(site, public, n)}")
+            if not public or public in seen:
+                continue
+            seen.add(public)
+            size = style.get("page_size", PAGE_SIZE[site])
+            out.append((l, public, size, 1 if style.get("paging") == "load-more" else l.n_pages(size)))
         return out
+
+    def _page_path(self, site: str, public: str, n: int) -> str:
+        style = self._variant.listing.get(site, {}) if self._variant else {}
+        if "shape" in style:
+            return restyle.shaped(style["shape"], public, n)
+        return _page_path(site, public, n)
+
+    # ------------------------------------------------------------------ what each channel names
+    def listed(self, site: str) -> set[str]:
+        """Article URLs (real articles and copies) linked as stories from the site's listing pages
+        and home pages served under the current variant (by data: the entries each page shows)."""
+        arts = {path_of(x.url): x.url for x in self.corpus.get(site, [])}
+        out = set()
+        for l, public, size, n_pages in self._served_listings(site):
+            out |= {arts[p] for p, _, _ in l.entries[:size * n_pages] if p in arts}
+        home = self._variant.home.get(site) if self._variant else None
+        out |= {x.url for x in (self.ctx[site].articles if home else self.ctx[site].articles[:12])}
+        return out
+
+    def named(self, site: str) -> set[str]:
+        """Article URLs the site's feeds and sitemaps name under the current variant."""
+        out: set[str] = set()
+        arts = self.ctx[site].articles
+        if site == "baolaocai" or site in declared.FEEDS:
+            out |= {x.url for x in arts[:20]}
+        v = self._variant
+        if v:
+            for _ in v.feeds.get(site, {}):
+                size = v.feed_size.get(site, 20)
+                out |= {x.url for x in (arts if size is None else arts[:size])}
+            if site in v.sitemaps:
+                out |= {x.url for x in arts}
+        return out
+
+    def channel_report(self, site: str) -> dict:
+        """{named, missed, incomplete}: articles the feeds/sitemaps name, those no listing page shows,
+        and whether that is 20 % or more (where a crawl must say "listings incomplete?")."""
+        named = self.named(site)
+        missed = named - self.listed(site)
+        return {"named": len(named), "missed": len(missed),
+                "incomplete": bool(named) and len(missed) >= 0.2 * len(named)}
 
     def bad_urls(self, site: str) -> dict[str, list[str]]:
         """Bad inputs reachable on the site: {"pdf", "video", "soft404", "empty_listing", "undated"}.
@@ -264,7 +333,7 @@ class ReplayWeb:
                             f"replay: host {host} is not replayed\n".encode())
         path, _, query = target.partition("?")
         if self._variant:
-            routed = self._variant_route(site, host, path)
+            routed = self._variant_route(site, host, path, query)
             if routed is not None:
                 return routed
         if path == "/robots.txt":
@@ -295,17 +364,44 @@ class ReplayWeb:
         return Response(404, [("Content-Type", HTML)],
                         not_found_page(site, f"https://{host}{target}").encode())
 
-    def _variant_route(self, site: str, host: str, path: str) -> Response | None:
-        """robots.txt, home page, feeds and sitemaps the current variant adds or changes."""
+    def _variant_route(self, site: str, host: str, path: str, query: str = "") -> Response | None:
+        """robots.txt, home pages, feeds, sitemaps, redirects, decoy sections and load-more fragments
+        the current variant adds or changes."""
         v, ctx = self._variant, self.ctx[site]
+        target = path + (f"?{query}" if query else "")
         if path == "/robots.txt" and site in v.robots:
             return _text(ROBOTS[site] + v.robots[site], "text/plain; charset=utf-8")
-        if path == "/" and v.touches_discovery(site):
+        moved = self._redirect(site, host, path, query)
+        if moved is not None:
+            return moved
+        home = v.home.get(site)
+        if home:
+            page = restyle.match_shape(home["style"]["shape"], "/", target)
+            if page is not None:
+                return self._home(site, host, page, home)
+        elif path == "/" and v.touches_discovery(site):
             secs = [(l.label, p) for l in self._listings[site].values() if (p := self._public(site, l.path))]
-            return _html(restyle.home_page(ctx, f"https://{host}/", secs, list(v.feeds.get(site, {}))))
+            return _html(restyle.home_page(ctx, f"https://{host}/", list(dict.fromkeys(secs)),
+                                           list(v.feeds.get(site, {})),
+                                           v.listing.get(site, {}).get("paging") == "load-more"))
+        if path in v.decoys.get(site, {}):
+            label, parent = v.decoys[site][path]
+            return _html(restyle.section_empty(ctx, f"https://{host}{path}", label, parent, self._menu(site)))
         if path in v.feeds.get(site, {}):
-            return _text(restyle.rss(ctx, v.feeds[site][path], f"https://{host}/", ctx.articles[:20]),
+            size = v.feed_size.get(site, 20)
+            items = ctx.articles if size is None else ctx.articles[:size]
+            return _text(restyle.rss(ctx, v.feeds[site][path], f"https://{host}/", items),
                          "application/rss+xml; charset=utf-8")
+        m = re.fullmatch(r"/ajax/more/(\d+)/(\d+)", path)
+        style = v.listing.get(site, {})
+        if m and style.get("paging") == "load-more":
+            served = self._served_listings(site)
+            zone, page = int(m.group(1)), int(m.group(2))
+            if zone < len(served) and page >= 2:
+                l, _, size, _ = served[zone]
+                entries = l.entries[(page - 1) * size: page * size]
+                if entries:
+                    return _html(restyle.more_fragment(style, entries, ctx))
         kind = v.sitemaps.get(site)
         xml = "application/xml; charset=utf-8"
         if kind == "urlset" and path == "/sitemap.xml":
@@ -319,7 +415,63 @@ class ReplayWeb:
             m = re.fullmatch(r"/sitemaps/news-(\d{4}-\d{1,2})\.xml", path)
             if m and m.group(1) in months:
                 return _text(restyle.urlset(months[m.group(1)], REFERENCE_ISO), xml)
+        if kind == "news-index":
+            # an index, newest first: the news sitemap (stories of the last two days, Google News),
+            # then one news sitemap a month (every story with its publication date)
+            months = _by_month(ctx.articles)
+            recent = [x for x in ctx.articles if (x.published_at or REFERENCE_ISO) >= NEWS_SITEMAP_SINCE]
+            name = SITE_NAMES[site]
+            if path == "/sitemap.xml":
+                parts = [("/sitemaps/news.xml", max((x.published_at or REFERENCE_ISO for x in recent),
+                                                    default=REFERENCE_ISO))]
+                parts += [(f"/sitemaps/{int(m.split('-')[0]):04d}-{int(m.split('-')[1]):02d}.xml",
+                           max(x.published_at or REFERENCE_ISO for x in arts)) for m, arts in months.items()]
+                return _text(restyle.sitemap_index(host, parts), xml)
+            if path == "/sitemaps/news.xml":
+                return _text(restyle.news_urlset(recent, name, REFERENCE_ISO), xml)
+            m = re.fullmatch(r"/sitemaps/(\d{4})-(\d{2})\.xml", path)
+            if m and f"{int(m.group(1))}-{int(m.group(2))}" in months:
+                return _text(restyle.news_urlset(months[f"{int(m.group(1))}-{int(m.group(2))}"], name,
+                                                 REFERENCE_ISO), xml)
         return None
+
+    def _redirect(self, site: str, host: str, path: str, query: str) -> Response | None:
+        """301/308 from a listing's old path (and its old pagination pages) to its new path."""
+        moves = self._variant.redirects.get(site)
+        if not moves:
+            return None
+        for old, (new, status) in moves.items():
+            base = old.rstrip("/") or "/"
+            rest = path[len(base):] if path.startswith(base) else None
+            if rest is None or (rest and rest not in ("/",) and not rest.startswith(("&", "/p", "/trang-"))):
+                continue
+            if rest.startswith("/p") and not re.fullmatch(r"/p\d+/?", rest):
+                continue
+            loc = f"https://{host}{new}"
+            return Response(status, [("Location", loc), ("Content-Type", HTML)],
+                            f'<html><body><a href="{loc}">Moved</a></body></html>'.encode())
+        return None
+
+    def _menu(self, site: str) -> str:
+        """The header menu of the variant's home and decoy pages: moved sections at their new paths,
+        the extra mega-menu entries."""
+        home = self._variant.home.get(site, {})
+        replace = {**{o: n for o, n in self._variant.moved.get(site, {}).items() if n},
+                   **{o: n for o, (n, _) in self._variant.redirects.get(site, {}).items()},
+                   **home.get("replace", {})}
+        return restyle.header_with(site, home.get("menu", []), replace)
+
+    def _home(self, site: str, host: str, page: int, home: dict) -> Response | None:
+        arts = self.ctx[site].articles
+        style = home["style"]
+        size = style["page_size"]
+        n_pages = max(1, -(-len(arts) // size))
+        if page > n_pages:
+            return None
+        url = f"https://{host}{restyle.shaped(style['shape'], '/', page)}"
+        return _html(restyle.home_paged(self.ctx[site], url, page, n_pages, arts[(page - 1) * size: page * size],
+                                        style, lambda n: restyle.shaped(style["shape"], "/", n), self._menu(site),
+                                        list(self._variant.feeds.get(site, {}))))
 
     def _article(self, site: str, art: ReplayArticle) -> Response:
         ctx = self.ctx[site]
@@ -347,6 +499,9 @@ class ReplayWeb:
         return Response(200, headers, body.encode("utf-8"))
 
     def _listing(self, site: str, path: str, query: str) -> Response | None:
+        v = self._variant
+        if v and "shape" in v.listing.get(site, {}):
+            return self._shaped_listing(site, path + (f"?{query}" if query else ""))
         size = PAGE_SIZE[site]
         page = 1
         q = parse_qs(query)
@@ -368,14 +523,17 @@ class ReplayWeb:
         elif site in DECLARED_SITES:
             path, page = declared.parse_page(site, path, q)
         v = self._variant
-        if v and site in v.moved:
-            moves = {_norm(old): _norm(new) if new else "" for old, new in v.moved[site].items()}
+        if v and (site in v.moved or site in v.redirects):
+            moves = {_norm(old): _norm(new) if new else "" for old, new in v.moved.get(site, {}).items()}
+            moves.update({_norm(old): _norm(new) for old, (new, _) in v.redirects.get(site, {}).items()})
             if _norm(path) in moves:
                 return None                      # the old start page answers 404
             path = {new: old for old, new in moves.items() if new}.get(_norm(path), path)
         listing = self._listings[site].get(_norm(path))
         if listing is None or page < 1:
             return None
+        if v and "page_size" in v.listing.get(site, {}):
+            size = v.listing[site]["page_size"]
         n_pages = listing.n_pages(size)
         if page > n_pages:
             return None
@@ -385,7 +543,8 @@ class ReplayWeb:
         ctx = self.ctx[site]
         if v and site in v.listing:
             body = restyle.listing_page(ctx, url, listing.label, public, entries, page, n_pages,
-                                        lambda n: _page_path(site, public, n), v.listing[site])
+                                        lambda n: _page_path(site, public, n), v.listing[site],
+                                        list(v.feeds.get(site, {})))
         elif site in ("laodongthudo", "tuoitrethudo"):
             body = mastercms.listing_page(ctx, url, listing.label, public, entries, page, n_pages)
         elif site == "baolaocai":
@@ -397,6 +556,24 @@ class ReplayWeb:
         else:
             body = hanoigov.listing_page(ctx, url, listing.label, public, entries, page, n_pages)
         return _html(body)
+
+    def _shaped_listing(self, site: str, target: str) -> Response | None:
+        """A listing page of a variant whose listings use a URL shape of restyle.SHAPES (or load more)."""
+        v, ctx = self._variant, self.ctx[site]
+        style = v.listing[site]
+        for zone, (listing, public, size, n_pages) in enumerate(self._served_listings(site)):
+            page = restyle.match_shape(style["shape"], public, target)
+            if page is None:
+                continue
+            if page > n_pages:
+                return None
+            entries = listing.entries[(page - 1) * size: page * size]
+            url = f"https://{HOSTS[site]}{restyle.shaped(style['shape'], public, page)}"
+            body = restyle.listing_page(ctx, url, listing.label, public, entries, page, n_pages,
+                                        lambda n: restyle.shaped(style["shape"], public, n),
+                                        {**style, "zone": str(zone)}, list(v.feeds.get(site, {})))
+            return _html(body)
+        return None
 
     def _mirror(self, target: str) -> Response:
         path = target.partition("?")[0]
@@ -430,6 +607,7 @@ def _page_path(site: str, section_path: str, n: int) -> str:
 
 
 REFERENCE_ISO = REFERENCE.isoformat()
+NEWS_SITEMAP_SINCE = (REFERENCE - timedelta(days=2)).isoformat()
 
 
 def _by_month(articles: list[ReplayArticle]) -> dict[str, list[ReplayArticle]]:
