@@ -45,6 +45,8 @@ NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not f
                        r"^\W*(?:không tìm thấy|trang không tồn tại|bài viết không tồn tại|"
                        r"page not found|not found)\b", re.I)   # not "404 công nhân được hỗ trợ"
 VIDEO_TITLE = re.compile(r"^\s*(video|clip)\b", re.I)
+# a source tag that opens a lead: "(NLĐO)-", "(LĐTĐ) ", "(Dân trí) -", "TTTĐ - ", "HNP - "
+LEAD_PREFIX = re.compile(r"^\s*(?:\(\s*[A-ZĐ][\w .]{1,24}\)\s*[-–—:]?|[A-ZĐ]{2,8}\s*[-–—])\s*")
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class _Reading:
         self._h1 = False
         self.listing = False              # the text found is only teaser items
         self.visible: str | None = None   # the page's shown text, folded, when asked
+        self.located = None               # where trafilatura's text sits (any path)
 
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
@@ -149,8 +152,12 @@ class _Reading:
         return self._h1
 
     def strip_prefix(self, text: str | None) -> str:
+        """The lead without the site's source prefix: the rule's, else any agency tag that
+        opens it ("(NLĐO)-", "(LĐTĐ)", "TTTĐ -", "HNP -")."""
         if text and self.rules.sapo_prefix:
             text = re.sub(r"^\s*(?:" + self.rules.sapo_prefix + r")\s*", "", text)
+        if text:
+            text = LEAD_PREFIX.sub("", text)
         return clean_text(text)
 
 
@@ -168,6 +175,7 @@ def extract_article(html: str | bytes, url: str | None = None,
     read_title(page)
     read_body(page)
     read_author(page)
+    _clean_author(page)
     read_sapo(page)
     read_date(page)
     read_tags_and_section(page)
@@ -208,6 +216,8 @@ def read_title(page: _Reading) -> None:
         if value and signals.name_key(value) not in identities and \
                 (shown is None or folded(value) != folded(shown)) and _shown_on_page(page, value):
             title, layer = value, name         # the stated headline, shown on the page
+            if h1 is None:
+                h1 = signals.find_headline(page.tree, title)
         elif shown:
             title, layer = shown, "h1"
         else:
@@ -310,6 +320,7 @@ def read_body(page: _Reading) -> None:
             page.blocks = paragraph_blocks(page.container)
         page.blocks = signals.drop_related(
             [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)], page.url)
+        _drop_headline(page)
         if author:
             page.found.author = author
             page.answer("author", "rule")
@@ -320,25 +331,54 @@ def read_body(page: _Reading) -> None:
     if rules.body:
         page.found.problems.append("body selector matched nothing")
     lines = _trafilatura_lines(page)
-    if page.found.method == "site":     # the generic path keeps trafilatura's text as it is
-        container, _ = signals.locate_container(page.tree, lines)
-        if container is not None:
-            kept = {folded(l) for l in lines}
+    container, _ = signals.locate_container(page.tree, lines)
+    page.located = container
+    if container is not None:
+        kept = {folded(l) for l in lines}
+        blocks = [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)]
+        ours = [(t, e) for t, e in blocks if folded(t) in kept or _lines_kept(t, kept)]
+        runs = [(t, e) for t, e in blocks if _dropped_run(t, e, kept, page.url)]
+        if page.found.method == "site":      # the container's text: captions kept
             page.container = container
             page.blocks = signals.drop_related(
-                [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)
-                 and (folded(t) in kept or _lines_kept(t, kept)
-                      or signals.is_caption(e, container))], page.url)
+                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
+                 or signals.is_caption(e, container)], page.url)
             _image_from(page, container, "trafilatura")
+        elif runs:                           # the generic path keeps trafilatura's text, but
+            page.blocks = signals.drop_related(     # a text of <br> runs is read from its block
+                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
+                 or signals.is_caption(e, container)], page.url)
     if not page.blocks:
         page.blocks = [(l, None) for l in lines if not FILE_NAME.match(l)]
-    title = page.found.title
-    while page.blocks and title and same_text(page.blocks[0][0], title):
-        page.blocks.pop(0)          # trafilatura sometimes keeps the headline
+    _drop_headline(page)            # trafilatura sometimes keeps the headline
     if not any(len(t) >= 60 or len(t.split()) >= 12 for t, _ in page.blocks):
         page.blocks = []            # menus and link lists, not one sentence: there is no text
     _drop_teasers(page)
     page.answer("body", "trafilatura" if page.blocks else None)
+
+
+def _drop_headline(page: _Reading) -> None:
+    """The headline (with a date stamp after it) is not the text's first paragraph."""
+    title, headline = folded(page.found.title), page.headline
+    while page.blocks and title:
+        text, element = page.blocks[0]
+        shown = folded(text)
+        if same_text(text, page.found.title) or (shown.startswith(title) and
+                                                 len(shown) <= len(title) + 40) \
+                or (element is not None and headline is not None and element is headline):
+            page.blocks.pop(0)
+        else:
+            break
+
+
+def _dropped_run(text: str, element, kept: set[str], url: str | None) -> bool:
+    """A paragraph of loose text (runs separated by <br><br> in a block that holds other blocks)
+    that trafilatura left out: the article's text all the same, unless it is links."""
+    return len(text) >= 80 and folded(text) not in kept and not _lines_kept(text, kept) \
+        and any(isinstance(d.tag, str) and d.tag in ("p", "div", "figure", "table", "ul", "h2",
+                                                     "h3", "blockquote")
+                for d in element.iterchildren()) \
+        and not signals.is_link_item(text, element, url)
 
 
 def _lines_kept(text: str, kept: set[str]) -> bool:
@@ -474,6 +514,19 @@ def read_author(page: _Reading) -> None:
         page.blocks.pop()
 
 
+def _clean_author(page: _Reading) -> None:
+    """Whatever layer answered: a leading label cut ("Theo ", "Tác giả: "), and nothing stored
+    when what is left is a label, a date or the publisher's own name."""
+    if not page.found.author:
+        return
+    meta = page.meta
+    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
+                                        page.url)
+    page.found.author = signals.clean_author(page.found.author, publisher)
+    if not page.found.author:
+        page.found.extracted_by.pop("author", None)
+
+
 def _bold_line_author(page: _Reading) -> str | None:
     """The last right-aligned bold line of the text (among its last three paragraphs, or right
     after them when trafilatura dropped it), removed from the body."""
@@ -484,8 +537,8 @@ def _bold_line_author(page: _Reading) -> str | None:
             return text
     container = page.container
     last = next((e for _, e in reversed(page.blocks) if e is not None), None)
-    if container is None and page.blocks:          # the generic path: trafilatura's lines
-        container, _ = signals.locate_container(page.tree, [t for t, _ in page.blocks])
+    if container is None:                          # the generic path: trafilatura's lines
+        container = page.located
     if container is None:
         return None
     after = [e for e in container.iter("p", "div")

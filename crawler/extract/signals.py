@@ -426,12 +426,24 @@ def locate_container(tree, lines: list[str]):
     if not wanted:
         return None, None
     matched = []
+    loose = []                       # blocks with text runs of their own (<br><br>, no <p>)
     for element in tree.iter(*CONTENT_TAGS):
+        direct = (element.text or "") + "".join(c.tail or "" for c in element)
+        if len(direct.strip()) >= 30:
+            loose.append(element)
         if element.tag == "div" and element.find(".//div") is not None:
             continue
         key = folded(text_of(element))
         if key in wanted:
             matched.append((element, wanted[key]))
+            wanted[key] = 0
+    missing = {line: weight for line, weight in wanted.items() if weight}
+    if missing and loose:            # lines that are runs of a block's own text
+        for element in reversed(loose):          # inner blocks before their wrappers
+            whole = folded(text_of(element))
+            found = [line for line in missing if line in whole]
+            if found:
+                matched.append((element, sum(missing.pop(line) for line in found)))
     total = sum(weight for _, weight in matched)
     if not total:
         return None, None
@@ -510,7 +522,8 @@ def is_link_item(text: str, element, url: str | None) -> bool:
     a list item of a related box (its own text is at most a bullet or a date)."""
     if element is None or len(text) > 300:
         return False
-    links = own_links(element, url)
+    # the element's links shown in this paragraph (a run of loose text shares its element)
+    links = [a for a in own_links(element, url) if text_of(a) and text_of(a) in text]
     if not links:
         return False
     letters = len(re.sub(r"[\W\d_]+", "", text))
@@ -534,12 +547,20 @@ def drop_related(blocks, url: str | None):
                 out.pop()
             index = run
             continue
-        if RELATED_HEADING.match(text) and (index + 1 == len(blocks)):
+        if RELATED_HEADING.match(text) and (index + 1 == len(blocks) or
+                                            _links_follow(element, url)):
             index += 1
             continue
         out.append((text, element))
         index += 1
     return out
+
+
+def _links_follow(element, url: str | None) -> bool:
+    """The element right after a heading is a box of links to the site's other articles."""
+    following = element.getnext() if element is not None else None
+    return following is not None and isinstance(following.tag, str) \
+        and is_link_item(text_of(following), following, url)
 
 
 def _opens_box(text: str) -> bool:
