@@ -137,6 +137,7 @@ class _Reading:
         self.listing = False              # the text found is only teaser items
         self.visible: str | None = None   # the page's shown text, folded, when asked
         self.located = None               # where trafilatura's text sits (any path)
+        self.text_first = None            # and the first element of it
 
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
@@ -213,6 +214,10 @@ def read_title(page: _Reading) -> None:
             ("meta", meta.title), ("jsonld", meta.headline), ("title-tag", meta.title_tag))]
         name, value = next(((n, v) for n, v in stated if v), (None, None))
         value = signals.strip_site_suffix(value, identities, shown)
+        if value and shown and folded(value).endswith(" " + folded(shown)) and \
+                any(value[:m.start()].strip() and folded(value[m.end():]) == folded(shown)
+                    for m in signals.SEPARATOR.finditer(value)):
+            value = None                       # "Kicker | Headline": the <h1> is the headline
         if value and signals.name_key(value) not in identities and \
                 (shown is None or folded(value) != folded(shown)) and _shown_on_page(page, value):
             title, layer = value, name         # the stated headline, shown on the page
@@ -331,8 +336,8 @@ def read_body(page: _Reading) -> None:
     if rules.body:
         page.found.problems.append("body selector matched nothing")
     lines = _trafilatura_lines(page)
-    container, _ = signals.locate_container(page.tree, lines)
-    page.located = container
+    container, first = signals.locate_container(page.tree, lines)
+    page.located, page.text_first = container, first
     if container is not None:
         kept = {folded(l) for l in lines}
         blocks = [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)]
@@ -342,14 +347,18 @@ def read_body(page: _Reading) -> None:
             page.container = container
             page.blocks = signals.drop_related(
                 [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
-                 or signals.is_caption(e, container)], page.url)
+                 or signals.is_caption(e, container, marked_only=True)], page.url)
             _image_from(page, container, "trafilatura")
-        elif runs:                           # the generic path keeps trafilatura's text, but
-            page.blocks = signals.drop_related(     # a text of <br> runs is read from its block
+        elif runs and sum(len(t) for t, _ in ours) >= 0.9 * sum(
+                len(l) for l in signals.drop_related_lines(page.tree, lines, page.url)):
+            # the generic path keeps trafilatura's text, but a text of <br> runs is read from
+            # its block (when that block holds all of what trafilatura found)
+            page.blocks = signals.drop_related(
                 [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
-                 or signals.is_caption(e, container)], page.url)
+                 or signals.is_caption(e, container, marked_only=True)], page.url)
     if not page.blocks:
-        page.blocks = [(l, None) for l in lines if not FILE_NAME.match(l)]
+        page.blocks = [(l, None) for l in signals.drop_related_lines(page.tree, lines, page.url)
+                       if not FILE_NAME.match(l)]
     _drop_headline(page)            # trafilatura sometimes keeps the headline
     if not any(len(t) >= 60 or len(t.split()) >= 12 for t, _ in page.blocks):
         page.blocks = []            # menus and link lists, not one sentence: there is no text
@@ -359,7 +368,13 @@ def read_body(page: _Reading) -> None:
 
 def _drop_headline(page: _Reading) -> None:
     """The headline (with a date stamp after it) is not the text's first paragraph."""
-    title, headline = folded(page.found.title), page.headline
+    title, headline = page.found.title, page.headline
+    if not page.blocks or not title:
+        return
+    if page.blocks[0][1] is not headline and \
+            page.blocks[0][0][:12].lower() != title[:12].lower():
+        return                                  # the common case: the text starts elsewhere
+    title = folded(title)
     while page.blocks and title:
         text, element = page.blocks[0]
         shown = folded(text)
@@ -478,8 +493,9 @@ def _rule_author(page: _Reading) -> str | None:
 
 def read_author(page: _Reading) -> None:
     """The site rule; the last right-aligned bold line of the text (the Vietnamese signature,
-    then removed from the body); a byline element (next to the headline or right after the
-    text, then trafilatura's byline search); JSON-LD / meta author. A label ("By", "Tác giả:"),
+    then removed from the body); the JSON-LD author when it names people; a byline element
+    (next to the headline or right after the text); the meta author; trafilatura's byline
+    search. A label ("By", "Tác giả:"),
     a date, an e-mail address or the publisher's own name is never an author."""
     if page.found.author:
         return
@@ -500,7 +516,8 @@ def read_author(page: _Reading) -> None:
                                         page.url)
     last = next((e for _, e in reversed(page.blocks) if e is not None), None)
     text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
-    layers = (("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
+    layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
+              ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
                                                        page.order)),
               (meta.author_by, lambda: meta.author),
               ("byline", lambda: _trafilatura_byline(page)))
@@ -572,7 +589,7 @@ def read_sapo(page: _Reading) -> None:
         sapo, layer = page.blocks.pop(0)[0], "first-paragraph"
     if not sapo:
         start = page.container if page.container is not None and body_by_rule else \
-            next((e for _, e in page.blocks if e is not None), None)
+            next((e for _, e in page.blocks if e is not None), page.text_first)
         found = signals.lead_block(page.tree, page.headline, start, page.order,
                                    marked_only=page.found.method == "generic")
         if found:

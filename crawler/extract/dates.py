@@ -46,6 +46,7 @@ TIME = re.compile(r"(?<![\d:.,/])([01]?\d|2[0-3])\s*(?::|h|g|giờ)\s*([0-5]\d)(
 ZONE = re.compile(r"(?:\b(?:GMT|UTC)\s*([+\-−])\s*(\d{1,2})(?::?(\d{2}))?)|"
                   r"(?<=:\d\d)\s?([+\-−])(\d{2}):?(\d{2})\b|(\b(?:GMT|UTC)\b|(?<=\d)Z\b)")
 UPDATED = re.compile(r"(cập nhật|sửa|updated?|modified|edited|aktualisiert|mis à jour)\W*$", re.I)
+HAS_YEAR = re.compile(r"\d{4}")
 EPOCH = re.compile(r"^\d{10}(?:\d{3})?$")
 
 
@@ -87,6 +88,8 @@ def parse_date_text(text: str | None) -> str | None:
 
 def _dates(text: str) -> list[tuple[int, int, int, int, int]]:
     """(start, end, year, month, day) of every date in `text`, in page order."""
+    if not HAS_YEAR.search(text):
+        return []
     out = []
     for m in DATE.finditer(text):
         out.append((m.start(), m.end(), int(m.group(4)), int(m.group(3)), int(m.group(1))))

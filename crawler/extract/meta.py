@@ -34,6 +34,7 @@ class PageMeta:
     author_by: str | None = None
     tags: list[str] = field(default_factory=list)
     jsonld_article: bool = False          # a JSON-LD node of an Article type
+    jsonld_author: str | None = None      # the Article's author(s) in JSON-LD, people only
 
 
 def page_metadata(tree) -> PageMeta:
@@ -77,6 +78,7 @@ def page_metadata(tree) -> PageMeta:
     if info.author and info.author.startswith("http"):
         info.author = None                  # article:author is often a profile URL
     info.author_by = "meta" if info.author else None
+    info.jsonld_author = None
     for name in ("og:description", "description", "twitter:description"):
         value = meta(name)
         if value and value not in info.descriptions:
@@ -104,12 +106,13 @@ def page_metadata(tree) -> PageMeta:
         if not info.section:
             info.section = clean_text(_str(node.get("articleSection"))) or None
             info.section_by = "jsonld" if info.section else None
-        if not info.author:
-            info.author = _names(node.get("author"))
-            info.author_by = "jsonld" if info.author else None
+        if not info.jsonld_author:
+            info.jsonld_author = _names(node.get("author"), people_only=True)
         info.site_name = info.site_name or _name(node.get("publisher"))
         info.publisher = info.publisher or _name(node.get("publisher"))
         info.modified = info.modified or parse_iso_datetime(_str(node.get("dateModified")))
+    if not info.author and info.jsonld_author:
+        info.author, info.author_by = info.jsonld_author, "jsonld"
     return info
 
 
@@ -127,9 +130,13 @@ def _name(value) -> str | None:
     return clean_text(value) or None if isinstance(value, str) else None
 
 
-def _names(value) -> str | None:
-    """JSON-LD author(s): one name, or several joined with ", "."""
+def _names(value, people_only: bool = False) -> str | None:
+    """JSON-LD author(s): one name, or several joined with ", " (`people_only`: not an
+    Organization, which is the publisher or an agency)."""
     values = value if isinstance(value, list) else [value]
+    if people_only:
+        values = [v for v in values if not (isinstance(v, dict) and str(v.get("@type", ""))
+                                            in ("Organization", "NewsMediaOrganization"))]
     found = [n for n in (_name(v) for v in values) if n]
     return ", ".join(dict.fromkeys(found)) or None
 

@@ -7,6 +7,7 @@ of teaser links) and at the page's own statements (its site name, its descriptio
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from crawler.extract.dates import (date_spans, element_date, has_time, parse_date_text,
@@ -66,13 +67,17 @@ def name_key(name: str | None) -> str:
 
 def site_identities(names, url: str | None) -> set[str]:
     """Spellings of a site's name to recognise in a title suffix: its declared names and host."""
-    found = {name_key(n) for n in names if n}
-    host = urlsplit(url or "").hostname or ""
+    return set(_identities(tuple(n for n in names if n), urlsplit(url or "").hostname or ""))
+
+
+@lru_cache(maxsize=512)
+def _identities(names: tuple[str, ...], host: str) -> frozenset[str]:
+    found = {name_key(n) for n in names}
     labels = [l for l in host.lower().split(".") if l not in ("www", "m")]
     if labels:
         found.add(ascii_letters(labels[0]))
         found.add(ascii_letters(".".join(labels)))
-    return {f for f in found if len(f) >= 2}
+    return frozenset(f for f in found if len(f) >= 2)
 
 
 def strip_site_suffix(title: str | None, identities: set[str], headline: str | None) -> str | None:
@@ -297,15 +302,17 @@ def lead_block(tree, headline, body_start, order: DocumentOrder, marked_only: bo
     start, end = order[headline], order[body_start]
     if not 0 <= start < end:
         return None
+    article = _common_ancestor(headline, body_start)   # what holds both is not furniture
     for element in tree.iter("p", "div", "h2", "h3", "section", "span", "strong", "b"):
         position = order[element]
-        if not start < position < end or position - start > 60:
+        marked_start = element is body_start and bool(words(element) & LEAD_WORDS)
+        if not (start < position < end or marked_start) or position - start > 60:
             continue
         if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS and d.tag not in ("span",)
                and len(text_of(d)) > 40 for d in element.iterdescendants()):
             continue                  # a wrapper: its inner block is tried on its own
         text = text_of(element)
-        if len(text) < 60 or len(text.split()) < 10 or is_furniture(element):
+        if len(text) < 60 or len(text.split()) < 10 or is_furniture(element, article):
             continue
         if any(body_start is a for a in element.iterancestors()):
             continue
@@ -317,6 +324,11 @@ def lead_block(tree, headline, body_start, order: DocumentOrder, marked_only: bo
             continue
         return text, element
     return None
+
+
+def _common_ancestor(a, b):
+    mine = {id(x) for x in a.iterancestors()}
+    return next((x for x in b.iterancestors() if id(x) in mine), None)
 
 
 def visible_description(tree, descriptions, strip_prefix) -> tuple[str, object] | None:
@@ -378,6 +390,12 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
         return None
     value = clean_text(html.unescape(value))
     value = LEADING_LABEL.sub("", value).strip(" ,;|-–—:")
+    if len(value) > 100 and "," in value:            # "Name, professor at ..., site": the name
+        value = value.split(",")[0].strip()
+    words_of = [w for w in re.split(r"[\s\-]+", value) if w]
+    if len(words_of) >= 2 and ONLY_LABEL.match(words_of[-1]) and \
+            name_key(" ".join(words_of[:-1])) in publisher:
+        return None                                  # "NZZ-Redaktion": the publisher's desk
     if not value or len(value) > 100 or len(value.split()) > 15 or ONLY_LABEL.match(value) \
             or NOT_A_NAME.search(value) or date_spans(value) or time_spans(value) \
             or parse_relative(value, None) \
@@ -460,14 +478,17 @@ def locate_container(tree, lines: list[str]):
     return container, matched[0][0]
 
 
-def is_caption(element, container) -> bool:
-    """A caption: in a figure, or in a table / small box that holds an image."""
+def is_caption(element, container, marked_only: bool = False) -> bool:
+    """A caption: in a figure, or in a table / small box that holds an image (`marked_only`:
+    a <figcaption> or an element whose class says caption, nothing else)."""
     for node in (element, *element.iterancestors()):
         if node is container:
             return False
-        if node.tag in ("figcaption", "figure") or "caption" in words(node):
+        if node.tag == "figcaption" or "caption" in words(node) or \
+                (node.tag == "figure" and not marked_only):
             return True
-        if node.tag in ("table", "div", "td", "tr") and node.find(".//img") is not None \
+        if not marked_only and node.tag in ("table", "div", "td", "tr") \
+                and node.find(".//img") is not None \
                 and len(text_of(node)) <= 400:
             return True
     return False
@@ -520,7 +541,7 @@ def own_links(element, url: str | None) -> list:
 def is_link_item(text: str, element, url: str | None) -> bool:
     """A paragraph that is a link to another article of the site and nothing else: '» Headline',
     a list item of a related box (its own text is at most a bullet or a date)."""
-    if element is None or len(text) > 300:
+    if element is None or len(text) > 300 or element.find(".//a") is None:
         return False
     # the element's links shown in this paragraph (a run of loose text shares its element)
     links = [a for a in own_links(element, url) if text_of(a) and text_of(a) in text]
@@ -553,6 +574,25 @@ def drop_related(blocks, url: str | None):
             continue
         out.append((text, element))
         index += 1
+    return out
+
+
+def drop_related_lines(tree, lines: list[str], url: str | None) -> list[str]:
+    """trafilatura's lines without what a related box left in them: a heading that names one
+    ("Tin liên quan", "Đọc thêm:", "Related") and a line that is only a link to another article
+    of the site ("» Headline")."""
+    linked = None
+    out = []
+    for line in lines:
+        if RELATED_HEADING.match(line):
+            continue
+        bare = folded(line)
+        if len(bare.split()) >= 4 and len(line) <= 300:
+            if linked is None:
+                linked = {folded(text_of(a)) for a in own_links(tree, url)}
+            if bare in linked:
+                continue
+        out.append(line)
     return out
 
 
