@@ -1,19 +1,28 @@
 """Extract one article from one HTML page: the single extraction behind crawl, extract, reextract
 and check (they all reach it through `crawler.page.read_page`).
 
-`extract_article(html, url, rules)` parses the page once and reads each field with one small
+`extract_article(html, url, rules, fetched_at, listed_date)` parses the page once and reads each field with one small
 function, layer by layer (fundus's "one function per field", with a fallback for every site
 assumption, issue 11):
 
-- title:  site rule -> og:title / JSON-LD headline / <h1> -> <title>, without the site's name;
+- title:  site rule -> og:title / JSON-LD headline when the page shows it -> the <h1> as shown
+          (no kicker, no bracketed stamp) -> the heading-like element that begins the <title>
+          -> og:title / <title> without the site's name; entities decoded;
 - lead:   site rule -> the block shown between headline and text -> the meta description, only
-          when the page shows it; the site's prefix ("(LĐTĐ)", "TTTĐ -") stripped either way;
+          when the page shows it; the site's prefix ("(LĐTĐ)", "TTTĐ -", "(NLĐO)-") stripped;
 - body:   site rule -> trafilatura (the site's noise pruned), its text read from the element
-          that holds it so that image captions stay; lead and byline never repeated;
-- author: site rule -> the last right-aligned bold line of the text -> meta / JSON-LD;
-- date:   site rule -> the CMS's date markers near the headline -> article:published_time /
-          JSON-LD / <time datetime> -> a visible "DD/MM/YYYY HH:MM" line next to the headline.
-          Never from the text, never guessed; to the minute where the page shows a time.
+          that holds it so that image captions and <br><br> runs stay; related-link boxes
+          (runs of links to the site's own articles and their heading) out; lead and byline
+          never repeated;
+- author: site rule -> the last right-aligned bold line of the text -> JSON-LD people -> a
+          byline element -> meta -> trafilatura's byline search; a label, a date or the
+          publisher's own name is never an author;
+- date:   site rule -> page metadata -> the CMS's date marker / <time> / a visible date line /
+          a time in an attribute next to the headline -> (none stated) the modified date, the
+          feed's or sitemap's date (`listed_date`), htmldate -> a relative stamp counted back
+          from `fetched_at`, marked "(approximate)". Every form is read by crawler/extract/
+          dates.py; never from the text, never guessed; to the minute where the page shows a
+          time.
 
 A site rule is a fast path: when it matches, the fallbacks of that field do not run. Each field
 records the layer that answered (`Extracted.extracted_by`) and each declared rule that matched
@@ -127,6 +136,8 @@ class _Reading:
         self.listed_date = listed_date    # the date the feed / sitemap gave for this URL
         self.tree = parse_html(html)
         self.meta: PageMeta = page_metadata(self.tree)
+        if not url and self.meta.canonical and self.meta.canonical.startswith("http"):
+            self.url = self.meta.canonical      # a saved page read without its address
         self.rules = rules or SiteRules()
         self.found = Extracted(method="site" if rules is not None else "generic")
         self.order = signals.DocumentOrder(self.tree)
@@ -137,7 +148,6 @@ class _Reading:
         self.listing = False              # the text found is only teaser items
         self.visible: str | None = None   # the page's shown text, folded, when asked
         self.located = None               # where trafilatura's text sits (any path)
-        self.text_first = None            # and the first element of it
 
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
@@ -336,8 +346,8 @@ def read_body(page: _Reading) -> None:
     if rules.body:
         page.found.problems.append("body selector matched nothing")
     lines = _trafilatura_lines(page)
-    container, first = signals.locate_container(page.tree, lines)
-    page.located, page.text_first = container, first
+    container, _ = signals.locate_container(page.tree, lines)
+    page.located = container
     if container is not None:
         kept = {folded(l) for l in lines}
         blocks = [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)]
@@ -350,7 +360,8 @@ def read_body(page: _Reading) -> None:
                  or signals.is_caption(e, container, marked_only=True)], page.url)
             _image_from(page, container, "trafilatura")
         elif runs and sum(len(t) for t, _ in ours) >= 0.9 * sum(
-                len(l) for l in signals.drop_related_lines(page.tree, lines, page.url)):
+                len(l) for l in signals.drop_related_lines(page.tree, lines, page.url)) \
+                and any(len(t) >= 150 and re.search(r"\w[.!?…]\s+\w", t) for t, _ in runs):
             # the generic path keeps trafilatura's text, but a text of <br> runs is read from
             # its block (when that block holds all of what trafilatura found)
             page.blocks = signals.drop_related(
@@ -589,14 +600,14 @@ def read_sapo(page: _Reading) -> None:
         sapo, layer = page.blocks.pop(0)[0], "first-paragraph"
     if not sapo:
         start = page.container if page.container is not None and body_by_rule else \
-            next((e for _, e in page.blocks if e is not None), page.text_first)
+            next((e for _, e in page.blocks if e is not None), None)
         found = signals.lead_block(page.tree, page.headline, start, page.order,
                                    marked_only=page.found.method == "generic")
         if found:
             sapo, layer = found[0], "lead-block"
         else:
             found = signals.visible_description(page.tree, page.meta.descriptions,
-                                                page.strip_prefix)
+                                                page.strip_prefix, page.headline, page.order)
             if found:
                 sapo, layer = found[0], "meta"
     if not sapo and rules.sapo_is_first_paragraph and page.blocks:
@@ -604,6 +615,9 @@ def read_sapo(page: _Reading) -> None:
     sapo = page.strip_prefix(sapo) if sapo else None
     if sapo and page.blocks and same_text(page.blocks[0][0], sapo):
         page.blocks.pop(0)
+    elif sapo and layer == "meta" and any(folded(t).startswith(folded(sapo))
+                                          for t, _ in page.blocks[:3]):
+        sapo = None           # the description is how the text begins, not a lead of its own
     page.found.sapo = sapo or None
     page.answer("sapo", layer if sapo else None)
 

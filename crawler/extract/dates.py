@@ -155,9 +155,23 @@ def parse_vietnamese_datetime(text: str | None) -> str | None:
     return parse_date_text(text)
 
 
-def parse_iso_datetime(value: str | None) -> str | None:
+def stated_zone(*values: str | None) -> timezone | None:
+    """The UTC offset the first of these ISO stamps states ("...+02:00", "...Z"), or None."""
+    for value in values:
+        m = re.search(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(Z|[+\-]\d\d:?\d\d)$", (value or "").strip())
+        if m:
+            if m.group(1) == "Z":
+                return timezone.utc
+            sign, digits = m.group(1)[0], m.group(1)[1:].replace(":", "")
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            return timezone(-offset if sign == "-" else offset)
+    return None
+
+
+def parse_iso_datetime(value: str | None, zone: timezone | None = None) -> str | None:
     """A machine-readable stamp (ISO 8601, an epoch in seconds or milliseconds), expressed at
-    +07:00 (naive stamps are Vietnam time); any other form goes to `parse_date_text`."""
+    +07:00; a naive stamp is in `zone` (the zone the page's other stamps state), else Vietnam
+    time; any other form goes to `parse_date_text`."""
     if not value:
         return None
     value = value.strip()
@@ -176,7 +190,7 @@ def parse_iso_datetime(value: str | None) -> str | None:
     if len(iso) <= 10 or (stamp.hour, stamp.minute, stamp.second) == (0, 0, 0):
         return stamp.date().isoformat()        # a day (a CMS's midnight is no time of day)
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=VIETNAM)
+        stamp = stamp.replace(tzinfo=zone or VIETNAM)
     return stamp.astimezone(VIETNAM).replace(microsecond=0).isoformat()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from crawler.extract.dates import parse_iso_datetime
+from crawler.extract.dates import parse_iso_datetime, stated_zone
 from crawler.extract.text import clean_text
 
 ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting",
@@ -65,15 +65,20 @@ def page_metadata(tree) -> PageMeta:
         type=meta("og:type"),
         site_name=meta("og:site_name", "application-name"),
         image=meta("og:image"),
-        published=parse_iso_datetime(meta("article:published_time", "datepublished",
-                                          "pubdate", "publishdate")),
         section=meta("article:section"),
         author=meta("author", "article:author"),
         tags=[clean_text(t) for t in metas.get(("property", "article:tag"), []) if t.strip()],
     )
+    # a naive stamp is in the zone the page's other stamps state (a page in Germany that
+    # writes "2024-08-05 20:59:59" in one place and "+02:00" in another), else Vietnam time
+    nodes = [n for n in _json_ld(tree) if isinstance(n, dict)]
+    raw_published = meta("article:published_time", "datepublished", "pubdate", "publishdate")
+    raw_modified = meta("article:modified_time", "datemodified", "og:updated_time", "lastmod")
+    zone = stated_zone(raw_published, raw_modified,
+                       *(_str(n.get(k)) for n in nodes for k in ("datePublished", "dateModified")))
+    info.published = parse_iso_datetime(raw_published, zone)
     info.published_by = "meta" if info.published else None
-    info.modified = parse_iso_datetime(meta("article:modified_time", "datemodified",
-                                            "og:updated_time", "lastmod"))
+    info.modified = parse_iso_datetime(raw_modified, zone)
     info.section_by = "meta" if info.section else None
     if info.author and info.author.startswith("http"):
         info.author = None                  # article:author is often a profile URL
@@ -88,9 +93,7 @@ def page_metadata(tree) -> PageMeta:
     info.canonical = canonical[0].strip() if canonical else None
     if not info.tags and meta("keywords", "news_keywords"):
         info.tags = [clean_text(t) for t in meta("keywords", "news_keywords").split(",") if t.strip()]
-    for node in _json_ld(tree):
-        if not isinstance(node, dict):
-            continue
+    for node in nodes:
         kind = node.get("@type", "")
         kinds = kind if isinstance(kind, list) else [kind]
         if not any(str(k) in ARTICLE_TYPES or str(k).endswith("Article") for k in kinds):
@@ -100,7 +103,7 @@ def page_metadata(tree) -> PageMeta:
             continue
         info.jsonld_article = True
         if not info.published:
-            info.published = parse_iso_datetime(_str(node.get("datePublished")))
+            info.published = parse_iso_datetime(_str(node.get("datePublished")), zone)
             info.published_by = "jsonld" if info.published else None
         info.headline = info.headline or clean_text(_str(node.get("headline"))) or None
         if not info.section:
@@ -110,7 +113,7 @@ def page_metadata(tree) -> PageMeta:
             info.jsonld_author = _names(node.get("author"), people_only=True)
         info.site_name = info.site_name or _name(node.get("publisher"))
         info.publisher = info.publisher or _name(node.get("publisher"))
-        info.modified = info.modified or parse_iso_datetime(_str(node.get("dateModified")))
+        info.modified = info.modified or parse_iso_datetime(_str(node.get("dateModified")), zone)
     if not info.author and info.jsonld_author:
         info.author, info.author_by = info.jsonld_author, "jsonld"
     return info
@@ -151,3 +154,7 @@ def _json_ld(tree):
             if isinstance(data, dict) else []
         for node in nodes:
             yield node
+            entity = node.get("mainEntity") if isinstance(node, dict) else None
+            for inner in entity if isinstance(entity, list) else [entity]:
+                if isinstance(inner, dict):         # WebPage -> mainEntity: NewsArticle
+                    yield inner

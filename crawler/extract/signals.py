@@ -331,7 +331,8 @@ def _common_ancestor(a, b):
     return next((x for x in b.iterancestors() if id(x) in mine), None)
 
 
-def visible_description(tree, descriptions, strip_prefix) -> tuple[str, object] | None:
+def visible_description(tree, descriptions, strip_prefix, headline=None,
+                        order: DocumentOrder | None = None) -> tuple[str, object] | None:
     """The page's meta description as the page shows it: (shown text, element), or None when
     no paragraph of the page holds it (then it is not the article's lead)."""
     wanted = []
@@ -351,8 +352,13 @@ def visible_description(tree, descriptions, strip_prefix) -> tuple[str, object] 
         if len(text) < 40:
             continue
         shown = folded(strip_prefix(text))
+        if headline is not None and order is not None and \
+                order[element] - order[headline] > STAMP_WINDOW + 20:
+            continue                  # far below the headline: in the text, not a lead
         if any(shown.startswith(w) and len(shown) <= 1.5 * len(w) + 20 for w in wanted) \
-                and not is_furniture(element):
+                and not is_furniture(element, _common_ancestor(headline, element)
+                                     if headline is not None and words(element) & LEAD_WORDS
+                                     else None):
             return strip_prefix(text), element
     return None
 
@@ -579,21 +585,33 @@ def drop_related(blocks, url: str | None):
 
 def drop_related_lines(tree, lines: list[str], url: str | None) -> list[str]:
     """trafilatura's lines without what a related box left in them: a heading that names one
-    ("Tin liên quan", "Đọc thêm:", "Related") and a line that is only a link to another article
-    of the site ("» Headline")."""
+    ("Tin liên quan", "Đọc thêm:", "Related"), and lines that are only links to other articles
+    of the site when they come as a box: after such a heading, two or more in a row, or each
+    marked with a bullet ("» Headline")."""
     linked = None
+
+    def is_link(line: str) -> bool:
+        nonlocal linked
+        bare = folded(line)
+        if len(bare.split()) < 4 or len(line) > 300:
+            return False
+        if linked is None:
+            linked = {folded(text_of(a)) for a in own_links(tree, url)}
+        return bare in linked
+
+    links = [is_link(line) for line in lines]
     out = []
-    for line in lines:
+    for index, line in enumerate(lines):
         if RELATED_HEADING.match(line):
             continue
-        bare = folded(line)
-        if len(bare.split()) >= 4 and len(line) <= 300:
-            if linked is None:
-                linked = {folded(text_of(a)) for a in own_links(tree, url)}
-            if bare in linked:
-                continue
+        if links[index] and (BULLET.match(line) or (index > 0 and (links[index - 1] or RELATED_HEADING.match(lines[index - 1])))
+                             or (index + 1 < len(lines) and links[index + 1])):
+            continue
         out.append(line)
     return out
+
+
+BULLET = re.compile(r"^\s*[»•►▸▶◆■*+\-–]\s*")
 
 
 def _links_follow(element, url: str | None) -> bool:

@@ -27,7 +27,11 @@ def clean_text(text: str | None) -> str:
 
 
 def text_of(element) -> str:
-    return clean_text(" ".join(element.itertext()))
+    """The text an element shows: scripts and styles inside it are not text."""
+    if element.find(".//script") is None and element.find(".//style") is None:
+        return clean_text(" ".join(element.itertext()))
+    return clean_text(" ".join(element.xpath(
+        ".//text()[not(ancestor::script) and not(ancestor::style)]")))
 
 
 def inline_text(element) -> str:
