@@ -417,7 +417,7 @@ def _lines_kept(text: str, kept: set[str]) -> bool:
 def _drop_teasers(page: _Reading) -> None:
     """Teaser items trafilatura kept (a headline link's title, the summary under it) are not the
     article's text; a page whose text is nothing but teasers is a listing."""
-    teasers = signals.teaser_texts(page.tree)
+    teasers = signals.teaser_texts(page.tree, page.url)
     if not teasers:
         return
     own = [(t, e) for t, e in page.blocks if folded(t) not in teasers]
@@ -615,9 +615,9 @@ def read_sapo(page: _Reading) -> None:
     sapo = page.strip_prefix(sapo) if sapo else None
     if sapo and page.blocks and same_text(page.blocks[0][0], sapo):
         page.blocks.pop(0)
-    elif sapo and layer == "meta" and any(folded(t).startswith(folded(sapo))
-                                          for t, _ in page.blocks[:3]):
-        sapo = None           # the description is how the text begins, not a lead of its own
+    elif sapo and layer == "meta" and any(folded(sapo) in folded(t)
+                                          for t, _ in page.blocks):
+        sapo = None           # the description repeats (the start of) a paragraph of the text
     page.found.sapo = sapo or None
     page.answer("sapo", layer if sapo else None)
 

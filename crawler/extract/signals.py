@@ -18,7 +18,7 @@ from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_te
 SEPARATOR = re.compile(r"\s+[|–—\-:»·*•]\s+|\s*[|｜ㅣ：]\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
 # Class / id words of page furniture that is never the article's own header or text.
 FURNITURE = frozenset(
-    "related relate relation lienquan other more sidebar widget popular mostread most footer "
+    "quote pullquote related relate relation lienquan other more sidebar widget popular mostread most footer "
     "menu nav navigation comment comments share sharing social breadcrumb breadcrumbs tags tag "
     "list listing teaser teasers promo banner adv ads advert recommend suggest topbar top-bar "
     "cate category".split())
@@ -500,11 +500,12 @@ def is_caption(element, container, marked_only: bool = False) -> bool:
     return False
 
 
-def teaser_texts(tree) -> set[str]:
-    """Folded texts of teaser items (a headline link and the summary after it): what a listing
-    page is made of, and what an article's related boxes hold."""
+def teaser_texts(tree, url: str | None = None) -> set[str]:
+    """Folded texts of teaser items (a headline link to another page of the site and the
+    summary after it): what a listing page is made of, and what an article's related boxes
+    hold. Links to other sites (a shop, a source) are not teasers."""
     found = set()
-    for link in tree.iter("a"):
+    for link in own_links(tree, url):
         title = text_of(link)
         if len(title.split()) < 4:
             continue
