@@ -141,20 +141,47 @@ def visible_text(html: str) -> str:
     return folded(" ".join(tree.itertext()))
 
 
+def key(name) -> str:
+    """A name for comparing: ASCII letters, or folded letters when it has none."""
+    ascii_only = re.sub(r"[^a-z0-9]", "", folded(name).encode("ascii", "ignore").decode())
+    return ascii_only or folded(name).replace(" ", "")
+
+
 def publisher_names(html: str, url: str) -> set[str]:
-    from crawler.extract.meta import page_metadata
-    from crawler.extract.signals import site_identities
-    from crawler.extraction import parse_html
-    meta = page_metadata(parse_html(html))
-    return site_identities([meta.site_name, meta.publisher], url)
+    """The publisher's names as the page states them (og:site_name, application-name, JSON-LD
+    publisher / Organization name) and its host: read here, not by the code under test."""
+    import lxml.html
+    from urllib.parse import urlsplit
+    tree = lxml.html.fromstring(html.encode("utf-8"))
+    names = tree.xpath('//meta[@property="og:site_name" or @name="application-name"]/@content')
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                publisher = node.get("publisher")
+                if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
+                    names.append(publisher["name"])
+                if str(node.get("@type")) in ("Organization", "NewsMediaOrganization") and \
+                        isinstance(node.get("name"), str):
+                    names.append(node["name"])
+                stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    found = {key(n) for n in names if n} | {key(host.split(".")[0]), key(host)}
+    return {f for f in found if len(f) >= 2}
 
 
 def is_publisher(name, identities: set[str]) -> bool:
-    from crawler.extract.signals import name_key
-    key = name_key(name)
-    return bool(key) and (key in identities or any(len(i) >= 4 and (key.startswith(i) or
-                                                                   i.startswith(key))
-                                                   for i in identities))
+    k = key(name)
+    return bool(k) and (k in identities or any(len(i) >= 4 and (k.startswith(i) or
+                                                               i.startswith(k))
+                                               for i in identities))
 
 
 def is_label_or_publisher(author, identities: set[str]) -> bool:

@@ -233,6 +233,9 @@ def read_title(page: _Reading) -> None:
             title, layer = value, name         # the stated headline, shown on the page
             if h1 is None:
                 h1 = signals.find_headline(page.tree, title)
+        elif shown and value and folded(value) == folded(shown):
+            title, layer = value, name         # the same words: as the page states them (no
+                                               # spacing left by the layout's <span>s)
         elif shown:
             title, layer = shown, "h1"
         else:
