@@ -692,14 +692,24 @@ def _itemprop_date(page: _Reading) -> str | None:
 
 def _htmldate(page: _Reading) -> str | None:
     """htmldate's reading of the page (URL, markup, its own heuristics; the original date, no
-    search of the text), for a page none of our layers found a date on."""
+    search of the text), for a page none of our layers found a date on; never a date that a
+    teaser box or the site's furniture shows (another article's)."""
     try:
         from htmldate import find_date
         found = find_date(page.html, url=page.url, original_date=True, extensive_search=False,
                           outputformat="%Y-%m-%d")
     except Exception:      # htmldate must never break a page's reading
         return None
-    return found or None
+    if not found:
+        return None
+    for element in page.tree.iter():       # a teaser's date is another article's date
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
+            continue
+        direct = (element.text or "") + "".join(c.tail or "" for c in element)
+        if found[:4] in direct and (signals.in_teaser(element) or signals.is_furniture(element)) \
+                and (parse_date_text(direct) or "")[:10] == found:
+            return None
+    return found
 
 
 def _text_start(page: _Reading, headline):

@@ -203,3 +203,13 @@ def test_extract_answers_a_page_without_a_canonical_link(tmp_path):
     assert "error" not in record
     assert record["is_article"] and record["title"] == "Công nhân được hỗ trợ tiền thuê trọ"
     assert record["url"] is None and record["article_id"] is None
+
+
+def test_a_page_that_states_no_date_gets_none_not_a_teasers():
+    teasers = ('<div class="breaking"><ul>'
+               + "".join(f'<li><a href="/tin-{i}.html">Tin khác số {i} về công đoàn cơ sở</a> '
+                         f'<span class="time">1{i}/11/2026 08:0{i}</span></li>' for i in range(4))
+               + "</ul></div>")
+    found = extract_article(page(teasers + HEADLINE, PARAGRAPHS), "https://example.vn/a-1.html",
+                            fetched_at=FETCHED)
+    assert found.published_at is None
