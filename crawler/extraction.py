@@ -534,7 +534,8 @@ def read_author(page: _Reading) -> None:
               ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
                                                        page.order)),
               (meta.author_by, lambda: meta.author),
-              ("byline", lambda: _trafilatura_byline(page)))
+              ("byline", lambda: _trafilatura_byline(page)
+               if page.found.method == "generic" else None))   # a page of no known site
     for layer, read in layers:
         author = signals.clean_author(read(), publisher)
         if author:
@@ -660,7 +661,8 @@ def read_date(page: _Reading) -> None:
               ("attribute", lambda: signals.attribute_date(*near)))
     stated_only = ((f"{meta.published_by or 'meta'}-modified", lambda: meta.modified),
                    ("listed", lambda: parse_iso_datetime(page.listed_date)),
-                   ("htmldate", lambda: _htmldate(page)))
+                   ("htmldate", lambda: _htmldate(page) if page.found.method == "generic"
+                    else None))                                 # a page of no known site
     for name, read in layers:
         if has_time(date):
             break

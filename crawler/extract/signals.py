@@ -273,10 +273,14 @@ def attribute_date(tree, headline, container, order: DocumentOrder) -> str | Non
     return element_date_attributes(element) if element is not None else None
 
 
+RELATIVE_ANYWHERE = re.compile(r"\d\s*\w+\s*(?:trước|ago)|hôm qua|hôm nay|yesterday|today|"
+                               r"vừa xong|just now", re.I)
+
+
 def relative_stamp(tree, headline, container, order: DocumentOrder, fetched_at) -> str | None:
     """A relative stamp next to the headline ("15 phút trước", "hôm qua", "3 hours ago"),
     counted back from the fetch time: approximate, the last layer."""
-    if headline is None:
+    if headline is None or not RELATIVE_ANYWHERE.search(tree.text_content()):
         return None
     found = []
     for element in tree.iter():
