@@ -694,8 +694,8 @@ def _itemprop_date(page: _Reading) -> str | None:
 
 def _htmldate(page: _Reading) -> str | None:
     """htmldate's reading of the page (URL, markup, its own heuristics; the original date, no
-    search of the text), for a page none of our layers found a date on; never a date that a
-    teaser box or the site's furniture shows (another article's)."""
+    search of the text), for a page of no known site that none of our layers found a date on;
+    never a date that only a teaser box shows (another article's)."""
     try:
         from htmldate import find_date
         found = find_date(page.html, url=page.url, original_date=True, extensive_search=False,
@@ -704,14 +704,16 @@ def _htmldate(page: _Reading) -> str | None:
         return None
     if not found:
         return None
-    for element in page.tree.iter():       # a teaser's date is another article's date
+    in_teasers = False                     # a teaser's date is another article's date
+    for element in page.tree.iter():
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = (element.text or "") + "".join(c.tail or "" for c in element)
-        if found[:4] in direct and (signals.in_teaser(element) or signals.is_furniture(element)) \
-                and (parse_date_text(direct) or "")[:10] == found:
-            return None
-    return found
+        if found[:4] in direct and (parse_date_text(direct) or "")[:10] == found:
+            if not signals.in_teaser(element):
+                return found                   # the page shows it outside any teaser
+            in_teasers = True
+    return None if in_teasers else found
 
 
 def _text_start(page: _Reading, headline):
