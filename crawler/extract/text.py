@@ -28,7 +28,7 @@ def clean_text(text: str | None) -> str:
 
 def text_of(element) -> str:
     """The text an element shows: scripts and styles inside it are not text."""
-    if element.find(".//script") is None and element.find(".//style") is None:
+    if next(element.iter("script", "style"), None) is None:
         return clean_text(" ".join(element.itertext()))
     return clean_text(" ".join(element.xpath(
         ".//text()[not(ancestor::script) and not(ancestor::style)]")))
