@@ -183,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         from replay.variants import VARIANTS
         for v in VARIANTS.values():
             print(f"{v.name}  ({', '.join(v.sites)})\n    {v.description}")
+            expect = [f"rules drifted: {', '.join(sorted(v.drifted)) or 'none'}",
+                      f"listings incomplete: {', '.join(sorted(v.incomplete)) or 'none'}"]
+            if v.decoys:
+                expect.append("never requested: " + ", ".join(p for d in v.decoys.values() for p in d))
+            print("    expected: " + "; ".join(expect))
         return 0
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(message)s")

@@ -11,9 +11,16 @@ same in every variant; only markup, start pages, feeds and sitemaps change. Ever
 keeps the noise: menus, a "Tin nóng" ticker of other stories with their dates before the article,
 inline related boxes, teaser boxes with other titles, leads and dates, sidebars, footers.
 
-`VARIANTS[name]` is a `Variant`: which sites it touches, what it changes and keeps, and the sites
-whose rules it breaks (`drifted`: a crawl should flag them "rules drifted?"). Renderers:
-replay/render/{mastercms_v,epi_v,hanoigov_v,restyle}.py; styles: replay/variant_styles.py.
+`VARIANTS[name]` is a `Variant`: which sites it touches, what it changes and keeps, and what a
+correct crawl shows: the sites whose rules it breaks (`drifted`: a crawl should flag them "rules
+drifted?"), the sites whose listings miss stories the feeds/sitemaps name (`incomplete`: "listings
+incomplete?" expected there and nowhere else), the sections never to request (`decoys`), the
+fields its pages state (`shows`). Renderers: replay/render/{mastercms_v,epi_v,hanoigov_v,fields_v,
+restyle}.py; styles: replay/variant_styles.py.
+
+Issue 19 (discovery, all six sites): loadmore-feeds, paging-words, start-lost. Issue 20 (fields, all
+six sites): dates-relative, dates-titles, leads-bylines, related-br. `python -m replay variants`
+lists every variant with its expected outcomes.
 """
 from __future__ import annotations
 
@@ -58,6 +65,9 @@ class Variant:
     # site -> fields of the truth the variant's article pages do not state at all (neither visible
     # nor in meta/JSON-LD): a benchmark does not count them (see `shows`)
     hidden: dict[str, frozenset[str]] = field(default_factory=dict)
+    # the Last-Modified header of article pages: "published" (as the regular replay) | "modified"
+    # (the CMS's modified time, published + 47 min, as many servers send)
+    last_modified: str = "published"
 
     def public_path(self, site: str, path: str) -> str:
         """Where a listing lives under this variant (its new path when it moved or redirects)."""
@@ -81,6 +91,7 @@ class Variant:
         return {"drifted": site in self.drifted, "listings_incomplete": site in self.incomplete,
                 "never_request": sorted(self.decoys.get(site, {})),
                 "redirects": {old: new for old, (new, _) in self.redirects.get(site, {}).items()},
+                "feeds": sorted(self.feeds.get(site, {})), "sitemap": self.sitemaps.get(site),
                 "hidden_fields": sorted(self.hidden.get(site, ())),
                 "shows_author": "author" not in self.hidden.get(site, ())}
 
@@ -194,8 +205,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in [
 
 
 # ------------------------------------------------------------------ issue 19: discovery variants
-_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan",
-                  "/cong-doan/thu-do-anh-hung-thanh-pho-hoa-binh")
+_LDTD_SECTIONS = ("/cong-doan/hoat-dong", "/cong-doan/vi-loi-ich-doan-vien", "/cong-doan/thang-cong-nhan")
 _LD_SECTIONS = ("/lao-dong/doi-song", "/lao-dong/viec-lam", "/lao-dong/bhxh")
 _AJAX = "Disallow: /ajax/\n"
 
@@ -321,10 +331,11 @@ FIELDS_VARIANTS = [
         "meta; baolaocai data-published='2026-11-20 08:15:00' after a printed 'Cập nhật: <modified>', only "
         "article:modified_time in meta, JSON-LD without dates; hanoi.gov.vn <time datetime=…Z> (UTC) after the "
         "headline; laodong.vn <time datetime=ISO>, older 'ngày 20 tháng 11 năm 2026'; nld.com.vn the relative "
-        "stamp and a printed modified time, meta and JSON-LD dates in UTC (Z). Everything else as the regular pages.",
+        "stamp (data-time='2026-11-20 08:15') and a printed modified time, meta and JSON-LD dates in UTC (Z). "
+        "Last-Modified: the modified time. Everything else as the regular pages.",
         SIX, ("date markup and meta", "relative stamps", "dates in UTC", "modified date printed"),
         FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "hanoigov", "laodong"}),
-        article=_fields(S.FIELD_DATES_RELATIVE)),
+        article=_fields(S.FIELD_DATES_RELATIVE), last_modified="modified"),
     Variant(
         "dates-titles", "Dates only as visible text in the forms Vietnamese papers print (no date meta, no "
         "JSON-LD date, no datetime): laodongthudo 'Thứ Sáu, 20/11/2026 - 08:15', tuoitrethudo '<Category> "
@@ -332,9 +343,10 @@ FIELDS_VARIANTS = [
         "headline, laodong.vn 'Thứ Sáu, 20/11/2026 08:15 (GMT+7)', nld.com.vn '08h15 ngày 20/11/2026'. "
         "Titles: hanoi.gov.vn's headline in a <span>, nld.com.vn's in a <div>, tuoitrethudo's in a <div> "
         "under an <h1> holding the site name; <title> with the site's name (' - Cổng giao tiếp điện tử Hà Nội', "
-        "' | Báo Lao Động', …) and written with character references on laodongthudo, baolaocai, laodong.vn.",
+        "' | Báo Lao Động', …) and written with character references on laodongthudo, baolaocai, laodong.vn. "
+        "Last-Modified: the modified time.",
         SIX, ("date forms", "no machine-readable date", "headline element", "<title> suffix and entities"),
-        FIELD_KEEPS, frozenset(SIX), article=_fields(S.FIELD_DATES_TITLES)),
+        FIELD_KEEPS, frozenset(SIX), article=_fields(S.FIELD_DATES_TITLES), last_modified="modified"),
     Variant(
         "leads-bylines", "Leads: laodongthudo <p class=description> under the headline, tuoitrethudo and "
         "laodong.vn a bold first paragraph of the text, hanoi.gov.vn the whole first paragraph bold, baolaocai an "
@@ -344,7 +356,7 @@ FIELDS_VARIANTS = [
         "'Theo X' (<p align=right><b>), nld.com.vn 'Theo X' with meta and JSON-LD author = the publisher; "
         "baolaocai's author only in JSON-LD.",
         SIX, ("lead block", "lead prefix on some articles", "byline markup", "meta/JSON-LD author = publisher"),
-        FIELD_KEEPS, frozenset({"laodongthudo", "tuoitrethudo", "baolaocai", "laodong", "nld"}),
+        FIELD_KEEPS, frozenset(SIX),
         article=_fields(S.FIELD_LEADS_BYLINES)),
     Variant(
         "related-br", "Links to the site's own stories inside the text, between paragraphs: laodongthudo a "

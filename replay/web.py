@@ -9,7 +9,10 @@ Serves, per site: every article page, every section listing with its pagination 
 sites laodong.vn and nld.com.vn (`replay/declared.py`: listings, RSS; no bad inputs); `www.<host>` →
 301 to the bare host; an HTML 404 for anything else (502 for hosts that are not replayed).
 `variant=NAME` (or `web.variant = NAME` while serving; the next request uses it) serves a layout
-variant of replay/variants.py: the same articles in other markup, moved start pages, feeds, sitemaps.
+variant of replay/variants.py: the same articles in other markup, moved or redirected start pages,
+load-more listings, paginated home pages, decoy sections, feeds, sitemaps. `listed(site)`,
+`named(site)` and `channel_report(site)` say which articles the listing pages and the feeds/sitemaps
+name under the current variant (where "listings incomplete?" is expected).
 Bad inputs a crawl meets (see `bad_urls`): an empty laodongthudo section, one article-shaped URL
 per site answering `application/pdf`, one undated article per site. No `Content-Length` header:
 the server adds it. Pages are rendered lazily and kept in a small LRU cache.
@@ -492,6 +495,8 @@ class ReplayWeb:
         headers = [("Content-Type", HTML), ("Cache-Control", "max-age=300"), ("ETag", f'"{tag[:20]}"')]
         if art.published_at:
             mod = epi.modified(art.published_at) if site == "baolaocai" else art.published_at
+            if self._variant and site in self._variant.article and self._variant.last_modified == "modified":
+                mod = epi.modified(art.published_at)
             headers.append(("Last-Modified", format_datetime(parse_iso(mod).astimezone(timezone.utc), usegmt=True)))
         if art.url in self.encoded:     # encodings=True: the same page in another encoding
             from .encodings import encode_page

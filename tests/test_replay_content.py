@@ -10,7 +10,6 @@ import html
 import itertools
 import json
 import re
-import time
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -192,10 +191,9 @@ def test_generated_shape(web):
             assert re.fullmatch(r"[a-z0-9-]+", a.url.rsplit("/", 1)[1].rsplit(".", 1)[0])
 
 
-def test_build_corpus_is_fast_and_deterministic():
-    t0 = time.perf_counter()
+def test_build_corpus_is_large_and_deterministic():
+    # (no time limit: a test never depends on the machine's speed; build time belongs in bench/)
     big = build_corpus(articles_per_site=2500)
-    assert time.perf_counter() - t0 < 5.0
     assert sum(1 for s in SITES for a in big[s] if not a.copy_of) == 10_000
     assert sum(len(v) for s, v in big.items() if s not in SITES) == 5_000    # laodong.vn, nld.com.vn
     assert [a.url for a in build_corpus()["hanoigov"]] == [a.url for a in build_corpus()["hanoigov"]]

@@ -5,14 +5,16 @@ tests/test_variants.py.)
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
 import sys
 import textwrap
 from collections import Counter
-from datetime import datetime
-from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from html import escape
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -21,6 +23,8 @@ import pytest
 
 from replay.corpus import HOSTS, SITES
 from replay.model import Figure, Subheading
+from replay.render import SITE_NAMES
+from replay.render.fields_v import DESC_PREFIX
 from replay.server import ReplayServer
 from replay.variants import VARIANTS
 from replay.web import ALL_SITES, ReplayWeb
@@ -68,6 +72,8 @@ def tree(resp):
 
 
 def visible(doc) -> str:
+    """The text a reader sees (scripts and styles left out; `doc` itself is not changed)."""
+    doc = copy.deepcopy(doc)
     for bad in doc.xpath("//script|//style"):
         bad.drop_tree()
     return " ".join(doc.text_content().split())
@@ -565,3 +571,210 @@ def test_start_page_lost_home_paginates_menu_names_the_new_section_and_decoys(we
         assert not {urljoin(path, h) for h in main.xpath(".//a/@href")} & truth     # no union story listed
         assert parent in tree(page).text_content()
     assert sorted(v.decoys[site]) == v.outcome(site)["never_request"]
+
+
+# ------------------------------------------------------------------ issue 20: field variants
+NOISE_ALL = {**NOISE, "laodong": ["Tin cùng chuyên mục", "Tin mới", "Đọc nhiều", "Phiên bản di động"],
+             "nld": ["Tin liên quan", "Tin mới nhất", "Đọc nhiều", "Phiên bản di động"]}
+SITE_PREFIX = {**PREFIX, "nld": "(NLĐO)- ", "laodong": ""}
+VN = timezone(timedelta(hours=7))
+UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _jsonld(doc) -> dict:
+    news = [json.loads(x) for x in doc.xpath("//script[@type='application/ld+json']/text()")]
+    return next((x for x in news if x.get("@type") == "NewsArticle"), {})
+
+
+def _field_pages(web: ReplayWeb, name: str):
+    web.variant = name
+    for site in ALL_SITES:
+        for art in web.articles(site) + web.copies(site):
+            resp = get(web, art.url)
+            assert resp.status == 200, (name, art.url)
+            yield site, art, resp, tree(resp)
+
+
+@pytest.mark.parametrize("name", FIELD_VARIANTS)
+def test_field_variants_keep_the_truth_and_the_noise(web, name):
+    v = VARIANTS[name]
+    assert set(v.sites) == set(ALL_SITES) and set(v.article) == set(ALL_SITES) and not v.listing
+    for site, art, resp, doc in _field_pages(web, name):
+        assert doc.cssselect("link[rel=canonical]")[0].get("href") == art.url
+        assert doc.cssselect("meta[property='og:title']")[0].get("content") == art.title
+        if site in DESC_PREFIX:        # [seen 2020]: the description carries the lead with its prefix
+            assert doc.cssselect("meta[name=description]")[0].get("content") == DESC_PREFIX[site] + art.sapo
+        text = visible(doc)
+        assert art.title in text
+        assert norm(art.sapo) in text
+        pieces = [b.caption if isinstance(b, Figure) else b.text if isinstance(b, Subheading) else b for b in art.blocks]
+        at = -1
+        for piece in filter(None, pieces):            # every piece of the text, in order
+            at = text.index(norm(piece), at + 1)
+        assert v.shows(art) == {"title": True, "published_at": bool(art.published_at), "sapo": True,
+                                "author": bool(art.author), "body": True}
+        for phrase in NOISE_ALL[site]:
+            assert phrase in text, (name, site, phrase)
+        others = [x for x in web.articles(site) if x.url != art.url and x.title in text]
+        assert len(others) >= 8, (name, art.url)                       # ticker, teasers, sidebar
+        assert len(set(re.findall(r"\d\d/\d\d/\d{4} \d\d:\d\d", text))) >= 4   # other stories' stamps
+        if art.published_at:
+            lm = resp.header("Last-Modified")
+            expected = _instant(art.published_at) + (timedelta(minutes=47) if v.last_modified == "modified"
+                                                     or site == "baolaocai" else timedelta(0))
+            assert lm and parsedate_to_datetime(lm) == expected
+
+
+DATES_RELATIVE = {   # where each site states the exact time: (xpath of the attribute, how it reads)
+    "laodongthudo": ("//abbr[@class='timeago']/@title", lambda s: datetime.fromisoformat(s)),
+    "tuoitrethudo": ("//span[@class='time-ago']/@title", lambda s: datetime.strptime(s, "%d/%m/%Y %H:%M").replace(tzinfo=VN)),
+    "baolaocai": ("//span[@class='detail-time']/@data-published",
+                  lambda s: datetime.strptime(s, "%Y-%m-%d %H:%M:%S").replace(tzinfo=VN)),
+    "hanoigov": ("//time[@class='time-news']/@datetime", _instant),
+    "laodong": ("//time[@class='article-time']/@datetime", lambda s: datetime.fromisoformat(s)),
+    "nld": ("//meta[@property='article:published_time']/@content", _instant),
+}
+RELATIVE = re.compile(r"^\(?(\d+ phút trước|\d+ giờ trước|hôm qua|\d ngày trước)\)?$")
+
+
+def test_dates_relative_state_the_exact_time_only_in_attributes_or_another_zone(web):
+    kinds = Counter()
+    for site, art, resp, doc in _field_pages(web, "dates-relative"):
+        if not art.published_at:
+            assert not doc.xpath(DATES_RELATIVE[site][0]) and "Cập nhật" not in visible(doc)
+            continue
+        xpath, read = DATES_RELATIVE[site]
+        [value] = doc.xpath(xpath)
+        assert read(value) == _instant(art.published_at), (site, art.url, value)
+        stamp_el = doc.xpath(xpath.rsplit("/@", 1)[0])[0] if site != "nld" else doc.cssselect("span.story__time")[0]
+        shown = norm(stamp_el.text_content())
+        kinds["relative" if RELATIVE.match(shown) else "older"] += 1
+        assert not re.search(r"\d\d:\d\d", shown) or site in ("laodongthudo", "tuoitrethudo"), (site, shown)
+        assert not doc.xpath("//meta[@property='article:published_time']") or site == "nld"
+        if site in ("hanoigov", "nld"):                                # the page states UTC
+            assert UTC.match(value)
+        if site == "nld":
+            ld = _jsonld(doc)
+            assert UTC.match(ld["datePublished"]) and _instant(ld["datePublished"]) == _instant(art.published_at)
+            assert stamp_el.get("data-time") == art.published_at[:16].replace("T", " ")
+        if site in ("baolaocai", "nld"):                               # the modified time printed beside it
+            mod = _instant(art.published_at) + timedelta(minutes=47)
+            assert f"{mod:%d-%m-%Y %H:%M}" in visible(doc) or f"{mod:%d/%m/%Y %H:%M}" in visible(doc)
+        if site == "baolaocai":
+            assert doc.xpath("//meta[@property='article:modified_time']") and "datePublished" not in _jsonld(doc)
+            text = visible(doc)
+            assert text.index("Cập nhật:") < text.index(shown)          # the modified date comes first
+    assert kinds["relative"] >= 6 and kinds["older"] >= 100, kinds
+
+
+DATE_FORMS = {
+    "laodongthudo": lambda d: f"{WEEKDAY[d.weekday()]}, {d:%d/%m/%Y - %H:%M}",
+    "tuoitrethudo": lambda d: f"{d:%d.%m.%Y %H:%M}", "baolaocai": lambda d: f"{d:%d-%m-%Y %H:%M}",
+    "hanoigov": lambda d: f"({d:%H:%M %d/%m/%Y})", "laodong": lambda d: f"{WEEKDAY[d.weekday()]}, {d:%d/%m/%Y %H:%M} (GMT+7)",
+    "nld": lambda d: f"{d:%H}h{d:%M} ngày {d:%d/%m/%Y}",
+}
+WEEKDAY = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+TITLE_TAG = {"laodongthudo": " - Lao Động Thủ Đô", "tuoitrethudo": " | Tuổi Trẻ Thủ Đô", "baolaocai": " - Báo Lào Cai điện tử",
+             "hanoigov": " - Cổng giao tiếp điện tử Hà Nội", "laodong": " | Báo Lao Động", "nld": " - Báo Người Lao Động"}
+
+
+def test_dates_titles_visible_forms_only_and_titles_with_site_names_and_entities(web):
+    for site, art, resp, doc in _field_pages(web, "dates-titles"):
+        raw = resp.body.decode()
+        assert not doc.xpath("//meta[contains(@property, '_time')]|//time[@datetime]|//*[@title and "
+                             "contains(@class, 'time')]") and "datePublished" not in _jsonld(doc)
+        text = visible(doc)
+        if art.published_at:
+            shown = DATE_FORMS[site](datetime.fromisoformat(art.published_at))
+            assert shown in text and text.index(shown) < text.index(norm(art.sapo)[:40]), (site, shown)
+            if site == "hanoigov":                                     # next to the headline, time first
+                assert f"{art.title} {shown}" in text
+            if site == "tuoitrethudo":
+                assert f"{art.section} {shown}" in text
+        assert doc.findtext(".//title") == art.title + TITLE_TAG[site]
+        raw_title = re.search(r"<title>(.*?)</title>", raw).group(1)
+        if site in ("laodongthudo", "laodong", "baolaocai"):          # written with character references
+            assert "&#" in raw_title or re.search(r"&[a-z]+;", raw_title), raw_title
+        headings = [norm(h.text_content()) for h in doc.xpath("//h1")]
+        if site in ("hanoigov", "nld", "tuoitrethudo"):                # no <h1> headline
+            assert art.title not in headings
+            tag = {"hanoigov": "span", "nld": "div", "tuoitrethudo": "div"}[site]
+            assert [norm(x.text_content()) for x in doc.xpath(f"//{tag}[contains(@class, 'title') or contains(@class, 'headline')]")
+                    if norm(x.text_content()) == art.title]
+        if site == "tuoitrethudo":
+            assert headings == ["Tuổi Trẻ Thủ Đô"]
+
+
+def test_leads_and_bylines_the_vietnamese_way(web):
+    prefixed = Counter()
+    for site, art, resp, doc in _field_pages(web, "leads-bylines"):
+        text = visible(doc)
+        prefix = SITE_PREFIX[site]
+        with_prefix = prefix and norm(prefix + art.sapo) in text
+        prefixed[site, bool(with_prefix)] += 1
+        lead_el = {"laodongthudo": "//p[@class='description']", "nld": "//p[@class='description']",
+                   "baolaocai": "//h1/following-sibling::*[1][self::div]/following-sibling::h2[1]|//h1/following-sibling::h2[1]",
+                   "tuoitrethudo": "//div[@id='__MB_MASTERCMS_EL_3']/p[1]/strong",
+                   "hanoigov": "//div[@class='content-news']/p[1]/strong",
+                   "laodong": "//div[@class='article-content']/p[1]/strong"}[site]
+        [lead] = doc.xpath(lead_el)
+        assert norm(lead.text_content()) in (norm(art.sapo), norm(prefix + art.sapo)), (site, art.url)
+        if site == "hanoigov" and not art.copy_of:
+            assert norm(lead.text_content()).startswith("HNP - ") == (int(art.article_id[-1]) % 2 == 0)
+        meta_author = doc.xpath("//meta[@name='author']/@content")
+        if site in ("laodongthudo", "laodong", "nld"):                # the publisher's name in meta
+            assert meta_author == [SITE_NAMES[site]]
+        ld = _jsonld(doc)
+        if site == "nld":
+            assert ld["author"] == {"@type": "Organization", "name": SITE_NAMES["nld"]}
+        if not art.author:
+            assert site != "baolaocai" or "author" not in ld
+            continue
+        if site == "baolaocai":                                        # only in JSON-LD
+            assert art.author not in text and ld["author"] == {"@type": "Person", "name": art.author}
+        elif site in ("laodongthudo", "laodong"):                      # right-aligned bold last line of the text
+            body = doc.cssselect("div#__MB_MASTERCMS_EL_3, div.article-content")[0]
+            last = body.xpath("./p")[-1]
+            assert "right" in last.get("style") and last.xpath("./strong/text()") == [art.author]
+        elif site == "hanoigov":
+            last = doc.xpath("//div[@class='content-news']/p")[-1]
+            assert last.get("align") == "right" and last.xpath("./b/text()") == ["Theo " + art.author]
+        else:
+            label = {"tuoitrethudo": "Tác giả: ", "nld": "Theo "}[site]
+            assert label + art.author in text
+    for site in ("laodongthudo", "tuoitrethudo", "hanoigov", "nld"):  # the prefix on some articles only
+        assert prefixed[site, True] >= 10 and prefixed[site, False] >= 10, (site, prefixed)
+
+
+def test_related_links_inside_the_text_and_br_runs(web):
+    for site, art, resp, doc in _field_pages(web, "related-br"):
+        own = {a.url for a in web.articles(site) + web.copies(site)}
+        body = doc.cssselect("div#__MB_MASTERCMS_EL_3, div.article__content, div.news-content, div.article-content, "
+                             "div.detail-content")
+        assert len(body) == 1, (site, art.url)
+        body = body[0]
+        paragraphs = [b for b in art.blocks if isinstance(b, str)]
+        text = norm(body.text_content())
+        links = [urljoin(art.url, h) for h in body.xpath(".//a/@href")]
+        assert links and set(links) <= own and art.url not in links
+        boxes = "contains(@class, 'RELATED') or contains(@class, 'related')"
+        intext = [a for a in body.xpath(f".//a[not(ancestor::div[{boxes}])]")]
+        assert 2 <= len(intext) <= 3, (site, art.url)
+        at = 2 if len(paragraphs) >= 4 else 1                 # after the 2nd paragraph (the 1st on short texts)
+        where = text.index(norm(intext[0].text_content()))
+        assert text.index(norm(paragraphs[at - 1])) < where < text.index(norm(paragraphs[at])), (site, art.url)
+        word = {"laodongthudo": "Tin liên quan", "laodong": "Xem thêm", "baolaocai": "Đọc thêm:", "nld": "Tin liên quan:"}.get(site)
+        if word:
+            assert word in text
+        else:
+            assert len(re.findall(r"» ", text)) == 2
+        if site in ("baolaocai", "hanoigov", "nld"):                  # runs separated by <br><br>, no <p>
+            in_p = {norm(x.text_content()) for x in body.xpath(".//p")}
+            assert not in_p & {norm(x) for x in paragraphs}, (site, art.url)
+            raw = resp.body.decode()
+            for para in paragraphs:
+                assert f"{escape(para, quote=False)}<br><br>" in raw, (site, art.url)

@@ -483,9 +483,11 @@ def date_time_attr(cls: str, older):
 
 
 def date_relative_and_modified(ctx, art):
-    """A relative stamp and, beside it, the modified time (the published time only in UTC meta/JSON-LD)."""
-    md = parse_iso(modified_of(art))
-    return (f'<span class="story__time">{relative(ctx, art.published_at, lambda d: f"{d:%d/%m/%Y}")}</span> '
+    """A relative stamp whose data-time holds the local time, and beside it the printed modified time
+    (meta and JSON-LD state the times in UTC)."""
+    dt, md = parse_iso(art.published_at), parse_iso(modified_of(art))
+    return (f'<span class="story__time" data-time="{dt:%Y-%m-%d %H:%M}">'
+            f'{relative(ctx, art.published_at, lambda d: f"{d:%d/%m/%Y}")}</span> '
             f'<span class="story__updated">Cập nhật {md:%d/%m/%Y %H:%M}</span>')
 
 
