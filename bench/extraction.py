@@ -17,9 +17,11 @@ Three parts, printed as markdown and written to `--out` (default bench/results/e
    title, published_at, author and sapo (trafilatura has no sapo: its description is compared),
    and the median milliseconds per page.
 2. The article-extraction benchmark (`--aeb`, default $AEB_DIR or ../shared/bench/aeb): 181
-   pages of English-language news and blogs with hand-checked bodies. The project's generic path
-   (what the crawl stores for a page of a site it has no rules for: lead + body, nothing when
-   it rejects the page) against plain `trafilatura.extract(html, include_comments=False)`, on
+   pages of English-language news and blogs with hand-checked bodies, read as
+   `newscrawl extract FILE` reads a saved page, WITHOUT its URL (`crawler.page.read_saved_page`:
+   the site from the page's own canonical link, the generic path otherwise): lead + body,
+   nothing when it rejects the page, an error counted when it raises; against plain
+   `trafilatura.extract(html, include_comments=False)`, on
    the same pages in the same run; titles that still carry the site's name (a trailing
    "| Site", "- Site" naming og:site_name or the host); dates to the minute where the page's
    metadata states a time. `--limit N` runs the first N pages (by id) only.
@@ -269,8 +271,7 @@ def _count(stats, site, extractor, expected, predicted, ms, error, exp_date):
 # --- part 2: the article-extraction benchmark ----------------------------------------------
 
 def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
-    from crawler.sites import spider_for_url
-    from crawler.newsspider import NewsSpider
+    from crawler.page import read_saved_page
 
     out = ["## 2. Article-extraction benchmark (AEB)", ""]
     truth_path = aeb / "ground-truth.json"
@@ -295,10 +296,9 @@ def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
             html = f.read()
         url = truth[page_id].get("url")
         expected = truth[page_id].get("articleBody") or ""
-        spider = spider_for_url(url) or NewsSpider
-        with_site_rules += spider.rules is not None
-
-        read, ms_p, err_p = timed(spider.read_page, html, url)
+        read, ms_p, err_p = timed(read_saved_page, html)      # as `newscrawl extract FILE`
+        spider, read = read if read else (None, None)
+        with_site_rules += getattr(spider, "rules", None) is not None
         article = read.article if read else None
         rejected += article is None
         body_p = f"{article.sapo or ''}\n\n{article.body}".strip() if article else ""
@@ -333,9 +333,10 @@ def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
                  rows)
     out += [
         "",
-        "project = the lead + body that `read_page` of the spider for the page's URL would "
-        f"store ({with_site_rules} of these pages belong to a site with rules; the others go "
-        "through `NewsSpider.read_page`, the generic path: no site rules, every fallback); "
+        "project = the lead + body that `newscrawl extract FILE` (no --url: "
+        "`crawler.page.read_saved_page`) gives for the saved page "
+        f"({with_site_rules} of these pages belong to a site with rules; the others go "
+        "through the generic path: no site rules, every fallback); "
         f"empty when the page is rejected ({rejected} pages); "
         "trafilatura = `trafilatura.extract(html, include_comments=False)` (str input).",
         "",

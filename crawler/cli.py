@@ -346,19 +346,13 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
     """
     import json
 
-    from crawler.extract.meta import page_metadata
-    from crawler.extraction import parse_html
-    from crawler.newsspider import NewsSpider
-    from crawler.page import decode
-    from crawler.sites import spider_for_url
+    from crawler.page import read_saved_page
 
     for path in files:
         try:
             with open(path, "rb") as handle:
                 raw = handle.read()
-            page_url = url or page_metadata(parse_html(decode(raw))).canonical or ""
-            spider = spider_for_url(page_url) or NewsSpider
-            page = spider.read_page(raw, page_url)
+            spider, page = read_saved_page(raw, url)
             if page.found.problems and page.found.problems[0].startswith("could not parse"):
                 raise ValueError(page.found.problems[0])
             shown = page.article.to_dict() if page.article else page.found.to_dict()

@@ -1,19 +1,28 @@
 """Extract one article from one HTML page: the single extraction behind crawl, extract, reextract
 and check (they all reach it through `crawler.page.read_page`).
 
-`extract_article(html, url, rules)` parses the page once and reads each field with one small
+`extract_article(html, url, rules, fetched_at, listed_date)` parses the page once and reads each field with one small
 function, layer by layer (fundus's "one function per field", with a fallback for every site
 assumption, issue 11):
 
-- title:  site rule -> og:title / JSON-LD headline / <h1> -> <title>, without the site's name;
+- title:  site rule -> og:title / JSON-LD headline when the page shows it -> the <h1> as shown
+          (no kicker, no bracketed stamp) -> the heading-like element that begins the <title>
+          -> og:title / <title> without the site's name; entities decoded;
 - lead:   site rule -> the block shown between headline and text -> the meta description, only
-          when the page shows it; the site's prefix ("(LĐTĐ)", "TTTĐ -") stripped either way;
+          when the page shows it; the site's prefix ("(LĐTĐ)", "TTTĐ -", "(NLĐO)-") stripped;
 - body:   site rule -> trafilatura (the site's noise pruned), its text read from the element
-          that holds it so that image captions stay; lead and byline never repeated;
-- author: site rule -> the last right-aligned bold line of the text -> meta / JSON-LD;
-- date:   site rule -> the CMS's date markers near the headline -> article:published_time /
-          JSON-LD / <time datetime> -> a visible "DD/MM/YYYY HH:MM" line next to the headline.
-          Never from the text, never guessed; to the minute where the page shows a time.
+          that holds it so that image captions and <br><br> runs stay; related-link boxes
+          (runs of links to the site's own articles and their heading) out; lead and byline
+          never repeated;
+- author: site rule -> the last right-aligned bold line of the text -> JSON-LD people -> a
+          byline element -> meta -> trafilatura's byline search; a label, a date or the
+          publisher's own name is never an author;
+- date:   site rule -> page metadata -> the CMS's date marker / <time> / a visible date line /
+          a time in an attribute next to the headline -> (none stated) the modified date, the
+          feed's or sitemap's date (`listed_date`), htmldate -> a relative stamp counted back
+          from `fetched_at`, marked "(approximate)". Every form is read by crawler/extract/
+          dates.py; never from the text, never guessed; to the minute where the page shows a
+          time.
 
 A site rule is a fast path: when it matches, the fallbacks of that field do not run. Each field
 records the layer that answered (`Extracted.extracted_by`) and each declared rule that matched
@@ -24,6 +33,7 @@ Without rules (`rules=None`) the page goes through the same fallbacks: the gener
 from __future__ import annotations
 
 import copy
+import html as html_lib
 import re
 from dataclasses import dataclass, field, replace
 
@@ -31,10 +41,12 @@ import lxml.html
 import trafilatura
 
 from crawler.extract import signals
-from crawler.extract.dates import (better_date, has_time, parse_iso_datetime,  # noqa: F401
-                                   parse_vietnamese_datetime, VIETNAM)
+from crawler.extract.dates import (better_date, element_date, has_time,  # noqa: F401
+                                   parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
+                                   VIETNAM)
 from crawler.extract.meta import PageMeta, page_metadata
-from crawler.extract.text import (FILE_NAME, clean_text, first_match, folded, paragraph_blocks,
+from crawler.extract.text import (FILE_NAME, SKIP_TAGS, clean_text, first_match, folded, inline_text,
+                                  paragraph_blocks,
                                   paragraphs, same_text, select, text_of)  # noqa: F401
 
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
@@ -42,6 +54,8 @@ NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not f
                        r"^\W*(?:không tìm thấy|trang không tồn tại|bài viết không tồn tại|"
                        r"page not found|not found)\b", re.I)   # not "404 công nhân được hỗ trợ"
 VIDEO_TITLE = re.compile(r"^\s*(video|clip)\b", re.I)
+# a source tag that opens a lead: "(NLĐO)-", "(LĐTĐ) ", "(Dân trí) -", "TTTĐ - ", "HNP - "
+LEAD_PREFIX = re.compile(r"^\s*(?:\(\s*[A-ZĐ][\w .]{1,24}\)\s*[-–—:]?|[A-ZĐ]{2,8}\s*[-–—])\s*")
 
 
 @dataclass(frozen=True)
@@ -114,11 +128,16 @@ def parse_html(html: str | bytes):
 class _Reading:
     """One page being read: the tree, its metadata, the rules, and what was found so far."""
 
-    def __init__(self, html: str, url: str | None, rules: SiteRules | None):
+    def __init__(self, html: str, url: str | None, rules: SiteRules | None,
+                 fetched_at: str | None = None, listed_date: str | None = None):
         self.html = html
         self.url = url
+        self.fetched_at = fetched_at      # what a relative stamp counts back from
+        self.listed_date = listed_date    # the date the feed / sitemap gave for this URL
         self.tree = parse_html(html)
         self.meta: PageMeta = page_metadata(self.tree)
+        if not url and self.meta.canonical and self.meta.canonical.startswith("http"):
+            self.url = self.meta.canonical      # a saved page read without its address
         self.rules = rules or SiteRules()
         self.found = Extracted(method="site" if rules is not None else "generic")
         self.order = signals.DocumentOrder(self.tree)
@@ -127,6 +146,8 @@ class _Reading:
         self.blocks: list[tuple[str, object]] = []   # the text's paragraphs and their elements
         self._h1 = False
         self.listing = False              # the text found is only teaser items
+        self.visible: str | None = None   # the page's shown text, folded, when asked
+        self.located = None               # where trafilatura's text sits (any path)
 
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
@@ -142,17 +163,22 @@ class _Reading:
         return self._h1
 
     def strip_prefix(self, text: str | None) -> str:
+        """The lead without the site's source prefix: the rule's, else any agency tag that
+        opens it ("(NLĐO)-", "(LĐTĐ)", "TTTĐ -", "HNP -")."""
         if text and self.rules.sapo_prefix:
             text = re.sub(r"^\s*(?:" + self.rules.sapo_prefix + r")\s*", "", text)
+        if text:
+            text = LEAD_PREFIX.sub("", text)
         return clean_text(text)
 
 
 def extract_article(html: str | bytes, url: str | None = None,
-                    rules: SiteRules | None = None) -> Extracted:
+                    rules: SiteRules | None = None, fetched_at: str | None = None,
+                    listed_date: str | None = None) -> Extracted:
     """Extract the article on one page. `rules` None means the generic path (no site rules)."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    page = _Reading(html, url, rules)
+    page = _Reading(html, url, rules, fetched_at, listed_date)
     for selector in page.rules.noise:
         for element in select(page.tree, selector):
             if element.getparent() is not None:
@@ -160,6 +186,7 @@ def extract_article(html: str | bytes, url: str | None = None,
     read_title(page)
     read_body(page)
     read_author(page)
+    _clean_author(page)
     read_sapo(page)
     read_date(page)
     read_tags_and_section(page)
@@ -177,6 +204,11 @@ def extract_article(html: str | bytes, url: str | None = None,
 # --- fields -----------------------------------------------------------------------------------
 
 def read_title(page: _Reading) -> None:
+    """The headline as the page shows it: the site rule; the <h1> that is the headline; else the
+    heading-like element whose text begins with the page's <title> / og:title (the site's name
+    cut: og:site_name, the JSON-LD publisher, the host, or what follows the shown headline);
+    else og:title, JSON-LD headline, <title> without the site's name. Entities decoded; a
+    bracketed date stamp after the headline is not part of it."""
     rules, meta = page.rules, page.meta
     element, title = first_match(page.tree, rules.title)
     layer = "rule" if title else None
@@ -184,24 +216,88 @@ def read_title(page: _Reading) -> None:
         page.headline = element
     else:
         page.missed("title")
+        identities = signals.site_identities((meta.site_name, meta.publisher, *rules.names),
+                                             page.url)
         h1 = _headline_h1(page)
-        h1_text = text_of(h1) if h1 is not None else None
-        identities = signals.site_identities((meta.site_name, *rules.names), page.url)
-        for candidate, name in ((meta.title, "meta"), (meta.headline, "jsonld"),
-                                (h1_text, "h1"), (meta.title_tag, "title-tag")):
-            if name != "h1":
-                candidate = signals.strip_site_suffix(candidate, identities, h1_text)
-            if candidate and signals.ascii_letters(candidate) not in identities:
-                title, layer = candidate, name
-                break
-        if title and (h1 is None or not same_text(text_of(h1), title)):
-            shown = signals.find_headline(page.tree, title)
-            h1 = shown if shown is not None else h1
+        shown = _without_stamp(inline_text(h1)) if h1 is not None else None
+        stated = [(name, _decoded(value)) for name, value in (
+            ("meta", meta.title), ("jsonld", meta.headline), ("title-tag", meta.title_tag))]
+        name, value = next(((n, v) for n, v in stated if v), (None, None))
+        value = signals.strip_site_suffix(value, identities, shown)
+        if value and shown and folded(value).endswith(" " + folded(shown)) and \
+                any(value[:m.start()].strip() and folded(value[m.end():]) == folded(shown)
+                    for m in signals.SEPARATOR.finditer(value)):
+            value = None                       # "Kicker | Headline": the <h1> is the headline
+        if value and signals.name_key(value) not in identities and \
+                (shown is None or folded(value) != folded(shown)) and _shown_on_page(page, value):
+            title, layer = value, name         # the stated headline, shown on the page
+            if h1 is None:
+                h1 = signals.find_headline(page.tree, title)
+        elif shown and value and folded(value) == folded(shown):
+            title, layer = value, name         # the same words: as the page states them (no
+                                               # spacing left by the layout's <span>s)
+        elif shown:
+            title, layer = shown, "h1"
+        else:
+            for name, value in stated:                 # the headline shown, not an <h1>
+                element, cut = _shown_headline(page.tree, value, identities)
+                if element is not None:
+                    h1, title, layer = element, cut, "headline"
+                    break
+            for name, value in stated if not title else ():
+                value = signals.strip_site_suffix(value, identities, None)
+                if value and signals.name_key(value) not in identities:
+                    title, layer = value, name
+                    break
         page.headline = h1
     if title and rules.title_suffix:
         title = re.sub(rules.title_suffix + r"\s*$", "", title).strip()
     page.found.title = title or None
     page.answer("title", layer if title else None)
+
+
+def _shown_on_page(page: _Reading, text: str) -> bool:
+    """`text` is part of what the page shows (not only of its head or scripts)."""
+    if page.visible is None:
+        body = page.tree.find(".//body")
+        parts = []
+        for element in (body if body is not None else page.tree).iter():
+            if isinstance(element.tag, str) and element.tag not in SKIP_TAGS and element.text:
+                parts.append(element.text)
+            if element.tail:
+                parts.append(element.tail)
+        page.visible = folded(" ".join(parts))
+    wanted = folded(text)
+    return bool(wanted) and wanted in page.visible
+
+
+def _decoded(value: str | None) -> str | None:
+    """A meta value with its entities decoded (some publishers escape them twice)."""
+    return clean_text(html_lib.unescape(value)) if value and "&" in value else value
+
+
+def _without_stamp(title: str) -> str:
+    """'Headline (06:00 20/11/2026)' -> 'Headline': a bracketed date after it is not the title."""
+    stamp = signals.BRACKETED.search(title)
+    if stamp and parse_date_text(stamp.group(1)) and stamp.start() > 0:
+        return title[:stamp.start()].strip()
+    return title
+
+
+def _shown_headline(tree, stated: str | None, identities):
+    """(element, title) of the visible element whose text begins with the stated title, tried
+    whole and then without each trailing segment ('Headline - Site name'), or (None, None)."""
+    if not stated:
+        return None, None
+    cuts = [stated] + [stated[:m.start()].strip() for m in
+                       reversed(list(signals.SEPARATOR.finditer(stated)))]
+    for cut in cuts:
+        if len(cut.split()) < 3 and len(cut) < 15:
+            break
+        element = signals.find_headline(tree, cut)
+        if element is not None:
+            return element, _without_stamp(cut)
+    return None, None
 
 
 def _headline_h1(page: _Reading):
@@ -240,7 +336,9 @@ def read_body(page: _Reading) -> None:
                            if e.getparent() is not None and text_of(e)]
         else:
             page.blocks = paragraph_blocks(page.container)
-        page.blocks = [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)]
+        page.blocks = signals.drop_related(
+            [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)], page.url)
+        _drop_headline(page)
         if author:
             page.found.author = author
             page.answer("author", "rule")
@@ -251,30 +349,78 @@ def read_body(page: _Reading) -> None:
     if rules.body:
         page.found.problems.append("body selector matched nothing")
     lines = _trafilatura_lines(page)
-    if page.found.method == "site":     # the generic path keeps trafilatura's text as it is
-        container, _ = signals.locate_container(page.tree, lines)
-        if container is not None:
-            kept = {folded(l) for l in lines}
+    container, _ = signals.locate_container(page.tree, lines)
+    page.located = container
+    if container is not None:
+        kept = {folded(l) for l in lines}
+        blocks = [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)]
+        ours = [(t, e) for t, e in blocks if folded(t) in kept or _lines_kept(t, kept)]
+        runs = [(t, e) for t, e in blocks if _dropped_run(t, e, kept, page.url)]
+        if page.found.method == "site":      # the container's text: captions kept
             page.container = container
-            page.blocks = [(t, e) for t, e in paragraph_blocks(container)
-                           if not FILE_NAME.match(t)
-                           and (folded(t) in kept or signals.is_caption(e, container))]
+            page.blocks = signals.drop_related(
+                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
+                 or signals.is_caption(e, container, marked_only=True)], page.url)
             _image_from(page, container, "trafilatura")
+        elif runs and sum(len(t) for t, _ in ours) >= 0.9 * sum(
+                len(l) for l in signals.drop_related_lines(page.tree, lines, page.url)) \
+                and any(len(t) >= 150 and re.search(r"\w[.!?…]\s+\w", t) for t, _ in runs):
+            # the generic path keeps trafilatura's text, but a text of <br> runs is read from
+            # its block (when that block holds all of what trafilatura found)
+            page.blocks = signals.drop_related(
+                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
+                 or signals.is_caption(e, container, marked_only=True)], page.url)
     if not page.blocks:
-        page.blocks = [(l, None) for l in lines if not FILE_NAME.match(l)]
-    title = page.found.title
-    while page.blocks and title and same_text(page.blocks[0][0], title):
-        page.blocks.pop(0)          # trafilatura sometimes keeps the headline
+        page.blocks = [(l, None) for l in signals.drop_related_lines(page.tree, lines, page.url)
+                       if not FILE_NAME.match(l)]
+    _drop_headline(page)            # trafilatura sometimes keeps the headline
     if not any(len(t) >= 60 or len(t.split()) >= 12 for t, _ in page.blocks):
         page.blocks = []            # menus and link lists, not one sentence: there is no text
     _drop_teasers(page)
     page.answer("body", "trafilatura" if page.blocks else None)
 
 
+def _drop_headline(page: _Reading) -> None:
+    """The headline (with a date stamp after it) is not the text's first paragraph."""
+    title, headline = page.found.title, page.headline
+    if not page.blocks or not title:
+        return
+    if page.blocks[0][1] is not headline and \
+            page.blocks[0][0][:12].lower() != title[:12].lower():
+        return                                  # the common case: the text starts elsewhere
+    title = folded(title)
+    while page.blocks and title:
+        text, element = page.blocks[0]
+        shown = folded(text)
+        if same_text(text, page.found.title) or (shown.startswith(title) and
+                                                 len(shown) <= len(title) + 40) \
+                or (element is not None and headline is not None and element is headline):
+            page.blocks.pop(0)
+        else:
+            break
+
+
+def _dropped_run(text: str, element, kept: set[str], url: str | None) -> bool:
+    """A paragraph of loose text (runs separated by <br><br> in a block that holds other blocks)
+    that trafilatura left out: the article's text all the same, unless it is links."""
+    return len(text) >= 80 and folded(text) not in kept and not _lines_kept(text, kept) \
+        and any(isinstance(d.tag, str) and d.tag in ("p", "div", "figure", "table", "ul", "h2",
+                                                     "h3", "blockquote")
+                for d in element.iterchildren()) \
+        and not signals.is_link_item(text, element, url)
+
+
+def _lines_kept(text: str, kept: set[str]) -> bool:
+    """A block of runs separated by <br> (no <p>), each of which trafilatura kept as a line."""
+    whole = folded(text)
+    covered = sum(len(line) for line in kept if len(line) >= 20 and line in whole)
+    return len(whole) >= 60 and covered >= 0.8 * len(whole)
+
+
 def _drop_teasers(page: _Reading) -> None:
     """Teaser items trafilatura kept (a headline link's title, the summary under it) are not the
     article's text; a page whose text is nothing but teasers is a listing."""
-    teasers = signals.teaser_texts(page.tree)
+    teasers = signals.teaser_texts(page.tree, page.url)
     if not teasers:
         return
     own = [(t, e) for t, e in page.blocks if folded(t) not in teasers]
@@ -360,6 +506,11 @@ def _rule_author(page: _Reading) -> str | None:
 
 
 def read_author(page: _Reading) -> None:
+    """The site rule; the last right-aligned bold line of the text (the Vietnamese signature,
+    then removed from the body); the JSON-LD author when it names people; a byline element
+    (next to the headline or right after the text); the meta author; trafilatura's byline
+    search. A label ("By", "Tác giả:"),
+    a date, an e-mail address or the publisher's own name is never an author."""
     if page.found.author:
         return
     author = _rule_author(page) if page.found.extracted_by.get("body") != "rule" else None
@@ -369,31 +520,77 @@ def read_author(page: _Reading) -> None:
         page.blocks = [(t, e) for t, e in page.blocks if folded(t) != folded(author)]
         return
     page.missed("author")
+    signed = _bold_line_author(page)
+    if signed:
+        page.found.author = signed
+        page.answer("author", "bold-line")
+        return
+    meta = page.meta
+    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
+                                        page.url)
+    last = next((e for _, e in reversed(page.blocks) if e is not None), None)
+    text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
+    layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
+              ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
+                                                       page.order)),
+              (meta.author_by, lambda: meta.author),
+              ("byline", lambda: _trafilatura_byline(page)
+               if page.found.method == "generic" else None))   # a page of no known site
+    for layer, read in layers:
+        author = signals.clean_author(read(), publisher)
+        if author:
+            page.found.author = author
+            page.answer("author", layer)
+            break
+    if page.found.author and page.blocks and folded(page.blocks[-1][0]) == folded(page.found.author):
+        page.blocks.pop()
+
+
+def _clean_author(page: _Reading) -> None:
+    """Whatever layer answered: a leading label cut ("Theo ", "Tác giả: "), and nothing stored
+    when what is left is a label, a date or the publisher's own name."""
+    if not page.found.author:
+        return
+    meta = page.meta
+    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
+                                        page.url)
+    page.found.author = signals.clean_author(page.found.author, publisher)
+    if not page.found.author:
+        page.found.extracted_by.pop("author", None)
+
+
+def _bold_line_author(page: _Reading) -> str | None:
+    """The last right-aligned bold line of the text (among its last three paragraphs, or right
+    after them when trafilatura dropped it), removed from the body."""
     for index in range(len(page.blocks) - 1, max(-1, len(page.blocks) - 4), -1):
         text, element = page.blocks[index]
         if element is not None and signals.bold_line(element):
-            page.found.author = text
-            page.answer("author", "bold-line")
             del page.blocks[index]
-            return
+            return text
+    container = page.container
     last = next((e for _, e in reversed(page.blocks) if e is not None), None)
-    if page.container is not None and last is not None:   # a signature trafilatura dropped
-        after = [e for e in page.container.iter("p", "div")
-                 if page.order[e] > page.order[last] and signals.bold_line(e)]
-        if after:
-            page.found.author = text_of(after[-1])
-            page.answer("author", "bold-line")
-            return
-    text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
-    byline = signals.byline(page.tree, page.headline, text_end, page.order)
-    if byline:
-        page.found.author = byline
-        page.answer("author", "family-marker")
-    elif page.meta.author:
-        page.found.author = page.meta.author
-        page.answer("author", page.meta.author_by)
-    if page.found.author and page.blocks and folded(page.blocks[-1][0]) == folded(page.found.author):
-        page.blocks.pop()
+    if container is None:                          # the generic path: trafilatura's lines
+        container = page.located
+    if container is None:
+        return None
+    after = [e for e in container.iter("p", "div")
+             if (last is None or page.order[e] > page.order[last]) and signals.bold_line(e)]
+    if not after:
+        return None
+    signed = text_of(after[-1])
+    tail = [i for i, (t, _) in enumerate(page.blocks) if folded(t) == folded(signed)]
+    if tail and tail[-1] >= len(page.blocks) - 3:
+        del page.blocks[tail[-1]]
+    return signed
+
+
+def _trafilatura_byline(page: _Reading) -> str | None:
+    """trafilatura's search of the page for a byline (its author XPaths, without its meta)."""
+    try:
+        from trafilatura.metadata import extract_author
+        return extract_author(page.tree)
+    except Exception:      # a library's internals must never break a page's reading
+        return None
 
 
 def read_sapo(page: _Reading) -> None:
@@ -414,7 +611,7 @@ def read_sapo(page: _Reading) -> None:
             sapo, layer = found[0], "lead-block"
         else:
             found = signals.visible_description(page.tree, page.meta.descriptions,
-                                                page.strip_prefix)
+                                                page.strip_prefix, page.headline, page.order)
             if found:
                 sapo, layer = found[0], "meta"
     if not sapo and rules.sapo_is_first_paragraph and page.blocks:
@@ -422,41 +619,101 @@ def read_sapo(page: _Reading) -> None:
     sapo = page.strip_prefix(sapo) if sapo else None
     if sapo and page.blocks and same_text(page.blocks[0][0], sapo):
         page.blocks.pop(0)
+    elif sapo and layer == "meta" and any(folded(sapo) in folded(t)
+                                          for t, _ in page.blocks):
+        sapo = None           # the description repeats (the start of) a paragraph of the text
     page.found.sapo = sapo or None
     page.answer("sapo", layer if sapo else None)
 
 
 def read_date(page: _Reading) -> None:
+    """The date layers, each read with crawler/extract/dates.py, until one gives a time: the
+    site rule; the page's metadata (article:published_time, JSON-LD, itemprop=datePublished);
+    the CMS's date marker next to the headline (its title= / data-* attributes before its
+    text); <time datetime>; a visible date line next to the headline; a time held in an
+    attribute there (abbr[title], data-*); then, for a page that states no date of publication:
+    its modified date, the date its feed or sitemap gave (`listed_date`), htmldate; last, a
+    relative stamp ("3 giờ trước") counted back from the fetch time, marked approximate."""
     rules, meta = page.rules, page.meta
-    texts = []
+    elements = []
     for selector in rules.date:
         element = next((e for e in select(page.tree, selector)
                         if not signals.inside(e, page.container) and _shown(e)
                         and (e.tag == "meta" or not signals.in_teaser(e))), None)
         if element is not None:
-            texts.append(_shown(element))
-    date = parse_iso_datetime(texts[0]) if len(texts) == 1 and re.match(
-        r"\d{4}-\d\d-\d\d", texts[0]) else parse_vietnamese_datetime(" ".join(texts))
+            elements.append(element)
+    date = None
+    if len(elements) == 1:
+        date = element_date(elements[0])
+    elif elements:                      # the day and the time in two elements
+        date = parse_date_text(" ".join(_shown(e) for e in elements))
     layer = "rule" if date else None
     if not date:
         page.missed("date")
     headline = page.headline if page.headline is not None else page.first_h1()
     text = _text_start(page, headline)
-    layers = (("family-marker", lambda: signals.marker_date(page.tree, headline, text,
-                                                            page.order)),
-              (meta.published_by, lambda: meta.published),
-              ("time-element", lambda: signals.time_element_date(page.tree, headline, text,
-                                                                 page.order)),
-              ("header-stamp", lambda: signals.header_stamp(page.tree, headline, text,
-                                                            page.order)))
+    near = (page.tree, headline, text, page.order)
+    layers = ((meta.published_by, lambda: meta.published),
+              ("itemprop", lambda: _itemprop_date(page)),
+              ("family-marker", lambda: signals.marker_date(*near)),
+              ("time-element", lambda: signals.time_element_date(*near)),
+              ("header-stamp", lambda: signals.header_stamp(*near)),
+              ("attribute", lambda: signals.attribute_date(*near)))
+    stated_only = ((f"{meta.published_by or 'meta'}-modified", lambda: meta.modified),
+                   ("listed", lambda: parse_iso_datetime(page.listed_date)),
+                   ("htmldate", lambda: _htmldate(page) if page.found.method == "generic"
+                    else None))                                 # a page of no known site
     for name, read in layers:
         if has_time(date):
             break
         value = read()
         if value and better_date(date, value) != date:
             date, layer = better_date(date, value), name
+    for name, read in stated_only:
+        if date:
+            break
+        value = read()
+        if value:
+            date, layer = value, name
+    if not date:
+        date = signals.relative_stamp(*near, page.fetched_at)
+        layer = "relative-stamp (approximate)"
     page.found.published_at = date
     page.answer("published_at", layer if date else None)
+
+
+def _itemprop_date(page: _Reading) -> str | None:
+    """itemprop="datePublished" on any element (a <time>, a <span content=...>)."""
+    for element in page.tree.iter():
+        if isinstance(element.tag, str) and element.get("itemprop") == "datePublished":
+            value = element_date(element)
+            if value:
+                return value
+    return None
+
+
+def _htmldate(page: _Reading) -> str | None:
+    """htmldate's reading of the page (URL, markup, its own heuristics; the original date, no
+    search of the text), for a page of no known site that none of our layers found a date on;
+    never a date that only a teaser box shows (another article's)."""
+    try:
+        from htmldate import find_date
+        found = find_date(page.html, url=page.url, original_date=True, extensive_search=False,
+                          outputformat="%Y-%m-%d")
+    except Exception:      # htmldate must never break a page's reading
+        return None
+    if not found:
+        return None
+    in_teasers = False                     # a teaser's date is another article's date
+    for element in page.tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
+            continue
+        direct = (element.text or "") + "".join(c.tail or "" for c in element)
+        if found[:4] in direct and (parse_date_text(direct) or "")[:10] == found:
+            if not signals.in_teaser(element):
+                return found                   # the page shows it outside any teaser
+            in_teasers = True
+    return None if in_teasers else found
 
 
 def _text_start(page: _Reading, headline):

@@ -143,10 +143,12 @@ class NewsSpider(Discovery, scrapy.Spider):
 
     @classmethod
     def read_page(cls, body: bytes | str, url: str, content_type: str | None = None,
-                  headers=None, fetched_at: str | None = None) -> Page:
+                  headers=None, fetched_at: str | None = None,
+                  listed_date: str | None = None) -> Page:
         """Read one page as the crawl does: `crawler.page.read_page` with this site's rules (of
-        the layout the page was fetched under, when given `fetched_at`)."""
-        return read_page(cls, body, url, content_type, headers, fetched_at)
+        the layout the page was fetched under, when given `fetched_at`); `listed_date` is the
+        date the feed or sitemap gave for the URL (a date layer when the page states none)."""
+        return read_page(cls, body, url, content_type, headers, fetched_at, listed_date)
 
     @classmethod
     def article_links(cls, urls) -> list[str]:

@@ -1,6 +1,8 @@
 """The one page path: what the crawl does with a page fetched at an article URL.
 
-    read_page(spider_cls, body, url, content_type=None, headers=None, fetched_at=None) -> Page
+    read_page(spider_cls, body, url, content_type=None, headers=None, fetched_at=None,
+              listed_date=None) -> Page
+    read_saved_page(body, url=None) -> (spider class, Page)     # `newscrawl extract`, benches
 
 decode (crawler/charset.py) -> read (site rules and fallbacks, crawler/extraction.py) -> canonical
 URL when believable (crawler/canonical.py) and site id -> no mojibake -> Unicode NFC -> validate ->
@@ -67,25 +69,34 @@ def nfc(value):
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
+def article_id_of(spider_cls, url: str | None) -> str | None:
+    """The site's id of the article at `url`; None without a URL (an empty string is no page)."""
+    return spider_cls.article_id(url) if url else None
+
+
 def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None = None,
-              headers=None, fetched_at: str | None = None) -> Page:
+              headers=None, fetched_at: str | None = None,
+              listed_date: str | None = None) -> Page:
     """Read one fetched page as the crawl does (see the module docstring). `headers` (a mapping,
     e.g. Scrapy's response.headers) give the ETag / Last-Modified kept for conditional refetches.
     `url` is the address the page was fetched from; without one, the page's canonical link.
     `fetched_at` (a stored page's fetch time) picks the site's rules of that time
-    (`NewsSpider.rules_at`); None: today's."""
+    (`NewsSpider.rules_at`; None: today's) and is what a relative stamp ("3 giờ trước") counts
+    back from. `listed_date` is the date the feed or sitemap gave for this URL: the date layer
+    after everything the page itself states (crawler/extract/dates.py)."""
     if not is_html_type(content_type, body):
         refusal = f"not HTML: {content_type or 'PDF'}"
         found = Extracted(refusal=refusal)
         target = canonical_url(url) if url else None
-        return Page(url=target, article_id=spider_cls.article_id(target or ""), found=found,
+        return Page(url=target, article_id=article_id_of(spider_cls, target), found=found,
                     rejection=refusal, for_good=True)
     try:
         text = decode(body, content_type)
-        found = extract_article(text, url or None, spider_cls.rules_at(fetched_at))
+        found = extract_article(text, url or None, spider_cls.rules_at(fetched_at),
+                                fetched_at=fetched_at, listed_date=listed_date)
     except Exception as error:  # a broken page must not stop anything: say what broke
         target = canonical_url(url) if url else None
-        return Page(url=target, article_id=spider_cls.article_id(target or ""),
+        return Page(url=target, article_id=article_id_of(spider_cls, target),
                     found=Extracted(problems=[f"could not parse: {error!r}"]),
                     rejection=f"could not parse: {error!r}")
     target = canonical_url(url) if url else None
@@ -97,7 +108,7 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
             target = declared
         else:
             bad_canonical = f"{declared}: {why}"
-    article_id = spider_cls.article_id(target or "") or spider_cls.article_id(url or "")
+    article_id = article_id_of(spider_cls, target) or article_id_of(spider_cls, url)
     page = Page(url=target, article_id=article_id, found=found, bad_canonical=bad_canonical)
     if found.refusal:
         page.rejection, page.for_good = found.refusal, True
@@ -123,6 +134,25 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
     )
     _tag_topics(page.article)
     return page
+
+
+def read_saved_page(body: bytes | str, url: str | None = None, fetched_at: str | None = None):
+    """(spider class, Page) for a saved page, as `newscrawl extract` reads it: the site's rules
+    chosen from `url`, else from the page's own canonical / og:url link; a page of no known site
+    (or with no link at all) goes through the generic path (`NewsSpider`)."""
+    from crawler.extract.meta import page_metadata
+    from crawler.extraction import parse_html
+    from crawler.newsspider import NewsSpider
+    from crawler.sites import spider_for_url
+
+    page_url = url
+    if not page_url:
+        try:
+            page_url = page_metadata(parse_html(decode(body))).canonical
+        except ValueError:            # an empty page: read_page says so
+            page_url = None
+    spider = spider_for_url(page_url) or NewsSpider
+    return spider, read_page(spider, body, page_url or "", fetched_at=fetched_at)
 
 
 def _tag_topics(article: Article) -> None:

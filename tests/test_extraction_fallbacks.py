@@ -71,6 +71,7 @@ def test_mastercms_date_markers_renamed_falls_back_to_the_stamp_next_to_the_head
 def test_epi_without_date_meta_reads_the_time_element():
     html, expected = saved("baolaocai/897480-plain.html")
     html = re.sub(r'<meta property="article:(published|modified)_time"[^>]*>', "", html)
+    html = re.sub(r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.S)
     page = read(html, expected)
     assert page.article.published_at == expected["published_at"]
     # <time class="time" datetime>: a date marker by its class, and a <time> element
@@ -157,7 +158,7 @@ def test_hanoigov_headline_renamed_keeps_title_and_bracketed_date():
     page = read(changed(html, 'class="title-news"', 'class="tieu-de"'), expected)
     assert page.article.title == expected["title"]
     assert page.article.published_at == expected["published_at"]
-    assert page.article.extracted_by["title"] == "meta"
+    assert page.article.extracted_by["title"] in ("meta", "h1")   # the headline shown
     assert page.article.extracted_by["published_at"] in ("family-marker", "header-stamp")
     assert {"title", "date"} <= set(page.found.rule_missed)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from crawler.extract.dates import parse_iso_datetime
+from crawler.extract.dates import parse_iso_datetime, stated_zone
 from crawler.extract.text import clean_text
 
 ARTICLE_TYPES = ("Article", "NewsArticle", "ReportageNewsArticle", "BlogPosting",
@@ -25,13 +25,16 @@ class PageMeta:
     canonical: str | None = None
     image: str | None = None
     published: str | None = None
-    published_by: str | None = None       # "meta" or "jsonld"
+    published_by: str | None = None       # "meta", "jsonld" or "itemprop"
+    modified: str | None = None           # article:modified_time, JSON-LD dateModified
+    publisher: str | None = None          # JSON-LD publisher / Organization: never an author
     section: str | None = None
     section_by: str | None = None
     author: str | None = None
     author_by: str | None = None
     tags: list[str] = field(default_factory=list)
     jsonld_article: bool = False          # a JSON-LD node of an Article type
+    jsonld_author: str | None = None      # the Article's author(s) in JSON-LD, people only
 
 
 def page_metadata(tree) -> PageMeta:
@@ -62,17 +65,25 @@ def page_metadata(tree) -> PageMeta:
         type=meta("og:type"),
         site_name=meta("og:site_name", "application-name"),
         image=meta("og:image"),
-        published=parse_iso_datetime(meta("article:published_time", "datepublished",
-                                          "pubdate", "publishdate")),
         section=meta("article:section"),
         author=meta("author", "article:author"),
         tags=[clean_text(t) for t in metas.get(("property", "article:tag"), []) if t.strip()],
     )
+    # a naive stamp is in the zone the page's other stamps state (a page in Germany that
+    # writes "2024-08-05 20:59:59" in one place and "+02:00" in another), else Vietnam time
+    nodes = [n for n in _json_ld(tree) if isinstance(n, dict)]
+    raw_published = meta("article:published_time", "datepublished", "pubdate", "publishdate")
+    raw_modified = meta("article:modified_time", "datemodified", "og:updated_time", "lastmod")
+    zone = stated_zone(raw_published, raw_modified,
+                       *(_str(n.get(k)) for n in nodes for k in ("datePublished", "dateModified")))
+    info.published = parse_iso_datetime(raw_published, zone)
     info.published_by = "meta" if info.published else None
+    info.modified = parse_iso_datetime(raw_modified, zone)
     info.section_by = "meta" if info.section else None
     if info.author and info.author.startswith("http"):
         info.author = None                  # article:author is often a profile URL
     info.author_by = "meta" if info.author else None
+    info.jsonld_author = None
     for name in ("og:description", "description", "twitter:description"):
         value = meta(name)
         if value and value not in info.descriptions:
@@ -82,27 +93,29 @@ def page_metadata(tree) -> PageMeta:
     info.canonical = canonical[0].strip() if canonical else None
     if not info.tags and meta("keywords", "news_keywords"):
         info.tags = [clean_text(t) for t in meta("keywords", "news_keywords").split(",") if t.strip()]
-    for node in _json_ld(tree):
-        if not isinstance(node, dict):
-            continue
+    for node in nodes:
         kind = node.get("@type", "")
         kinds = kind if isinstance(kind, list) else [kind]
         if not any(str(k) in ARTICLE_TYPES or str(k).endswith("Article") for k in kinds):
             if str(kinds[0]) in ("WebSite", "Organization", "NewsMediaOrganization"):
                 info.site_name = info.site_name or _name(node.get("name"))
+                info.publisher = info.publisher or _name(node.get("name"))
             continue
         info.jsonld_article = True
         if not info.published:
-            info.published = parse_iso_datetime(_str(node.get("datePublished")))
+            info.published = parse_iso_datetime(_str(node.get("datePublished")), zone)
             info.published_by = "jsonld" if info.published else None
         info.headline = info.headline or clean_text(_str(node.get("headline"))) or None
         if not info.section:
             info.section = clean_text(_str(node.get("articleSection"))) or None
             info.section_by = "jsonld" if info.section else None
-        if not info.author:
-            info.author = _name(node.get("author"))
-            info.author_by = "jsonld" if info.author else None
+        if not info.jsonld_author:
+            info.jsonld_author = _names(node.get("author"), people_only=True)
         info.site_name = info.site_name or _name(node.get("publisher"))
+        info.publisher = info.publisher or _name(node.get("publisher"))
+        info.modified = info.modified or parse_iso_datetime(_str(node.get("dateModified")), zone)
+    if not info.author and info.jsonld_author:
+        info.author, info.author_by = info.jsonld_author, "jsonld"
     return info
 
 
@@ -120,6 +133,17 @@ def _name(value) -> str | None:
     return clean_text(value) or None if isinstance(value, str) else None
 
 
+def _names(value, people_only: bool = False) -> str | None:
+    """JSON-LD author(s): one name, or several joined with ", " (`people_only`: not an
+    Organization, which is the publisher or an agency)."""
+    values = value if isinstance(value, list) else [value]
+    if people_only:
+        values = [v for v in values if not (isinstance(v, dict) and str(v.get("@type", ""))
+                                            in ("Organization", "NewsMediaOrganization"))]
+    found = [n for n in (_name(v) for v in values) if n]
+    return ", ".join(dict.fromkeys(found)) or None
+
+
 def _json_ld(tree):
     for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
         try:
@@ -130,3 +154,7 @@ def _json_ld(tree):
             if isinstance(data, dict) else []
         for node in nodes:
             yield node
+            entity = node.get("mainEntity") if isinstance(node, dict) else None
+            for inner in entity if isinstance(entity, list) else [entity]:
+                if isinstance(inner, dict):         # WebPage -> mainEntity: NewsArticle
+                    yield inner

@@ -7,16 +7,18 @@ of teaser links) and at the page's own statements (its site name, its descriptio
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from crawler.extract.dates import DATE, TIME, parse_iso_datetime, parse_vietnamese_datetime
+from crawler.extract.dates import (date_spans, element_date, has_time, parse_date_text,
+                                   parse_relative, time_spans)
 from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_text, folded,
                                   text_of)
 
-SEPARATOR = re.compile(r"\s+[|–—\-:»·]\s+|\s*\|\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
+SEPARATOR = re.compile(r"\s+[|–—\-:»·*•]\s+|\s*[|｜ㅣ：]\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
 # Class / id words of page furniture that is never the article's own header or text.
 FURNITURE = frozenset(
-    "related relate relation lienquan other more sidebar widget popular mostread most footer "
+    "quote pullquote related relate relation lienquan other more sidebar widget popular mostread most footer "
     "menu nav navigation comment comments share sharing social breadcrumb breadcrumbs tags tag "
     "list listing teaser teasers promo banner adv ads advert recommend suggest topbar top-bar "
     "cate category".split())
@@ -26,8 +28,7 @@ LEAD_WORDS = frozenset("sapo lead summary description desc excerpt intro standfi
                        "subtitle subhead deck abstract teaser".split())
 RIGHT = re.compile(r"text-align\s*:\s*right", re.I)
 STAMP_WINDOW = 40       # elements either side of the headline a date line may sit
-BRACKETED = re.compile(r"\(\s*\d{1,2}[:h]\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\s*\)|"
-                       r"\(\s*\d{1,2}/\d{1,2}/\d{4}\s+\d{1,2}[:h]\d{2}\s*\)")
+BRACKETED = re.compile(r"[(\[]([^()\[\]]{6,40})[)\]]\s*$")    # "Headline (06:00 20/11/2026)"
 
 
 def words(element) -> set[str]:
@@ -58,15 +59,25 @@ def inside(element, container) -> bool:
 
 # --- title ---------------------------------------------------------------------------------
 
+def name_key(name: str | None) -> str:
+    """A name for comparing: its ASCII letters ('Báo Lào Cai' -> 'baolaocai'), or its folded
+    letters when it has none ('朝日新聞デジタル')."""
+    return ascii_letters(name) or folded(name).replace(" ", "")
+
+
 def site_identities(names, url: str | None) -> set[str]:
     """Spellings of a site's name to recognise in a title suffix: its declared names and host."""
-    found = {ascii_letters(n) for n in names if n}
-    host = urlsplit(url or "").hostname or ""
+    return set(_identities(tuple(n for n in names if n), urlsplit(url or "").hostname or ""))
+
+
+@lru_cache(maxsize=512)
+def _identities(names: tuple[str, ...], host: str) -> frozenset[str]:
+    found = {name_key(n) for n in names}
     labels = [l for l in host.lower().split(".") if l not in ("www", "m")]
     if labels:
         found.add(ascii_letters(labels[0]))
         found.add(ascii_letters(".".join(labels)))
-    return {f for f in found if len(f) >= 2}
+    return frozenset(f for f in found if len(f) >= 2)
 
 
 def strip_site_suffix(title: str | None, identities: set[str], headline: str | None) -> str | None:
@@ -78,8 +89,9 @@ def strip_site_suffix(title: str | None, identities: set[str], headline: str | N
         before, after = title[:match.start()].strip(), title[match.end():].strip()
         if not before:
             continue
-        first = ascii_letters(SEPARATOR.split(after)[0])
+        first = name_key(SEPARATOR.split(after)[0])
         names_site = bool(first) and any(first == i or (len(first) >= 4 and i.startswith(first))
+                                         or (len(i) >= 4 and first.startswith(i))
                                          for i in identities)
         if names_site or (headline and folded(before) == folded(headline)):
             return before
@@ -119,22 +131,48 @@ class DocumentOrder:
         return self._index.get(element, -1)
 
 
+def _without(text: str, spans) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def _stamp_text(element) -> str | None:
     """The text of a short date line at `element`: its own text, or its parent's when the time
     sits in a sibling (`<span>10/03/2021</span> <span>09:00</span>`)."""
     text = text_of(element)
-    if len(text) > 80 or not DATE.search(text):
+    if len(text) > 80:
         return None
-    if not TIME.search(DATE.sub(" ", text)):
+    dates = date_spans(text)
+    if not dates:
+        return None
+    if not time_spans(_without(text, dates)):
         parent = element.getparent()
         if parent is not None:
             around = text_of(parent)
-            if len(around) <= 80 and TIME.search(DATE.sub(" ", around)):
+            if len(around) <= 80 and time_spans(_without(around, date_spans(around))):
                 text = around
-    rest = TIME.sub(" ", DATE.sub(" ", text))
+    rest = _without(text, date_spans(text) + time_spans(text))
     if len(re.findall(r"[^\W\d_]{2,}", rest)) > 6:      # a sentence, not a date line
         return None
     return text
+
+
+def stamp_date(element) -> str | None:
+    """The date a stamp element states: a machine-readable attribute with a time, else its
+    short date line (`_stamp_text`), else a bare day in an attribute."""
+    stated = element_date_attributes(element)
+    if has_time(stated):
+        return stated
+    shown = parse_date_text(_stamp_text(element))
+    if shown and stated and shown[:10] == stated and not has_time(shown):
+        return stated
+    return shown or stated
+
+
+def element_date_attributes(element) -> str | None:
+    """A date in the element's attributes only (title=, datetime=, data-*=, content=)."""
+    return element_date(element, shown=False) if element.attrib else None
 
 
 def in_teaser(element) -> bool:
@@ -179,9 +217,9 @@ def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
              and words(el) & {"date", "time", "datetime", "publish", "published", "pubdate",
                               "posted", "timestamp"}
              and not inside(el, container) and not is_furniture(el)
-             and _stamp_text(el)]
+             and stamp_date(el)]
     element = near_headline(found, headline, order, container)
-    return parse_vietnamese_datetime(_stamp_text(element)) if element is not None else None
+    return stamp_date(element) if element is not None else None
 
 
 def time_element_date(tree, headline, container, order: DocumentOrder) -> str | None:
@@ -191,9 +229,7 @@ def time_element_date(tree, headline, container, order: DocumentOrder) -> str | 
     element = near_headline(found, headline, order, container)
     if element is None:
         return None
-    shown = parse_vietnamese_datetime(text_of(element))
-    stated = parse_iso_datetime(element.get("datetime"))
-    return stated if stated and (len(stated) > 10 or not shown) else shown or stated
+    return element_date(element)
 
 
 def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
@@ -202,18 +238,60 @@ def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
     if headline is None:
         return None
     own = BRACKETED.search(text_of(headline))
-    if own:
-        return parse_vietnamese_datetime(own.group(0))
+    if own and parse_date_text(own.group(1)):
+        return parse_date_text(own.group(1))
     found = []
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = (element.text or "") + " ".join(c.tail or "" for c in element)
-        if DATE.search(direct) and not inside(element, container) \
+        if date_spans(direct) and not inside(element, container) \
                 and not is_furniture(element) and _stamp_text(element):
             found.append(element)
     element = near_headline(found, headline, order, container)
-    return parse_vietnamese_datetime(_stamp_text(element)) if element is not None else None
+    return parse_date_text(_stamp_text(element)) if element is not None else None
+
+
+def attribute_date(tree, headline, container, order: DocumentOrder) -> str | None:
+    """A time held in an attribute next to the headline: `<abbr title="2026-11-20T08:15">`,
+    `<span title="20/11/2026 09:00">10 giờ trước</span>`, `data-time="..."`, `itemprop=
+    datePublished` on any element (published, never dateModified)."""
+    if headline is None:
+        return None
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS or not element.attrib \
+                or element.tag in ("a", "img", "meta", "link"):
+            continue
+        if (element.get("itemprop") or "").lower() == "datemodified":
+            continue
+        if inside(element, container) or is_furniture(element):
+            continue
+        if has_time(element_date_attributes(element)):
+            found.append(element)
+    element = near_headline(found, headline, order, container)
+    return element_date_attributes(element) if element is not None else None
+
+
+RELATIVE_ANYWHERE = re.compile(r"\d\s*\w+\s*(?:trước|ago)|hôm qua|hôm nay|yesterday|today|"
+                               r"vừa xong|just now", re.I)
+
+
+def relative_stamp(tree, headline, container, order: DocumentOrder, fetched_at) -> str | None:
+    """A relative stamp next to the headline ("15 phút trước", "hôm qua", "3 hours ago"),
+    counted back from the fetch time: approximate, the last layer."""
+    if headline is None or not RELATIVE_ANYWHERE.search(tree.text_content()):
+        return None
+    found = []
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
+            continue
+        direct = clean_text((element.text or "") + " ".join(c.tail or "" for c in element))
+        if direct and len(direct) <= 40 and parse_relative(direct, fetched_at) \
+                and not inside(element, container) and not is_furniture(element):
+            found.append(element)
+    element = near_headline(found, headline, order, container)
+    return parse_relative(text_of(element), fetched_at) if element is not None else None
 
 
 # --- lead ----------------------------------------------------------------------------------
@@ -228,15 +306,17 @@ def lead_block(tree, headline, body_start, order: DocumentOrder, marked_only: bo
     start, end = order[headline], order[body_start]
     if not 0 <= start < end:
         return None
+    article = _common_ancestor(headline, body_start)   # what holds both is not furniture
     for element in tree.iter("p", "div", "h2", "h3", "section", "span", "strong", "b"):
         position = order[element]
-        if not start < position < end or position - start > 60:
+        marked_start = element is body_start and bool(words(element) & LEAD_WORDS)
+        if not (start < position < end or marked_start) or position - start > 60:
             continue
         if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS and d.tag not in ("span",)
                and len(text_of(d)) > 40 for d in element.iterdescendants()):
             continue                  # a wrapper: its inner block is tried on its own
         text = text_of(element)
-        if len(text) < 60 or len(text.split()) < 10 or is_furniture(element):
+        if len(text) < 60 or len(text.split()) < 10 or is_furniture(element, article):
             continue
         if any(body_start is a for a in element.iterancestors()):
             continue
@@ -250,7 +330,13 @@ def lead_block(tree, headline, body_start, order: DocumentOrder, marked_only: bo
     return None
 
 
-def visible_description(tree, descriptions, strip_prefix) -> tuple[str, object] | None:
+def _common_ancestor(a, b):
+    mine = {id(x) for x in a.iterancestors()}
+    return next((x for x in b.iterancestors() if id(x) in mine), None)
+
+
+def visible_description(tree, descriptions, strip_prefix, headline=None,
+                        order: DocumentOrder | None = None) -> tuple[str, object] | None:
     """The page's meta description as the page shows it: (shown text, element), or None when
     no paragraph of the page holds it (then it is not the article's lead)."""
     wanted = []
@@ -270,8 +356,13 @@ def visible_description(tree, descriptions, strip_prefix) -> tuple[str, object] 
         if len(text) < 40:
             continue
         shown = folded(strip_prefix(text))
+        if headline is not None and order is not None and \
+                order[element] - order[headline] > STAMP_WINDOW + 20:
+            continue                  # far below the headline: in the text, not a lead
         if any(shown.startswith(w) and len(shown) <= 1.5 * len(w) + 20 for w in wanted) \
-                and not is_furniture(element):
+                and not is_furniture(element, _common_ancestor(headline, element)
+                                     if headline is not None and words(element) & LEAD_WORDS
+                                     else None):
             return strip_prefix(text), element
     return None
 
@@ -289,6 +380,43 @@ def bold_line(element) -> bool:
     return 0 < len(text) <= 60 and len(text.split()) <= 8 and bold == text
 
 
+LABEL = (r"(?:(?:commentary|analysis|opinion|kommentar|text|written|posted|reported|story|"
+         r"words|photos?|bài(?:\s+và\s+ảnh)?|ảnh|thực hiện)\s+)?"
+         r"(?:by|von|par|por|di|door|af|av|tác giả bài viết|tác giả|theo|author|authors|autor|"
+         r"auteur|người viết|phóng viên|pv|bài và ảnh|bài|ảnh|nguồn|source|quelle)")
+LEADING_LABEL = re.compile(r"^\W*" + LABEL + r"\s*[:.\-–—]?\s+", re.I)
+ONLY_LABEL = re.compile(r"^\W*(?:" + LABEL + r"|date published|published|updated|posted|"
+                        r"staff|admin|editor|redaktion|redaction|rédaction|ban biên tập|"
+                        r"[^\W\d_]+\s+(?:by|von|par))\W*$", re.I)
+NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b",
+                        re.I)
+
+
+def clean_author(value: str | None, publisher: set[str]) -> str | None:
+    """A byline as a name: entities decoded, a leading label cut ("By ", "Tác giả: "); None for a
+    label alone, a date, an e-mail or URL, a photo credit, or the publisher's own name."""
+    import html
+    if not value:
+        return None
+    value = clean_text(html.unescape(value))
+    value = LEADING_LABEL.sub("", value).strip(" ,;|-–—:")
+    if len(value) > 100 and "," in value:            # "Name, professor at ..., site": the name
+        value = value.split(",")[0].strip()
+    words_of = [w for w in re.split(r"[\s\-]+", value) if w]
+    if len(words_of) >= 2 and ONLY_LABEL.match(words_of[-1]) and \
+            name_key(" ".join(words_of[:-1])) in publisher:
+        return None                                  # "NZZ-Redaktion": the publisher's desk
+    if not value or len(value) > 100 or len(value.split()) > 15 or ONLY_LABEL.match(value) \
+            or NOT_A_NAME.search(value) or date_spans(value) or time_spans(value) \
+            or parse_relative(value, None) \
+            or not re.search(r"[^\W\d_]", value):
+        return None
+    if name_key(value) in publisher or any(len(p) >= 4 and name_key(value).startswith(p)
+                                           for p in publisher):
+        return None
+    return value
+
+
 def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
     to the headline or right after the text."""
@@ -300,7 +428,7 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
                 or (element.get("rel") or "").lower() == "author"):
             continue
         text = text_of(element)
-        if 0 < len(text) <= 50 and len(text.split()) <= 6 and not DATE.search(text) \
+        if 0 < len(text) <= 50 and len(text.split()) <= 6 and not date_spans(text) \
                 and not is_furniture(element):
             found.append(element)
     if not found:
@@ -326,12 +454,24 @@ def locate_container(tree, lines: list[str]):
     if not wanted:
         return None, None
     matched = []
+    loose = []                       # blocks with text runs of their own (<br><br>, no <p>)
     for element in tree.iter(*CONTENT_TAGS):
+        direct = (element.text or "") + "".join(c.tail or "" for c in element)
+        if len(direct.strip()) >= 30:
+            loose.append(element)
         if element.tag == "div" and element.find(".//div") is not None:
             continue
         key = folded(text_of(element))
         if key in wanted:
             matched.append((element, wanted[key]))
+            wanted[key] = 0
+    missing = {line: weight for line, weight in wanted.items() if weight}
+    if missing and loose:            # lines that are runs of a block's own text
+        for element in reversed(loose):          # inner blocks before their wrappers
+            whole = folded(text_of(element))
+            found = [line for line in missing if line in whole]
+            if found:
+                matched.append((element, sum(missing.pop(line) for line in found)))
     total = sum(weight for _, weight in matched)
     if not total:
         return None, None
@@ -348,24 +488,28 @@ def locate_container(tree, lines: list[str]):
     return container, matched[0][0]
 
 
-def is_caption(element, container) -> bool:
-    """A caption: in a figure, or in a table / small box that holds an image."""
+def is_caption(element, container, marked_only: bool = False) -> bool:
+    """A caption: in a figure, or in a table / small box that holds an image (`marked_only`:
+    a <figcaption> or an element whose class says caption, nothing else)."""
     for node in (element, *element.iterancestors()):
         if node is container:
             return False
-        if node.tag in ("figcaption", "figure") or "caption" in words(node):
+        if node.tag == "figcaption" or "caption" in words(node) or \
+                (node.tag == "figure" and not marked_only):
             return True
-        if node.tag in ("table", "div", "td", "tr") and node.find(".//img") is not None \
+        if not marked_only and node.tag in ("table", "div", "td", "tr") \
+                and node.find(".//img") is not None \
                 and len(text_of(node)) <= 400:
             return True
     return False
 
 
-def teaser_texts(tree) -> set[str]:
-    """Folded texts of teaser items (a headline link and the summary after it): what a listing
-    page is made of, and what an article's related boxes hold."""
+def teaser_texts(tree, url: str | None = None) -> set[str]:
+    """Folded texts of teaser items (a headline link to another page of the site and the
+    summary after it): what a listing page is made of, and what an article's related boxes
+    hold. Links to other sites (a shop, a source) are not teasers."""
     found = set()
-    for link in tree.iter("a"):
+    for link in own_links(tree, url):
         title = text_of(link)
         if len(title.split()) < 4:
             continue
@@ -380,3 +524,109 @@ def teaser_texts(tree) -> set[str]:
             if len(text) >= 40:
                 found.add(folded(text))
     return found
+
+
+# --- related links inside the text ------------------------------------------------------------
+
+RELATED_HEADING = re.compile(r"^\W*(tin|bài|video)?\s*(liên quan|cùng chủ đề|cùng chuyên mục|"
+                             r"đọc thêm|xem thêm|xem tiếp|có thể bạn quan tâm|tin khác|bài viết khác|"
+                             r"related|read more|see also|more on this|recommended|also read)\W*$",
+                             re.I)
+
+
+def own_links(element, url: str | None) -> list:
+    """The links of `element` that point to pages of the same site (relative, or same host)."""
+    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    found = []
+    for link in element.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        target = (urlsplit(href).hostname or "").removeprefix("www.")
+        if not target or not host or target == host or target.endswith("." + host) \
+                or host.endswith("." + target):
+            found.append(link)
+    return found
+
+
+def is_link_item(text: str, element, url: str | None) -> bool:
+    """A paragraph that is a link to another article of the site and nothing else: '» Headline',
+    a list item of a related box (its own text is at most a bullet or a date)."""
+    if element is None or len(text) > 300 or element.find(".//a") is None:
+        return False
+    # the element's links shown in this paragraph (a run of loose text shares its element)
+    links = [a for a in own_links(element, url) if text_of(a) and text_of(a) in text]
+    if not links:
+        return False
+    letters = len(re.sub(r"[\W\d_]+", "", text))
+    linked = len(re.sub(r"[\W\d_]+", "", " ".join(text_of(a) for a in links)))
+    return linked >= 0.8 * letters and letters - linked <= 12
+
+
+def drop_related(blocks, url: str | None):
+    """The text without what points elsewhere: runs of paragraphs that are links to the site's
+    other articles, with the short heading that opens them ("Tin liên quan", "Đọc thêm:"), and
+    a related heading with nothing after it. Judged by what the blocks are, not class names."""
+    out = []
+    index = 0
+    while index < len(blocks):
+        text, element = blocks[index]
+        run = index
+        while run < len(blocks) and is_link_item(*blocks[run], url):
+            run += 1
+        if run > index:                      # a run of link items: drop it and its heading
+            if out and _opens_box(out[-1][0]):
+                out.pop()
+            index = run
+            continue
+        if RELATED_HEADING.match(text) and (index + 1 == len(blocks) or
+                                            _links_follow(element, url)):
+            index += 1
+            continue
+        out.append((text, element))
+        index += 1
+    return out
+
+
+def drop_related_lines(tree, lines: list[str], url: str | None) -> list[str]:
+    """trafilatura's lines without what a related box left in them: a heading that names one
+    ("Tin liên quan", "Đọc thêm:", "Related"), and lines that are only links to other articles
+    of the site when they come as a box: after such a heading, two or more in a row, or each
+    marked with a bullet ("» Headline")."""
+    linked = None
+
+    def is_link(line: str) -> bool:
+        nonlocal linked
+        bare = folded(line)
+        if len(bare.split()) < 4 or len(line) > 300:
+            return False
+        if linked is None:
+            linked = {folded(text_of(a)) for a in own_links(tree, url)}
+        return bare in linked
+
+    links = [is_link(line) for line in lines]
+    out = []
+    for index, line in enumerate(lines):
+        if RELATED_HEADING.match(line):
+            continue
+        if links[index] and (BULLET.match(line) or (index > 0 and (links[index - 1] or RELATED_HEADING.match(lines[index - 1])))
+                             or (index + 1 < len(lines) and links[index + 1])):
+            continue
+        out.append(line)
+    return out
+
+
+BULLET = re.compile(r"^\s*[»•►▸▶◆■*+\-–]\s*")
+
+
+def _links_follow(element, url: str | None) -> bool:
+    """The element right after a heading is a box of links to the site's other articles."""
+    following = element.getnext() if element is not None else None
+    return following is not None and isinstance(following.tag, str) \
+        and is_link_item(text_of(following), following, url)
+
+
+def _opens_box(text: str) -> bool:
+    """A short heading that can open a box of links: "Tin liên quan", "Đọc thêm:", "Related"."""
+    return bool(RELATED_HEADING.match(text)) or (len(text.split()) <= 6 and text.rstrip()
+                                                  .endswith(":"))

@@ -27,7 +27,35 @@ def clean_text(text: str | None) -> str:
 
 
 def text_of(element) -> str:
-    return clean_text(" ".join(element.itertext()))
+    """The text an element shows: scripts and styles inside it are not text."""
+    if next(element.iter("script", "style"), None) is None:
+        return clean_text(" ".join(element.itertext()))
+    return clean_text(" ".join(element.xpath(
+        ".//text()[not(ancestor::script) and not(ancestor::style)]")))
+
+
+def inline_text(element) -> str:
+    """The text of `element` as it is shown: inline elements joined as they are written
+    (`<span>LTE-Patent</span>: Samsung` -> 'LTE-Patent: Samsung'), a space at each <br> and
+    block; scripts and styles left out."""
+    out: list[str] = []
+
+    def walk(node):
+        if node.text:
+            out.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in SKIP_TAGS:
+                block = child.tag == "br" or child.tag in BLOCK_TAGS
+                if block:
+                    out.append(" ")
+                walk(child)
+                if block:
+                    out.append(" ")
+            if child.tail:
+                out.append(child.tail)
+
+    walk(element)
+    return clean_text("".join(out))
 
 
 def folded(text: str | None) -> str:
@@ -95,6 +123,8 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
                     text = text_of(child)
                     if text:
                         out.append((text, child))
+            elif child.tag == "br" and _next_is_br(child):
+                flush()                # <br><br>: a paragraph break in text without <p>
             else:
                 buffer.append(" ".join(child.itertext()))
             if child.tail:
@@ -103,6 +133,14 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
 
     walk(container)
     return out
+
+
+def _next_is_br(br) -> bool:
+    """True when only white space separates this <br> from another <br>."""
+    if br.tail and br.tail.strip():
+        return False
+    following = br.getnext()
+    return following is not None and following.tag == "br"
 
 
 def paragraphs(container) -> list[str]:
