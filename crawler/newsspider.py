@@ -162,11 +162,12 @@ class NewsSpider(Discovery, scrapy.Spider):
 
     def new_article_requests(self, links: list[str], referer: str, chain: str | None = None,
                              layer: str = "listing-rule", source: str | None = None,
-                             max_new: int | None = None):
+                             max_new: int | None = None, listed: dict[str, str] | None = None):
         """Requests for the links not stored yet (at most `max_new`); a stored one older than a
         backfill's date marks its listing chain as done. `layer` found them
         (crawler/discovery/), on the page `source`; a feed's or sitemap's article that was not
-        stored before the run is counted for the reconciliation."""
+        stored before the run is counted for the reconciliation. `listed`: {url: the date the
+        feed or sitemap gave}, the page path's date layer after the page's own dates."""
         self.note_found(links, layer, source)
         side = layer in ("feed", "sitemap")
         for url in links:
@@ -192,7 +193,8 @@ class NewsSpider(Discovery, scrapy.Spider):
                 max_new -= 1
             yield scrapy.Request(url, self.parse_article, errback=self.on_download_error,
                                  headers={"Referer": referer}, priority=self.ARTICLE_PRIORITY,
-                                 meta={"chain": chain, "link": url})
+                                 meta={"chain": chain, "link": url,
+                                       "listed_date": (listed or {}).get(url)})
 
     def parse_listing(self, response, page: int = 1, stale: int = 0, chain: str | None = None,
                       channel: str | None = None):
@@ -249,7 +251,8 @@ class NewsSpider(Discovery, scrapy.Spider):
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or (
             None if is_html(response) else "application/octet-stream")
-        page = self.read_page(response.body, response.url, content_type, response.headers)
+        page = self.read_page(response.body, response.url, content_type, response.headers,
+                              listed_date=response.meta.get("listed_date"))
         response.meta["newscrawl_found"] = page.found      # for crawler.health, not read twice
         self.count_layers(page)
         if page.bad_canonical:

@@ -518,3 +518,18 @@ def test_a_start_page_moved_for_good_is_followed_and_flagged(tmp_path, repo_root
     [run] = site_runs(db)
     assert "start page moved: https://nld.com.vn/cong-doan.htm → " \
            "https://nld.com.vn/lao-dong-cong-doan.htm (HTTP 301)" in run["flag"]
+
+
+def test_a_feed_entry_keeps_its_stated_instant_at_plus_seven():
+    """A feed's pubDate (here in GMT) is the page path's `listed_date` layer: the same instant,
+    written at +07:00, so a late-evening GMT entry lands on the Vietnamese next day."""
+    from crawler.discovery.feeds import feed_entries
+    rss = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+           b"<item><title>a</title><link>https://example.vn/a-1.html</link>"
+           b"<pubDate>Thu, 19 Nov 2026 20:15:00 GMT</pubDate></item>"
+           b"<item><title>b</title><link>https://example.vn/b-2.html</link></item>"
+           b"</channel></rss>")
+    entries, not_feed = feed_entries(rss, "application/rss+xml")
+    assert not_feed is None
+    assert entries == [("https://example.vn/a-1.html", "2026-11-20T03:15:00+07:00"),
+                       ("https://example.vn/b-2.html", "")]

@@ -34,7 +34,7 @@ from crawler.discovery.feeds import alternate_feeds, feed_entries
 from crawler.discovery.sitemaps import (NOT_ARTICLE_SITEMAP, NewsSitemap, entry_date,
                                         newest_first, sitemap_body)
 from crawler.problems import report_problem
-from crawler.urls import same_site
+from crawler.urls import canonical_url, same_site
 
 
 class Channels:
@@ -132,7 +132,8 @@ class Channels:
         """A feed (RSS/Atom, read by feedparser): its entries of the window."""
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         entries, not_feed = feed_entries(response.body, content_type)
-        links = self.article_links(link for link, day in entries if self.in_window(day))
+        listed = {canonical_url(link): when for link, when in entries if when}
+        links = self.article_links(link for link, when in entries if self.in_window(when))
         if not response.meta.get("declared"):
             if not_feed:
                 self.logger.info("[%s] %s: %s", self.name, response.url, not_feed)
@@ -141,7 +142,7 @@ class Channels:
                            f"the feed lists no article links{'; ' + not_feed if not_feed else ''};"
                            " check feed_urls", logging.WARNING)
         yield from self.new_article_requests(links, response.url, layer="feed",
-                                             source=response.url)
+                                             source=response.url, listed=listed)
 
     # --- sitemaps ------------------------------------------------------------------------------
 
@@ -193,15 +194,18 @@ class Channels:
             if depth < 2:
                 yield from self.next_sitemap(depth + 1, children)
             return
-        links = []
+        links, listed = [], {}
         for entry in newest_first(entries):
             if not self.in_window(entry_date(entry)):
                 continue
-            links += self.article_links([urljoin(response.url, entry["loc"])])
+            found = self.article_links([urljoin(response.url, entry["loc"])])
+            links += found
+            if found and entry.get("publication_date"):     # a news sitemap's date, not lastmod
+                listed[found[0]] = entry["publication_date"].strip()
         new_before_run = [u for u in links if u in self.found_this_run
                           or not self.db.seen(self.name, u, self.article_id(u))[0]]
         for request in self.new_article_requests(links, response.url, layer="sitemap",
-                                                 source=response.url,
+                                                 source=response.url, listed=listed,
                                                  max_new=max(self.sitemap_articles_left, 0)):
             self.sitemap_articles_left -= 1
             yield request

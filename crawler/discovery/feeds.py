@@ -4,9 +4,12 @@ Pure functions for the channels of crawler/discovery/channels.py.
 """
 from __future__ import annotations
 
-import time
+import calendar
+from datetime import datetime
 
 import feedparser
+
+from crawler.extract.dates import VIETNAM
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml",
               "application/feed+json", "application/xml", "text/xml")
@@ -25,18 +28,20 @@ def alternate_feeds(response) -> list[str]:
     return out
 
 
-def _day(entry) -> str:
-    """The entry's publication (else update) day, "YYYY-MM-DD", or ""."""
+def _when(entry) -> str:
+    """The entry's publication (else update) time, ISO 8601 at +07:00 (feedparser gives it in
+    UTC: the same instant), or ""."""
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if value:
-            return time.strftime("%Y-%m-%d", value)
+            return datetime.fromtimestamp(calendar.timegm(value), VIETNAM).isoformat()
     return ""
 
 
 def feed_entries(body: bytes, content_type: str | None = None
                  ) -> tuple[list[tuple[str, str]], str | None]:
-    """([(link, day or "")] in feed order; None or why this is not a feed), with feedparser."""
+    """([(link, time or "")] in feed order, the time ISO 8601 at +07:00 (its first ten characters
+    are the day); None or why this is not a feed), with feedparser."""
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or ""})
     entries: list[tuple[str, str]] = []
     seen = set()
@@ -46,7 +51,7 @@ def feed_entries(body: bytes, content_type: str | None = None
         for link in candidates:
             if link and link.strip() not in seen:
                 seen.add(link.strip())
-                entries.append((link.strip(), _day(entry)))
+                entries.append((link.strip(), _when(entry)))
     if parsed.entries:
         return entries, None
     if not parsed.get("version"):
