@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from replay.faults import Faults
 from replay.server import ReplayServer, host_concurrency
 
 
@@ -27,8 +28,11 @@ def test_a_crawl_without_delay_holds_one_request_at_a_time_per_host(tmp_path, re
 
 
 def test_the_limit_is_the_setting_not_the_replay(tmp_path, repo_root):
-    """The same crawl allowed 4 requests per host does overlap them: the log can see it."""
-    with ReplayServer() as server:
+    """The same crawl allowed 4 requests per host does overlap them: the log can see it. Every
+    answer is held a second (the `slow` fault), so requests the crawler started together are
+    in flight together however busy the machine is (without it, a loaded machine could answer
+    each one before the next left, and the test would depend on speed)."""
+    with ReplayServer(faults=Faults({"laodongthudo.vn": "slow"}, slow_seconds=1.0)) as server:
         subprocess.run(
             [sys.executable, "-m", "crawler.cli", "crawl", "laodongthudo", "--db",
              str(tmp_path / "news.db"), "-q", "-s", "DOWNLOAD_DELAY=0",
