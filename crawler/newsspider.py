@@ -268,9 +268,11 @@ class NewsSpider(Discovery, scrapy.Spider):
         if chain and self.backfill_since and published_at \
                 and published_at[:10] < self.backfill_since:
             self.reached_since.add(chain)
+        link = response.meta.get("link") or canonical_url(response.url)
+        if not self.in_scope(link, page.article.labour_relevant):
+            return                  # a site-wide channel's sport or weather story (reconciliation)
         page.article.fetched_at = now_iso()
-        page.article.found_by = self.channels_of(
-            response.meta.get("link") or canonical_url(response.url))
+        page.article.found_by = self.channels_of(link)
         yield page.article
 
     def report_rejection(self, response, page: Page, content_type: str | None) -> None:

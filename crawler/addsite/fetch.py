@@ -53,14 +53,9 @@ class Fetched:
         else:
             cls = Response
         response = cls(url=self.url, status=self.status, headers=headers, body=self.body)
-        if isinstance(response, TextResponse):
-            from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
-
-            from crawler.middlewares import choose_charset
-            chosen = choose_charset(http_content_type_encoding(self.content_type),
-                                    html_body_declared_encoding(self.body), self.body)
-            if chosen:
-                response = response.replace(encoding=chosen)
+        if isinstance(response, TextResponse):     # the crawl's charset (crawler/charset.py)
+            from crawler.charset import choose_encoding
+            response = response.replace(encoding=choose_encoding(self.body, self.content_type)[0])
         return response
 
 

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from crawler.addsite.fetch import BudgetSpent, Fetched, Forbidden, PoliteFetcher
+from crawler.addsite.fetch import BudgetSpent, Forbidden, PoliteFetcher
 from crawler.addsite.shapes import NOT_PAGES, Shape, evidence, infer
 from crawler.topics import classify, fold
 from crawler.urls import bare_host, canonical_url, same_site
@@ -277,7 +277,7 @@ class Inspection:
 
     # --- 2. feeds and sitemaps ---------------------------------------------------------------
     def read_feeds(self):
-        from crawler.links import alternate_feeds
+        from crawler.discovery.feeds import alternate_feeds
         import feedparser
         candidates = [canonical_url(u) for u in alternate_feeds(self.home)]
         candidates += [u for u in self.links["home"]
@@ -308,7 +308,7 @@ class Inspection:
                 break
 
     def read_sitemaps(self):
-        from crawler.links import NOT_ARTICLE_SITEMAP, NewsSitemap, newest_first, sitemap_body
+        from crawler.discovery.sitemaps import NOT_ARTICLE_SITEMAP, NewsSitemap, newest_first, sitemap_body
         try:
             listed = [u for u in self.fetcher.sitemaps_in_robots(self.url) if same_site(u, [self.host])]
         except BudgetSpent:

@@ -134,6 +134,8 @@ class Channels:
         entries, not_feed = feed_entries(response.body, content_type)
         listed = {canonical_url(link): when for link, when in entries if when}
         links = self.article_links(link for link, when in entries if self.in_window(when))
+        if response.meta.get("declared"):
+            self.declared_feed_links.update(links)
         if not response.meta.get("declared"):
             if not_feed:
                 self.logger.info("[%s] %s: %s", self.name, response.url, not_feed)

@@ -23,6 +23,13 @@ go to the stats `newscrawl/channels/named` and `/not_on_listings` and to the cra
 N / M reaches `NEWS_LISTINGS_MISSED_THRESHOLD` (0.2), unless a start page could not be read at all
 (then its articles were on no listing page read, and the start page is flagged as drifted).
 Those articles are fetched and stored all the same.
+
+Scope: a start page, its pagination and a declared feed are the site's union and labour sections;
+the home page, a menu section, an undeclared feed and a sitemap name the whole site (sport,
+weather, ...). An article that only such a site-wide channel reached is stored only when its text
+is about labour (`Article.labour_relevant`, crawler/topics.py); otherwise it is counted under
+`newscrawl/channels/out_of_scope`, logged at INFO, left out of the reconciliation's counts, and
+not stored (`in_scope`).
 """
 from __future__ import annotations
 
@@ -45,6 +52,8 @@ class Reconciliation:
         self.side_named: dict[str, str] = {}          # feed/sitemap articles of the window, new
         self.stored_channels: dict[str, list[str]] = {}   # article URL -> found_by when read
         self.fallback_answers: dict[str, list[str]] = {}    # layer -> pages that gave links
+        self.declared_feed_links: set[str] = set()    # named by a feed the site declares
+        self.out_of_scope: set[str] = set()           # site-wide channels only, not labour
 
     def note_found(self, links: list[str], layer: str, source: str | None = None) -> None:
         """Record the layer that found each article link first (`newscrawl/discovery/<layer>`)
@@ -68,6 +77,21 @@ class Reconciliation:
     def note_side_named(self, url: str, channel: str) -> None:
         """An article a feed or sitemap named within the window, not stored before this run."""
         self.side_named.setdefault(url, channel)
+
+    def in_scope(self, url: str, labour_relevant: bool | None) -> bool:
+        """Whether the article at `url` belongs to the crawl (see the module docstring): reached
+        by a start page's listing or a declared feed, about labour, or not found by discovery
+        this run (a refetch). Counts and remembers the others."""
+        channels = self.found_by.get(url)
+        if (labour_relevant is not False or not channels or "listing" in channels
+                or url in self.declared_feed_links):
+            return True                 # (no channels: a refetch or last run's failure)
+        if url not in self.out_of_scope:
+            self.out_of_scope.add(url)
+            self.count(C + "out_of_scope")
+            self.logger.info("[%s] %s: found only by %s and not about labour: not stored", self.name,
+                             url, ", ".join(self.found_by.get(url) or ["?"]))
+        return False
 
     def channels_of(self, url: str) -> list[str]:
         """The channels that named `url` this run so far (["retry"] for a page of last run's
@@ -100,6 +124,8 @@ class Reconciliation:
         """(M, N): the feed/sitemap articles of the window new to the archive, and those of them
         no listing page reached; also into the stats (see the module docstring)."""
         self.complete_found_by()
+        for url in self.out_of_scope:
+            self.side_named.pop(url, None)
         named = len(self.side_named)
         missed = [url for url in self.side_named if url not in self.on_listings]
         stats = self.crawler.stats
