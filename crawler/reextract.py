@@ -9,7 +9,9 @@ be read again without refetching anything: `raw_pages` keeps each page as fetche
   `newscrawl extract` does (`w3lib.encoding.html_to_unicode`), the site spider's `read_page`
   (`crawler.sites.site_spiders`), the image URL made absolute, the text fields and tags in NFC
   (`crawler.pipelines`). It runs in a `multiprocessing.Pool` of `jobs` workers (default: every
-  CPU), pages sent in chunks still compressed; a worker answers "unchanged" when the content hash
+  CPU), pages sent in chunks still compressed (a worker reads them with
+  `crawler.store.rawpages.read_raw_page`, zstd or the old zlib, loading a site dictionary from
+  the database file the first time it meets it); a worker answers "unchanged" when the content hash
   is the stored one, so only changed articles travel back.
 * Writing: in this (the parent) process, through `NewsDB.store_article` only, so an update is the
   same as a crawl's: the old text goes to `article_versions`, the row, its MinHash signature and
@@ -35,7 +37,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -93,13 +94,20 @@ def _content_hash(values: dict) -> str:
                    published_at=values["published_at"]).content_hash
 
 
+_DICTIONARIES = None   # this process's rawpages.Dictionaries (see _init_worker / reextract)
+
+
 def _work(chunk: list[tuple]) -> list[tuple]:
-    """Extract a chunk of (id, url, site, content_hash, html_zlib, content_type, fetched_at):
+    """Extract a chunk of (id, url, site, content_hash, stored page (html_zlib, html_zstd,
+    dictionary), content_type, fetched_at):
     (id, "unchanged") / (id, "changed", values) / (id, "failed", why) each."""
+    from crawler.store.rawpages import read_raw_page
+
     out = []
-    for article_id, url, site, stored_hash, blob, content_type, fetched_at in chunk:
+    for article_id, url, site, stored_hash, stored, content_type, fetched_at in chunk:
         try:
-            values = extract_stored(site, url, zlib.decompress(blob), content_type, fetched_at)
+            html = read_raw_page(*stored, _DICTIONARIES)
+            values = extract_stored(site, url, html, content_type, fetched_at)
         except Exception as error:  # one broken page must not stop the run
             out.append((article_id, "failed", f"{type(error).__name__}: {error}"[:300]))
             continue
@@ -110,9 +118,18 @@ def _work(chunk: list[tuple]) -> list[tuple]:
     return out
 
 
-def _init_worker() -> None:
+def _init_worker(db_path: str) -> None:
+    """Load the spiders once per worker; the site dictionaries are read (once each, when first
+    needed) from the database file on a read-only connection of its own."""
+    global _DICTIONARIES
+    import sqlite3
+
     from crawler.sites import site_spiders
-    site_spiders()   # load the spiders once per worker
+    from crawler.store.rawpages import dictionaries_of
+
+    site_spiders()
+    uri = "file:" + os.path.abspath(db_path) + "?mode=ro"
+    _DICTIONARIES = dictionaries_of(lambda: sqlite3.connect(uri, uri=True, timeout=30))
 
 
 # --- the parent side ---------------------------------------------------------------------------
@@ -180,9 +197,12 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
     start = time.perf_counter()
     pool = None
     if jobs > 1:   # forked before the database is opened: workers hold no connection
-        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker)
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker,
+                                                        initargs=(os.fspath(db_path),))
     try:
         with NewsDB(db_path) as db:
+            global _DICTIONARIES
+            _DICTIONARIES = db.dictionaries     # for chunks extracted in this process
             pending: list[tuple[int, dict]] = []
 
             def take(answer: list[tuple]) -> None:

@@ -10,9 +10,12 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   Topics (crawler/topics.py, vocabulary crawler/topics.toml): ``topics`` (JSON list),
   ``labour_relevant`` (1/0), ``topic_terms`` (JSON evidence); not part of the content hash, so a
   vocabulary edit is no article change (``newscrawl reextract --topics-only`` recomputes them).
-* ``raw_pages``  every page fetched at an article URL as fetched, zlib-compressed
-  (``html_zlib``), keyed by URL, so pages can be read again later without refetching: the
-  articles', and those of pages that did not become articles (``refused_pages``).
+* ``raw_pages``  every page fetched at an article URL as fetched, keyed by URL, so pages can be
+  read again later without refetching: the articles', and those of pages that did not become
+  articles (``refused_pages``). Compressed with zstd and a dictionary trained per site
+  (``html_zstd``, ``dictionary``; the dictionaries in ``raw_page_dictionaries``), or zlib
+  (``html_zlib``) for pages written before migration 0010 and not yet converted by
+  ``recompress_raw_pages``: crawler/store/rawpages.py, whose ``read_raw_page`` reads either.
 * ``article_versions`` the earlier text of an article whose text changed (one row per change).
 * ``duplicates`` copies of stored stories, not stored as articles: a mirror under the same slug
   and id, the same site id under another URL, or near-identical text on another site
@@ -44,12 +47,13 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler import dedup
 from crawler.store.cluster import ClusterStore
+from crawler.store.rawpages import RawPageWriter, dictionaries_of, read_raw_page
 from crawler.store.runs import CrawlRuns, now_iso
 from crawler.store.schema import TOPIC_COLUMNS, VERSION_FIELDS as _VERSION_FIELDS, connect
 
@@ -97,6 +101,8 @@ class NewsDB(CrawlRuns, ClusterStore):
         self.path = Path(path)
         self.demoted: list[str] = []   # see store_article
         self.db, self.open_seconds = connect(self.path)
+        self.raw = RawPageWriter(self.db.conn)            # compresses raw pages (per site)
+        self.dictionaries = dictionaries_of(self.db.conn)  # reads them
         self.longest_write_wait = 0.0  # seconds, the longest a write waited for its lock
 
     @contextlib.contextmanager
@@ -128,6 +134,9 @@ class NewsDB(CrawlRuns, ClusterStore):
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            # a dictionary inserted in the rolled-back transaction is not stored: reload
+            self.raw.forget()
+            self.dictionaries.forget()
             raise
         else:
             conn.execute("COMMIT")
@@ -212,8 +221,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                 self._put_signature(existing["id"], sig)
                 outcome = "updated"
             if article.html is not None:
-                self._put_raw(existing["url"] if existing else article.url, article.html,
-                              fetched_at, content_type, article.etag, article.last_modified)
+                self._put_raw(article.site, existing["url"] if existing else article.url,
+                              article.html, fetched_at, content_type, article.etag,
+                              article.last_modified)
         return outcome
 
     def _same_article(self, article: "Article") -> dict | None:
@@ -295,35 +305,63 @@ class NewsDB(CrawlRuns, ClusterStore):
         self.db.execute("DELETE FROM raw_pages WHERE url = ?", [url])
         return url
 
-    def _put_raw(self, url: str, html: bytes | str, fetched_at: str, content_type: str,
-                 etag: str | None = None, last_modified: str | None = None) -> None:
+    def _put_raw(self, site: str, url: str, html: bytes | str, fetched_at: str,
+                 content_type: str, etag: str | None = None,
+                 last_modified: str | None = None) -> None:
+        """Write the raw page (zstd with the site's dictionary): inside a write transaction."""
         data = html.encode("utf-8") if isinstance(html, str) else bytes(html)
-        self.db.execute(
-            "INSERT OR REPLACE INTO raw_pages (url, fetched_at, content_type, html_zlib, etag, "
-            "last_modified) VALUES (?, ?, ?, ?, ?, ?)",
-            [url, fetched_at, content_type, zlib.compress(data, 6), etag, last_modified],
-        )
+        self.raw.save(self.raw.pack(site, url, data), fetched_at, content_type, etag,
+                      last_modified, now_iso())
 
     def raw_html(self, url: str) -> bytes | None:
         """The raw page stored for ``url``, decompressed, or None."""
         row = self.db.execute(
-            "SELECT html_zlib FROM raw_pages WHERE url = ?", [url]
+            "SELECT html_zlib, html_zstd, dictionary FROM raw_pages WHERE url = ?", [url]
         ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        return zlib.decompress(row[0])
+        return None if row is None else read_raw_page(*row, self.dictionaries)
 
     def stored_pages(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles with their raw page, by id after `after` (keyset pagination, for
-        `newscrawl reextract`):
-        [(id, url, site, content_hash, html_zlib, content_type, fetched_at of the page)]."""
+        `newscrawl reextract`): [(id, url, site, content_hash, (html_zlib, html_zstd,
+        dictionary), content_type, fetched_at of the page)]: the page still compressed, read
+        by `rawpages.read_raw_page`."""
         where = "AND a.site = ?" if site else ""
-        return [tuple(r) for r in self.db.execute(
-            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.content_type, "
-            "r.fetched_at "
+        return [(*r[:4], tuple(r[4:7]), *r[7:]) for r in self.db.execute(
+            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.html_zstd, r.dictionary, "
+            "r.content_type, r.fetched_at "
             "FROM articles a JOIN raw_pages r ON r.url = a.url "
-            f"WHERE a.id > ? AND r.html_zlib IS NOT NULL {where} ORDER BY a.id LIMIT ?",
+            "WHERE a.id > ? AND (r.html_zstd IS NOT NULL OR r.html_zlib IS NOT NULL) "
+            f"{where} ORDER BY a.id LIMIT ?",
             [after, *([site] if site else []), limit]).fetchall()]
+
+    def recompress_raw_pages(self, batch: int = 200,
+                             progress: "Callable[[int, int], None] | None" = None) -> int:
+        """Convert the raw pages still in the old zlib form (before migration 0010) to zstd with
+        their site's dictionary (trained from them when the site has none), in place, `batch`
+        pages per committed transaction: readers read every page throughout (either form), a
+        killed run leaves each page in one form or the other and a rerun goes on. Returns the
+        pages converted. `progress(done, left)` after each batch."""
+        done = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT r.url, r.html_zlib, COALESCE(a.site, p.site, '') FROM raw_pages r "
+                "LEFT JOIN articles a ON a.url = r.url LEFT JOIN refused_pages p ON p.url = r.url "
+                "WHERE r.html_zlib IS NOT NULL LIMIT ?", [batch]).fetchall()
+            if not rows:
+                return done
+            with self.transaction():
+                for url, blob, site in rows:
+                    packed = self.raw.pack(site, url, zlib.decompress(blob))
+                    self.raw.store_dictionary(packed, now_iso())
+                    self.db.execute(
+                        "UPDATE raw_pages SET html_zstd = ?, dictionary = ?, html_zlib = NULL "
+                        "WHERE url = ? AND html_zlib = ?",
+                        [packed.html_zstd, packed.dictionary, url, blob])
+            done += len(rows)
+            if progress is not None:
+                left = self.db.execute("SELECT count(*) FROM raw_pages "
+                                       "WHERE html_zlib IS NOT NULL").fetchone()[0]
+                progress(done, left)
 
     def stored_texts(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles' text and topics by id after `after` (keyset pagination, for
@@ -390,7 +428,7 @@ class NewsDB(CrawlRuns, ClusterStore):
         `newscrawl reextract` reads the kept HTML again: a fixed rule recovers it."""
         with self.transaction():
             if html is not None:
-                self._put_raw(url, html, fetched_at, content_type or "")
+                self._put_raw(site, url, html, fetched_at, content_type or "")
             self.db.execute(
                 "INSERT INTO refused_pages (url, site, reason, for_good, first_refused_at, "
                 "refused_at, times) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (url) DO UPDATE SET "
@@ -415,15 +453,17 @@ class NewsDB(CrawlRuns, ClusterStore):
         where = "AND p.site = ?" if site else ""
         while True:
             rows = self.db.execute(
-                "SELECT p.site, p.url, r.html_zlib, r.content_type FROM refused_pages p "
-                "JOIN raw_pages r ON r.url = p.url WHERE p.url > ? AND r.html_zlib IS NOT NULL "
+                "SELECT p.site, p.url, r.html_zlib, r.html_zstd, r.dictionary, r.content_type "
+                "FROM refused_pages p JOIN raw_pages r ON r.url = p.url WHERE p.url > ? "
+                "AND (r.html_zstd IS NOT NULL OR r.html_zlib IS NOT NULL) "
                 f"{where} ORDER BY p.url LIMIT ?", [last, *([site] if site else []), batch]
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][1]
-            for page_site, url, blob, content_type in rows:
-                yield page_site, url, zlib.decompress(blob), content_type or None
+            for page_site, url, old, blob, dictionary, content_type in rows:
+                yield (page_site, url, read_raw_page(old, blob, dictionary, self.dictionaries),
+                       content_type or None)
 
     def due_for_refresh(self, site: str, published_since: str, fetched_before: str) -> list[dict]:
         """Recent articles last fetched long enough ago to check again for changes, with the

@@ -186,6 +186,25 @@ def _cluster(db: sqlite_utils.Database) -> None:
                                       if_not_exists=True)
 
 
+RAW_PAGE_ZSTD_COLUMNS = {"html_zstd": bytes, "dictionary": int}
+DICTIONARY_COLUMNS: dict[str, Any] = {
+    "id": int, "site": str, "version": int, "trained_at": str, "pages": int, "size": int,
+    "ratio": float, "dictionary": bytes}
+
+
+@MIGRATIONS(name="0010 raw pages zstd with per-site dictionaries")
+def _raw_pages_zstd(db: sqlite_utils.Database) -> None:
+    """raw_page_dictionaries (a zstd dictionary per site and version, crawler/store/rawpages.py)
+    and raw_pages.html_zstd + raw_pages.dictionary: pages written from now on are zstd with their
+    site's dictionary. Old pages keep html_zlib and stay readable as they are (every reader reads
+    both forms); `newscrawl compact` (NewsDB.recompress_raw_pages) converts them in place a batch
+    per transaction, so that no long lock is taken here."""
+    dictionaries = db.table("raw_page_dictionaries")
+    dictionaries.create(DICTIONARY_COLUMNS, pk="id", if_not_exists=True)
+    dictionaries.create_index(["site", "version"], unique=True, if_not_exists=True)
+    _add_missing_columns(db.table("raw_pages"), RAW_PAGE_ZSTD_COLUMNS)
+
+
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
 # what they mean), how many of its runs were flagged, the articles stored, the newest first seen.
 SITE_HEALTH_SQL = """CREATE VIEW site_health AS
