@@ -547,3 +547,25 @@ def test_topics_are_stored_but_are_not_part_of_the_content(tmp_path):
     assert db.store_article(make_article()) == "unchanged"
     assert db.db.execute("SELECT topics FROM articles").fetchone()[0] == '["công đoàn", "việc làm"]'
     db.close()
+
+
+def test_signatures_are_datasketchs_minhash_and_old_signatures_still_compare():
+    """crawler/dedup.py computes datasketch's MinHash with numpy (no scipy import at start-up);
+    signatures are stored in 512 bytes, those stored before in 1,024 still read and compare."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from crawler import dedup
+
+    rng = random.Random(7)
+    words = ["công", "đoàn", "lao", "động", "việc", "làm", "lương", "Hà", "Nội"]
+    for n in (30, 400, 3000):
+        text = " ".join(f"{rng.choice(words)}{rng.randint(0, 40)}" for _ in range(n))
+        expected = MinHash(num_perm=dedup.NUM_PERM, seed=1)
+        expected.update_batch(dedup.shingles(text))
+        ours = dedup.signature(text)
+        assert ours.tolist() == expected.hashvalues.tolist()
+        old_blob = expected.hashvalues.astype(np.uint64).astype("<u8").tobytes()
+        assert len(dedup.to_blob(ours)) == 512 and len(old_blob) == 1024
+        assert dedup.similarity(dedup.from_blob(old_blob), dedup.from_blob(dedup.to_blob(ours))) == 1
+        assert dedup.band_keys(dedup.from_blob(old_blob)) == dedup.band_keys(ours)
