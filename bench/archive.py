@@ -87,7 +87,7 @@ def checkpoints(n: int) -> list[int]:
     return points + [n - WINDOW] if n - WINDOW > (points[-1] if points else 0) else points
 
 
-def fill(path: Path, n: int, log) -> dict:
+def fill(path: Path, n: int, log, minutes: float = 0) -> dict:
     global _WEB
     from crawler.store import NewsDB
     from replay.corpus import SITES
@@ -110,7 +110,8 @@ def fill(path: Path, n: int, log) -> dict:
         stored = 0
         window = None
         for article, size in pool.imap(_read, order, chunksize=16):
-            if stored >= n:
+            if stored >= n or (minutes and window is None
+                               and time.perf_counter() - start > 60 * minutes):
                 break
             if article is None:
                 not_read += 1
@@ -208,6 +209,9 @@ def main(argv=None) -> int:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--crawl-articles-per-site", type=int, default=250)
     parser.add_argument("--no-crawl", action="store_true")
+    parser.add_argument("--minutes", type=float, default=0,
+                        help="stop filling after this long (default: no limit); the report "
+                             "says the size reached")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--keep", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -223,10 +227,14 @@ def main(argv=None) -> int:
 
     crawl = None if args.no_crawl else crawl_part(args.crawl_articles_per_site, work, log)
     log(f"archive: {args.articles:,} articles through the store path")
-    filled = fill(path, args.articles, log)
+    filled = fill(path, args.articles, log, args.minutes)
     size = sizes(path)
     n = size["articles"]
 
+    if n < args.articles:
+        lines += [f"**Stopped at {n:,} of {args.articles:,} articles** (`--minutes "
+                  f"{args.minutes:g}` reached on this shared machine); every figure below is "
+                  f"at {n:,}.", ""]
     lines += ["## Disk: bytes per article", "",
               f"{n:,} articles, each stored by `NewsDB.store_article` from its replay page read "
               f"by the crawl's page path ({filled['seconds']:.0f} s wall, outcomes "
