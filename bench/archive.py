@@ -226,6 +226,9 @@ def main(argv=None) -> int:
         "- pages: the replay's (markup we wrote ourselves), not the real sites'", ""]
 
     crawl = None if args.no_crawl else crawl_part(args.crawl_articles_per_site, work, log)
+    if not args.articles:       # the crawl part only
+        lines += crawl_lines(crawl, args, work)
+        return report(lines, args, work)
     log(f"archive: {args.articles:,} articles through the store path")
     filled = fill(path, args.articles, log, args.minutes)
     size = sizes(path)
@@ -280,6 +283,23 @@ def main(argv=None) -> int:
                      f"{wall[int(0.95 * len(wall))]:.2f} |")
     lines += ["", f"Peak memory of the storing process (VmHWM): {filled['hwm_mb']:.0f} MB.", ""]
 
+    lines += crawl_lines(crawl, args, work)
+    return report(lines, args, work)
+
+
+def report(lines: list[str], args, work: Path) -> int:
+    text = "\n".join(lines)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    if not args.keep:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def crawl_lines(crawl: dict | None, args, work: Path) -> list[str]:
+    lines: list[str] = []
     if crawl:
         top, c, r = crawl["ceiling"], crawl["crawl"], crawl["reextract"]
         per_page = 1000 * c["cpu"] / max(1, c["new"])
@@ -307,14 +327,7 @@ def main(argv=None) -> int:
                   f"**{r['aps'] / top['trafilatura_pps']:.2f}** |",
                   f"| reextract process tree PSS, peak | {r['tree_pss_mb']:.0f} MB |",
                   f"| load average after | {r['load_after']} |", ""]
-    report = "\n".join(lines)
-    print(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report)
-    if not args.keep:
-        import shutil
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return lines
 
 
 if __name__ == "__main__":

@@ -37,7 +37,8 @@ _WORDS = re.compile(r"\w+", re.UNICODE)
 
 def shingles(text: str, size: int = 4) -> set[bytes]:
     words = _WORDS.findall(text.lower())
-    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    return {g.encode("utf-8")
+            for g in map(" ".join, zip(*(words[i:] for i in range(size))))}
 
 
 # MinHash as datasketch 2.0 computes it (`MinHash(num_perm=128, seed=1)`, scheme "affine32": the
@@ -69,10 +70,12 @@ def signature(text: str) -> np.ndarray | None:
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    digests = b"".join(hashlib.sha1(g).digest()[:4] for g in grams)
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(g).digest()[:4] for g in grams])
     hv = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
-    with np.errstate(over="ignore"):
-        return (hv * _A + _B).min(axis=0)
+    permuted = hv * _A          # uint32 arithmetic wraps around: modulo 2^32, as intended
+    permuted += _B
+    return permuted.min(axis=0)
 
 
 def band_keys(sig: np.ndarray) -> list[str]:

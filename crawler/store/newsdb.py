@@ -176,12 +176,14 @@ class NewsDB(CrawlRuns, ClusterStore):
                                        ensure_ascii=False, sort_keys=True),
             **topic_values(article.topics, article.labour_relevant, article.topic_terms),
         }
-        sig = dedup.signature(article.body or "")   # CPU work outside the write lock
         with self.transaction():
             # read as an article now: no longer a refused page (`newscrawl reextract`, a new run)
             self.db.execute("DELETE FROM refused_pages WHERE url = ?", [article.url])
             self.db.execute("DELETE FROM not_articles WHERE url = ?", [article.url])
             existing = self._same_article(article)
+            if existing is None or existing["content_hash"] != row["content_hash"]:
+                # the signature only of a text to store (not of an unchanged refetch)
+                sig = dedup.signature(article.body or "")
             if existing is None:
                 matches = self._same_story(article, row["slug_key"], sig)
                 earlier = [m for m in matches
