@@ -26,8 +26,17 @@ from crawler import __version__
 from crawler.schedule.command import schedule_command
 from crawler.topics_cli import topics_command
 from crawler.cluster.command import cluster_command
-from crawler.sites import parse_overrides, project_settings
 
+# crawler.sites imports Scrapy and the spiders (most of a second): only the commands that need
+# it import it, so that `newscrawl --help` and the light commands start at once.
+def project_settings():
+    from crawler.sites import project_settings as settings
+    return settings()
+
+
+def parse_overrides(overrides):
+    from crawler.sites import parse_overrides as parse
+    return parse(overrides)
 
 
 @click.group()
