@@ -340,28 +340,36 @@ class NewsDB(CrawlRuns, ClusterStore):
 
     def recompress_raw_pages(self, batch: int = 200,
                              progress: "Callable[[int, int], None] | None" = None) -> int:
-        """Convert the raw pages still in the old zlib form (before migration 0010) to zstd with
-        their site's dictionary (trained from them when the site has none), in place, `batch`
-        pages per committed transaction: readers read every page throughout (either form), a
-        killed run leaves each page in one form or the other and a rerun goes on. Returns the
-        pages converted. `progress(done, left)` after each batch."""
-        done = 0
+        """Compress again, in place, the raw pages still in the old zlib form (before migration
+        0010) and those kept without a dictionary (their site had none yet): zstd with their
+        site's dictionary (trained from them when the site has none and has enough pages),
+        `batch` pages per committed transaction, in rowid order. Readers read every page
+        throughout (either form); a killed run leaves each page in one form or the other and a
+        rerun goes on. Returns the pages rewritten. `progress(done, left)` after each batch
+        (left: pages still in the zlib form)."""
+        done = last = 0
         while True:
             rows = self.db.execute(
-                "SELECT r.url, r.html_zlib, COALESCE(a.site, p.site, '') FROM raw_pages r "
-                "LEFT JOIN articles a ON a.url = r.url LEFT JOIN refused_pages p ON p.url = r.url "
-                "WHERE r.html_zlib IS NOT NULL LIMIT ?", [batch]).fetchall()
+                "SELECT r.rowid, r.url, r.html_zlib, r.html_zstd, COALESCE(a.site, p.site, '') "
+                "FROM raw_pages r LEFT JOIN articles a ON a.url = r.url "
+                "LEFT JOIN refused_pages p ON p.url = r.url WHERE r.rowid > ? AND "
+                "(r.html_zlib IS NOT NULL OR (r.html_zstd IS NOT NULL AND r.dictionary IS NULL)) "
+                "ORDER BY r.rowid LIMIT ?", [last, batch]).fetchall()
             if not rows:
                 return done
+            last = rows[-1][0]
             with self.transaction():
-                for url, blob, site in rows:
-                    packed = self.raw.pack(site, url, zlib.decompress(blob))
+                for _, url, old, blob, site in rows:
+                    html = read_raw_page(old, blob, None, self.dictionaries)
+                    packed = self.raw.pack(site, url, html)
                     self.raw.store_dictionary(packed, now_iso())
+                    if old is None and packed.dictionary is None:
+                        continue       # no dictionary for its site yet: it stays as it is
                     self.db.execute(
                         "UPDATE raw_pages SET html_zstd = ?, dictionary = ?, html_zlib = NULL "
-                        "WHERE url = ? AND html_zlib = ?",
-                        [packed.html_zstd, packed.dictionary, url, blob])
-            done += len(rows)
+                        "WHERE url = ? AND html_zlib IS ? AND html_zstd IS ?",
+                        [packed.html_zstd, packed.dictionary, url, old, blob])
+                    done += 1
             if progress is not None:
                 left = self.db.execute("SELECT count(*) FROM raw_pages "
                                        "WHERE html_zlib IS NOT NULL").fetchone()[0]
