@@ -634,3 +634,17 @@ def test_a_killed_writer_leaves_nothing_half_written_and_a_rerun_completes(tmp_p
     assert db.db.execute("SELECT count(*) FROM raw_pages WHERE dictionary IS NULL"
                          ).fetchone()[0] == 0
     db.close()
+
+
+def test_newscrawl_compact_converts_an_old_database(tmp_path, repo_root):
+    path = tmp_path / "news.db"
+    pages = [("laodongthudo", i) for i in range(TRAIN_PAGES + 10)] + [("baolaocai", 1)]
+    old_zlib_database(path, pages)
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "compact", "--db", str(path)],
+                          cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"{len(pages)} pages compressed again" in proc.stdout
+    assert "1 without one" in proc.stdout and "0 in the old zlib form" in proc.stdout
+    with NewsDB(path) as db:
+        assert all(db.raw_html(f"https://{s}.vn/bai-{i}.html") == site_page(s, i)
+                   for s, i in pages)
