@@ -15,7 +15,7 @@ Threshold: two bodies are the same story when their estimated 4-shingle Jaccard 
 least `NEAR_DUPLICATE_THRESHOLD` (0.6). Distinct articles of the replay, generated from shared
 phrase lists, reach 0.27 at 100,000 articles (bench/results/dedup.md); a syndicated copy with a
 reworded lead and a dropped paragraph keeps 0.65-0.94. Candidates come from two index lookups:
-21 LSH bands of 6 rows (126 of the 128 permutations), which make a pair a candidate with
+21 LSH bands of 6 rows (126 of the 128 permutations; each band's key a 64-bit integer), which make a pair a candidate with
 probability 1-(1-s^6)^21 (0.9987 at s=0.8, 0.93 at 0.7, 0.81 at 0.65, 0.005 at 0.25, so unrelated
 articles rarely cost a comparison), and the same headline on another site (syndication keeps it).
 Each candidate is then checked against the threshold.
@@ -78,12 +78,13 @@ def signature(text: str) -> np.ndarray | None:
     return permuted.min(axis=0)
 
 
-def band_keys(sig: np.ndarray) -> list[str]:
-    """One key per LSH band: articles sharing any key are candidates. (Computed over the values
-    as 64-bit integers, as the signatures were stored before: keys stay those already stored.)"""
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One key per LSH band (a signed 64-bit integer: the band number and its rows, hashed):
+    articles sharing any key are candidates."""
     wide = sig.astype("<u8")
-    return [f"{band}:" + hashlib.blake2b(wide[band * ROWS:(band + 1) * ROWS].tobytes(),
-                                         digest_size=8).hexdigest()
+    return [int.from_bytes(hashlib.blake2b(wide[band * ROWS:(band + 1) * ROWS].tobytes(),
+                                           digest_size=8, salt=band.to_bytes(16, "little")
+                                           ).digest(), "little", signed=True)
             for band in range(BANDS)]
 
 

@@ -648,3 +648,45 @@ def test_newscrawl_compact_converts_an_old_database(tmp_path, repo_root):
     with NewsDB(path) as db:
         assert all(db.raw_html(f"https://{s}.vn/bai-{i}.html") == site_page(s, i)
                    for s, i in pages)
+
+
+def test_old_signatures_and_text_band_keys_migrate_and_still_find_copies(tmp_path):
+    """A database from before migration 0010: 1,024-byte signatures and text band keys in a
+    table with two indexes. Opened, its band keys are integers in one b-tree, and a copy of a
+    story stored before is still found."""
+    import hashlib
+
+    import numpy as np
+
+    from crawler import dedup
+
+    path = tmp_path / "news.db"
+    body = " ".join(f"từ{(k * k) % 991} câu{k % 37}" for k in range(120))
+    with NewsDB(path) as db:
+        assert db.store_article(make_article(body=body)) == "new"
+    with sqlite3.connect(path) as conn:
+        article, blob = conn.execute("SELECT article, signature FROM minhashes").fetchone()
+        sig = dedup.from_blob(blob).astype(np.uint64)
+        old_keys = [f"{band}:" + hashlib.blake2b(sig[band * 6:(band + 1) * 6].tobytes(),
+                                                 digest_size=8).hexdigest() for band in range(21)]
+        conn.execute("DROP TABLE minhash_bands")
+        conn.execute("CREATE TABLE minhash_bands (band_key TEXT, article INTEGER)")
+        conn.execute("CREATE INDEX idx_minhash_bands_band_key ON minhash_bands (band_key)")
+        conn.execute("CREATE INDEX idx_minhash_bands_article ON minhash_bands (article)")
+        conn.executemany("INSERT INTO minhash_bands VALUES (?, ?)", [(k, article) for k in old_keys])
+        conn.execute("UPDATE minhashes SET signature = ?", [sig.astype("<u8").tobytes()])
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0010 %'")
+    conn.close()
+    with NewsDB(path) as db:
+        keys = db.db.execute("SELECT band_key, typeof(band_key) FROM minhash_bands").fetchall()
+        assert sorted(k for k, _ in keys) == sorted(dedup.band_keys(dedup.signature(body)))
+        assert {t for _, t in keys} == {"integer"}
+        assert [i.origin for i in db.db.table("minhash_bands").indexes] == ["pk"]
+        copy = make_article(url="https://baolaocai.vn/ban-sao-9.html", site="baolaocai",
+                            article_id="9", body=body,
+                            published_at="2021-01-27T11:00:00+07:00")
+        assert db.store_article(copy) == "duplicate"
+        # an update replaces the article's band rows
+        assert db.store_article(make_article(body=body + " thêm một câu mới ở cuối bài")) == \
+            "updated"
+        assert db.db.execute("SELECT count(*) FROM minhash_bands").fetchone()[0] == 21

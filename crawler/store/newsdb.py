@@ -25,8 +25,9 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   ``not_articles``: requested once more by the next run (the refusal may have been passing: an
   error page, a JSON answer), then not again; any other (the rules and the fallbacks read
   nothing) is requested again by every run, and ``newscrawl reextract`` reads it again.
-* ``minhashes`` / ``minhash_bands`` the body signatures and their LSH band keys (indexed) that
-  find near-identical text in constant time.
+* ``minhashes`` / ``minhash_bands`` the body signatures (512 bytes) and their LSH band keys
+  (integers; one b-tree keyed by (band_key, article)) that find near-identical text in
+  constant time.
 * ``crawl_runs`` one row per spider run: start/finish times, status ('running', 'finished',
   'failed', 'interrupted'), counters, and what went wrong (``problems`` JSON {kind: count},
   ``problem_urls`` JSON list of "kind url", at most 50), ``exit_status`` of the crawl process
@@ -278,14 +279,20 @@ class NewsDB(CrawlRuns, ClusterStore):
         return sorted(matches, key=lambda m: -m[4])
 
     def _put_signature(self, article_id: int, sig) -> None:
-        self.db.execute("DELETE FROM minhash_bands WHERE article = ?", [article_id])
-        self.db.execute("DELETE FROM minhashes WHERE article = ?", [article_id])
+        old = self.db.execute("SELECT signature FROM minhashes WHERE article = ?",
+                              [article_id]).fetchone()
+        if old is not None:   # its band rows, by their keys (minhash_bands has no other index)
+            self.db.conn.executemany(
+                "DELETE FROM minhash_bands WHERE band_key = ? AND article = ?",
+                [(key, article_id) for key in dedup.band_keys(dedup.from_blob(old[0]))])
+            self.db.execute("DELETE FROM minhashes WHERE article = ?", [article_id])
         if sig is None:
             return
         self.db.execute("INSERT INTO minhashes (article, signature) VALUES (?, ?)",
                         [article_id, dedup.to_blob(sig)])
-        self.db.conn.executemany("INSERT INTO minhash_bands (band_key, article) VALUES (?, ?)",
-                                 [(key, article_id) for key in dedup.band_keys(sig)])
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
+            [(key, article_id) for key in dedup.band_keys(sig)])
 
     def _record_duplicate(self, copy_url: str, copy_site: str, copy_article_id: str | None,
                           original_url: str, method: str, similarity: float) -> None:

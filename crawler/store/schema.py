@@ -204,6 +204,35 @@ def _raw_pages_zstd(db: sqlite_utils.Database) -> None:
     dictionaries.create(DICTIONARY_COLUMNS, pk="id", if_not_exists=True)
     dictionaries.create_index(["site", "version"], unique=True, if_not_exists=True)
     _add_missing_columns(db.table("raw_pages"), RAW_PAGE_ZSTD_COLUMNS)
+    _integer_band_keys(db)
+
+
+MINHASH_BANDS_SQL = ("CREATE TABLE minhash_bands (band_key INTEGER NOT NULL, "
+                     "article INTEGER NOT NULL, PRIMARY KEY (band_key, article)) WITHOUT ROWID")
+
+
+def _integer_band_keys(db: sqlite_utils.Database) -> None:
+    """minhash_bands as one b-tree of integer keys (band_key, article), instead of text keys in
+    a table with two indexes: 0.5 KB per article instead of 1.5. The keys of the stored
+    signatures are computed again (crawler/dedup.py band_keys); nothing to do when done."""
+    from crawler import dedup
+
+    columns = {c.name: c.type for c in db.table("minhash_bands").columns}
+    if columns.get("band_key", "").upper() == "INTEGER" and db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'minhash_bands' "
+            "AND sql LIKE '%WITHOUT ROWID%'").fetchone():
+        return
+    db.execute("DROP TABLE IF EXISTS minhash_bands")
+    db.execute(MINHASH_BANDS_SQL)
+    rows = db.conn.execute("SELECT article, signature FROM minhashes")
+    while True:
+        chunk = rows.fetchmany(2000)
+        if not chunk:
+            break
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
+            [(key, article) for article, blob in chunk
+             for key in dedup.band_keys(dedup.from_blob(blob))])
 
 
 # One row per site: its last finished run's numbers, coverage and flag (crawler/health.py says
