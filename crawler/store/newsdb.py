@@ -334,12 +334,12 @@ class NewsDB(CrawlRuns, ClusterStore):
     def stored_pages(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles with their raw page, by id after `after` (keyset pagination, for
         `newscrawl reextract`): [(id, url, site, content_hash, (html_zlib, html_zstd,
-        dictionary), content_type, fetched_at of the page)]: the page still compressed, read
-        by `rawpages.read_raw_page`."""
+        dictionary), content_type, fetched_at of the page, topics, labour_relevant,
+        topic_terms)]: the page still compressed, read by `rawpages.read_raw_page`."""
         where = "AND a.site = ?" if site else ""
         return [(*r[:4], tuple(r[4:7]), *r[7:]) for r in self.db.execute(
             "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.html_zstd, r.dictionary, "
-            "r.content_type, r.fetched_at "
+            "r.content_type, r.fetched_at, a.topics, a.labour_relevant, a.topic_terms "
             "FROM articles a JOIN raw_pages r ON r.url = a.url "
             "WHERE a.id > ? AND (r.html_zstd IS NOT NULL OR r.html_zlib IS NOT NULL) "
             f"{where} ORDER BY a.id LIMIT ?",
