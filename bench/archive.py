@@ -80,11 +80,10 @@ def _read(a):
 
 
 def checkpoints(n: int) -> list[int]:
-    points, p = [], 1000
-    while p < n:
-        points.append(p)
-        p *= 10
-    return points + [n - WINDOW] if n - WINDOW > (points[-1] if points else 0) else points
+    """1,000, 10,000, then every 20,000, and the last WINDOW before n: wherever a time-limited
+    fill stops, its last measurement is near its size."""
+    points = [p for p in (1000, 10_000, *range(20_000, n, 20_000)) if p + WINDOW <= n]
+    return points + ([n - WINDOW] if n - WINDOW > (points[-1] if points else 0) else [])
 
 
 def fill(path: Path, n: int, log, minutes: float = 0) -> dict:
@@ -117,8 +116,10 @@ def fill(path: Path, n: int, log, minutes: float = 0) -> dict:
                 not_read += 1
                 continue
             page_bytes += size
-            if stored in points:
-                window = timings[stored] = {"cpu": [], "wall": []}
+            if stored in points and stored not in timings:
+                size = sum(Path(f"{path}{x}").stat().st_size for x in ("", "-wal")
+                           if Path(f"{path}{x}").exists())
+                window = timings[stored] = {"cpu": [], "wall": [], "file": size}
             c, t = time.thread_time(), time.perf_counter()
             outcome = db.store_article(article)
             if window is not None:
@@ -306,7 +307,8 @@ def main(argv=None) -> int:
               f"the crawl's pipeline), averaged over the {WINDOW:,} articles stored after the "
               "given number; CPU of the storing thread, and wall time.", "",
               "| stored before | CPU ms mean | CPU ms median | vs first | wall ms mean | "
-              "wall ms p95 |", "|---:|---:|---:|---:|---:|---:|"]
+              "wall ms p95 | file + WAL then, KB per article |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
     first = None
     for point, t in sorted(filled["timings"].items()):
         if not t["cpu"]:
@@ -316,7 +318,8 @@ def main(argv=None) -> int:
         wall = sorted(t["wall"])
         lines.append(f"| {point:,} | **{mean:.2f}** | {statistics.median(t['cpu']):.2f} | "
                      f"{mean / first:.2f}x | {statistics.mean(wall):.2f} | "
-                     f"{wall[int(0.95 * len(wall))]:.2f} |")
+                     f"{wall[int(0.95 * len(wall))]:.2f} | "
+                     f"{t['file'] / max(1, point) / 1024:.1f} |")
     lines += ["", f"Peak memory of the storing process (VmHWM): {filled['hwm_mb']:.0f} MB.", ""]
 
     lines += crawl_lines(crawl, args, work)
