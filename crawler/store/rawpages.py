@@ -27,9 +27,11 @@ dictionary (loaded from the database once). The last pages of each site are reme
    when it was trained. The new dictionary is a new version; pages written with the older one
    keep its id and read with it (dictionaries are never deleted).
 
-Training is CPU work done before the write transaction; the new row is inserted in the caller's
-transaction (its id is only used after the insert, and a rolled-back transaction makes the writer
-forget what it knew: ``forget()``), so a page never refers to a dictionary that is not stored.
+Compression and training run inside the caller's write transaction, only for a page that is
+written (an unchanged refetch costs nothing): training takes ~0.1 s, once per site and template.
+The new dictionary's row is inserted in that transaction before the page that uses it (and a
+rolled-back transaction makes the writer forget what it knew: ``forget()``), so a page never
+refers to a dictionary that is not stored.
 """
 from __future__ import annotations
 
