@@ -144,10 +144,15 @@ def sizes(path: Path) -> dict:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         by_table = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        raw = conn.execute("SELECT count(*), sum(length(html_zstd)), count(dictionary) "
-                           "FROM raw_pages").fetchone()
-        dictionaries = conn.execute("SELECT site, version, pages, size, ratio "
-                                    "FROM raw_page_dictionaries ORDER BY id").fetchall()
+        try:
+            raw = conn.execute("SELECT count(*), sum(length(html_zstd)), count(dictionary) "
+                               "FROM raw_pages").fetchone()
+            dictionaries = conn.execute("SELECT site, version, pages, size, ratio "
+                                        "FROM raw_page_dictionaries ORDER BY id").fetchall()
+        except sqlite3.OperationalError:     # a version before zstd pages (a "before" run)
+            raw = conn.execute("SELECT count(*), sum(length(html_zlib)), 0 "
+                               "FROM raw_pages").fetchone()
+            dictionaries = []
         free = conn.execute("PRAGMA freelist_count").fetchone()[0] * \
             conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()
