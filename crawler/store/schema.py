@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 # long opening a file may wait, in all, for other processes creating or migrating it.
 BUSY_TIMEOUT_SECONDS = 30.0
 OPEN_WAIT_SECONDS = 60.0
-PAGE_SIZE = 8192
 # An opening that took longer than this, or retried, is logged (INFO) with its length.
 WAIT_WORTH_LOGGING = 0.05
 
@@ -332,9 +331,6 @@ def connect(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
             db = sqlite_utils.Database(conn)
             db.execute("PRAGMA synchronous=NORMAL")
-            # a new file: 8 KB pages (a raw page of 2-3 KB or an article row of 5-10 KB wastes
-            # less of its last page than with 4 KB ones); no effect on an existing file
-            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             applied = [] if _is_current(db) else _bring_up_to_date(db)
             break
         except sqlite3.Error as exc:
