@@ -79,6 +79,19 @@ def _read(a):
     return article, len(response.body)
 
 
+def _read_ahead(pool, order, slice_size: int = 2000):
+    """The workers' answers in order, at most two slices of pages held at once (the next slice
+    is read while this one is stored): memory stays flat whatever the size."""
+    slices = [order[i:i + slice_size] for i in range(0, len(order), slice_size)]
+    pending = pool.map_async(_read, slices[0], chunksize=16) if slices else None
+    for i in range(len(slices)):
+        answers = pending.get()
+        pending = (pool.map_async(_read, slices[i + 1], chunksize=16)
+                   if i + 1 < len(slices) else None)
+        yield from answers
+        del answers
+
+
 def checkpoints(n: int) -> list[int]:
     """1,000, 10,000, then every 20,000, and the last WINDOW before n: wherever a time-limited
     fill stops, its last measurement is near its size."""
@@ -108,7 +121,7 @@ def fill(path: Path, n: int, log, minutes: float = 0) -> dict:
             max(1, (os.cpu_count() or 2))) as pool:
         stored = 0
         window = None
-        for article, size in pool.imap(_read, order, chunksize=16):
+        for article, size in _read_ahead(pool, order):
             if stored >= n or (minutes and window is None
                                and time.perf_counter() - start > 60 * minutes):
                 break
@@ -325,7 +338,8 @@ def main(argv=None) -> int:
                      f"{mean / first:.2f}x | {statistics.mean(wall):.2f} | "
                      f"{wall[int(0.95 * len(wall))]:.2f} | "
                      f"{t['file'] / max(1, point) / 1024:.1f} |")
-    lines += ["", f"Peak memory of the storing process (VmHWM): {filled['hwm_mb']:.0f} MB.", ""]
+    lines += ["", f"Peak memory of the storing process (VmHWM; it also holds the replay's corpus "
+              f"and up to two slices of 2,000 read pages): {filled['hwm_mb']:.0f} MB.", ""]
 
     lines += crawl_lines(crawl, args, work)
     return report(lines, args, work)
