@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 from bench.crawl import cpu_self, load, machine, query, reap
@@ -235,11 +234,13 @@ def compare(mine: dict, local: dict) -> dict:
 def article_events(db: Path):
     """(site, Article) of every stored article of `db`, with its raw page, in id order."""
     from crawler.items import Article
-    conn = sqlite3.connect(db)
+    from crawler.store import NewsDB
+    store = NewsDB(db)        # raw pages read by the store (zstd with dictionaries, or zlib)
+    conn = store.db.conn
     try:
         for row in conn.execute(
                 "SELECT a.url, a.site, a.article_id, a.title, a.body, a.sapo, a.author, "
-                "a.published_at, a.section, a.tags, a.image_url, a.fetched_at, r.html_zlib, "
+                "a.published_at, a.section, a.tags, a.image_url, a.fetched_at, NULL, "
                 "r.etag, r.last_modified, a.extracted_by, a.topics, a.labour_relevant, "
                 "a.topic_terms FROM articles a LEFT JOIN raw_pages r ON r.url = a.url "
                 "ORDER BY a.id"):
@@ -247,13 +248,13 @@ def article_events(db: Path):
                 url=row[0], site=row[1], article_id=row[2], title=row[3], body=row[4],
                 sapo=row[5], author=row[6], published_at=row[7], section=row[8],
                 tags=json.loads(row[9] or "[]"), image_url=row[10], fetched_at=row[11],
-                html=zlib.decompress(row[12]) if row[12] else None, etag=row[13],
+                html=store.raw_html(row[0]), etag=row[13],
                 last_modified=row[14], extracted_by=json.loads(row[15] or "{}"),
                 topics=json.loads(row[16]) if row[16] is not None else None,
                 labour_relevant=None if row[17] is None else bool(row[17]),
                 topic_terms=json.loads(row[18]) if row[18] is not None else None)
     finally:
-        conn.close()
+        store.close()
 
 
 def saturate(bench: Bench, source: Path, db: Path) -> dict:

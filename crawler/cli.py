@@ -29,8 +29,18 @@ from crawler.schedule.command import schedule_command
 from crawler.topics_cli import topics_command
 from crawler.cluster.command import cluster_command
 from crawler.addsite.command import add_site_command
-from crawler.sites import parse_overrides, project_settings
 
+
+# crawler.sites imports Scrapy and the spiders (most of a second): only the commands that need
+# it import it, so that `newscrawl --help` and the light commands start at once.
+def project_settings():
+    from crawler.sites import project_settings as settings
+    return settings()
+
+
+def parse_overrides(overrides):
+    from crawler.sites import parse_overrides as parse
+    return parse(overrides)
 
 
 @click.group()
@@ -531,6 +541,35 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
     for failure in result.failures:
         click.echo(f"  failed: {failure}")
     sys.exit(1 if result.failed else 0)
+
+
+@main.command()
+@click.option("--db", "db_path", metavar="PATH", default=None,
+              help="SQLite database (default: $NEWS_DB, else schedule.toml's db, else "
+                   "data/news.db).")
+@click.option("--batch", type=click.IntRange(1, None), default=200, show_default=True,
+              help="Pages per committed transaction.")
+def compact(db_path: str | None, batch: int) -> None:
+    """Compress the kept raw pages again with their site's zstd dictionary, in place.
+
+    Pages stored before this version (zlib) and pages kept before their site had a dictionary
+    are rewritten a batch per transaction: the database stays readable (and writable by a
+    crawl between batches) throughout; a stopped run loses nothing and a rerun goes on. The
+    freed space is reused by later writes (VACUUM gives it back to the disk)."""
+    from crawler.store import NewsDB
+
+    db_path = db_path or str(project_settings().get("NEWS_DB"))
+    if not os.path.isfile(db_path):
+        raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
+    with NewsDB(db_path) as db:
+        done = db.recompress_raw_pages(
+            batch=batch, progress=lambda done, left: click.echo(
+                f"  {done} pages compressed again, {left} still in the old form", err=True))
+        kinds = db.db.execute("SELECT count(html_zlib), count(dictionary), count(html_zstd) "
+                              "- count(dictionary) FROM raw_pages").fetchone()
+    click.echo(f"{done} pages compressed again. Raw pages now: {kinds[1]} with their site's "
+               f"dictionary, {kinds[2]} without one (too few pages of their site yet), "
+               f"{kinds[0]} in the old zlib form.")
 
 
 if __name__ == "__main__":  # pragma: no cover

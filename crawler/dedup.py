@@ -5,7 +5,7 @@ Three ways an incoming article can be a story we already have (checked by `crawl
 2. a mirror: another host serving the original's slug and id (`/<slug>-118053.html`), matched by
    the last path segment (`slug_key`, indexed);
 3. syndication: near-identical body text on another site, matched by MinHash over word 4-shingles
-   (datasketch), found through LSH bands kept in an indexed table so a lookup costs the same with
+   (datasketch's MinHash, computed here with numpy), found through LSH bands kept in an indexed table so a lookup costs the same with
    1,000 or 100,000 stored articles.
 
 The earlier publication is the original; the other is recorded in `duplicates` with how it
@@ -15,7 +15,7 @@ Threshold: two bodies are the same story when their estimated 4-shingle Jaccard 
 least `NEAR_DUPLICATE_THRESHOLD` (0.6). Distinct articles of the replay, generated from shared
 phrase lists, reach 0.27 at 100,000 articles (bench/results/dedup.md); a syndicated copy with a
 reworded lead and a dropped paragraph keeps 0.65-0.94. Candidates come from two index lookups:
-21 LSH bands of 6 rows (126 of the 128 permutations), which make a pair a candidate with
+21 LSH bands of 6 rows (126 of the 128 permutations; each band's key a 64-bit integer), which make a pair a candidate with
 probability 1-(1-s^6)^21 (0.9987 at s=0.8, 0.93 at 0.7, 0.81 at 0.65, 0.005 at 0.25, so unrelated
 articles rarely cost a comparison), and the same headline on another site (syndication keeps it).
 Each candidate is then checked against the threshold.
@@ -27,7 +27,6 @@ import re
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS, ROWS = 21, 6
@@ -38,28 +37,54 @@ _WORDS = re.compile(r"\w+", re.UNICODE)
 
 def shingles(text: str, size: int = 4) -> set[bytes]:
     words = _WORDS.findall(text.lower())
-    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    return {g.encode("utf-8")
+            for g in map(" ".join, zip(*(words[i:] for i in range(size))))}
 
 
-# The permutations of seed 1, drawn once (MinHash(seed=1) draws the same ones on every call).
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1)
+# MinHash as datasketch 2.0 computes it (`MinHash(num_perm=128, seed=1)`, scheme "affine32": the
+# first 4 bytes of SHA-1 of each shingle, the MurmurHash3 32-bit finalizer, then a_k * h + b_k
+# modulo 2^32 for each of the 128 permutations drawn from numpy's RandomState(1)), written out
+# here with numpy so that a crawl process does not import datasketch (which imports scipy: 0.9 s
+# of every process's start). tests/test_storage.py checks it against datasketch, value for value.
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    gen = np.random.RandomState(1)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+_A, _B = _permutations()
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
 
 
 def signature(text: str) -> np.ndarray | None:
-    """The MinHash signature of a body (uint64 array), or None for a body too short to compare."""
+    """The MinHash signature of a body (uint32 array of NUM_PERM), or None for a body too short
+    to compare."""
     grams = shingles(text)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_PERMUTATIONS.permutations,
-                      scheme=_PERMUTATIONS.scheme)
-    minhash.update_batch(grams)
-    return minhash.hashvalues.astype(np.uint64)
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(g).digest()[:4] for g in grams])
+    hv = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
+    permuted = hv * _A          # uint32 arithmetic wraps around: modulo 2^32, as intended
+    permuted += _B
+    return permuted.min(axis=0)
 
 
-def band_keys(sig: np.ndarray) -> list[str]:
-    """One key per LSH band: articles sharing any key are candidates."""
-    return [f"{band}:" + hashlib.blake2b(sig[band * ROWS:(band + 1) * ROWS].tobytes(),
-                                         digest_size=8).hexdigest()
+def band_keys(sig: np.ndarray) -> list[int]:
+    """One key per LSH band (a signed 64-bit integer: the band number and its rows, hashed):
+    articles sharing any key are candidates."""
+    wide = sig.astype("<u8")
+    return [int.from_bytes(hashlib.blake2b(wide[band * ROWS:(band + 1) * ROWS].tobytes(),
+                                           digest_size=8, salt=band.to_bytes(16, "little")
+                                           ).digest(), "little", signed=True)
             for band in range(BANDS)]
 
 
@@ -69,11 +94,16 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def to_blob(sig: np.ndarray) -> bytes:
-    return sig.astype("<u8").tobytes()
+    """The signature as stored: 128 little-endian 32-bit values (512 bytes; MinHash values are
+    below 2^32)."""
+    return sig.astype("<u4").tobytes()
 
 
 def from_blob(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype="<u8")
+    """A stored signature: 32-bit values, or 64-bit ones as stored before (1,024 bytes)."""
+    if len(blob) == NUM_PERM * 8:
+        return np.frombuffer(blob, dtype="<u8").astype(np.uint32)
+    return np.frombuffer(blob, dtype="<u4")
 
 
 def slug_key(url: str) -> str | None:

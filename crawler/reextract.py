@@ -9,7 +9,9 @@ be read again without refetching anything: `raw_pages` keeps each page as fetche
   `newscrawl extract` does (`w3lib.encoding.html_to_unicode`), the site spider's `read_page`
   (`crawler.sites.site_spiders`), the image URL made absolute, the text fields and tags in NFC
   (`crawler.pipelines`). It runs in a `multiprocessing.Pool` of `jobs` workers (default: every
-  CPU), pages sent in chunks still compressed; a worker answers "unchanged" when the content hash
+  CPU), pages sent in chunks still compressed (a worker reads them with
+  `crawler.store.rawpages.read_raw_page`, zstd or the old zlib, loading a site dictionary from
+  the database file the first time it meets it); a worker answers "unchanged" when the content hash
   is the stored one, so only changed articles travel back.
 * Writing: in this (the parent) process, through `NewsDB.store_article` only, so an update is the
   same as a crawl's: the old text goes to `article_versions`, the row, its MinHash signature and
@@ -25,9 +27,11 @@ Refused pages: the kept pages that did not become articles when they were fetche
 way, in this process; one that is read as an article now is stored as a new article (its fetch
 time the page's), and the next crawl does not fetch it again. The others stay refused.
 
-Topics: last, every article's topics are computed again from its stored title, sapo and body
-(an unchanged text keeps its row, but the vocabulary may have changed, or the database predates
-topics); only the topic columns are written. `recompute_topics` (`newscrawl reextract
+Topics: the page path tags the topics of every text it reads (an unchanged text keeps its row,
+but the vocabulary may have changed, or the database predates topics): a worker sends back the
+topic columns of an unchanged article only when they differ from the stored ones, and only
+those are written. Last, the articles not read that way (no raw page, failed) get their topics
+computed again from their stored title, sapo and body. `recompute_topics` (`newscrawl reextract
 --topics-only`) does only that: after a vocabulary edit, no page is read again.
 """
 from __future__ import annotations
@@ -35,7 +39,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -93,26 +96,51 @@ def _content_hash(values: dict) -> str:
                    published_at=values["published_at"]).content_hash
 
 
+_DICTIONARIES = None   # this process's rawpages.Dictionaries (see _init_worker / reextract)
+
+
 def _work(chunk: list[tuple]) -> list[tuple]:
-    """Extract a chunk of (id, url, site, content_hash, html_zlib, content_type, fetched_at):
-    (id, "unchanged") / (id, "changed", values) / (id, "failed", why) each."""
+    """Extract a chunk of (id, url, site, content_hash, stored page (html_zlib, html_zstd,
+    dictionary), content_type, fetched_at, stored topics (topics, labour_relevant,
+    topic_terms)): (id, "unchanged", topics) / (id, "changed", values) / (id, "failed", why)
+    each. The page path tags the topics of the text it reads: for an unchanged text, `topics`
+    is None when the stored ones are the same, else the topic columns to store; "no topics"
+    when the page path computed none (they are computed again from the stored text later)."""
+    from crawler.store.newsdb import topic_values
+    from crawler.store.rawpages import read_raw_page
+
     out = []
-    for article_id, url, site, stored_hash, blob, content_type, fetched_at in chunk:
+    for article_id, url, site, stored_hash, stored, content_type, fetched_at, *topics in chunk:
         try:
-            values = extract_stored(site, url, zlib.decompress(blob), content_type, fetched_at)
+            html = read_raw_page(*stored, _DICTIONARIES)
+            values = extract_stored(site, url, html, content_type, fetched_at)
         except Exception as error:  # one broken page must not stop the run
             out.append((article_id, "failed", f"{type(error).__name__}: {error}"[:300]))
             continue
-        if _content_hash(values) == stored_hash:
-            out.append((article_id, "unchanged"))
-        else:
+        if _content_hash(values) != stored_hash:
             out.append((article_id, "changed", values))
+        elif values["topics"] is None:
+            out.append((article_id, "unchanged", "no topics"))
+        else:
+            found = topic_values(values["topics"], values["labour_relevant"],
+                                 values["topic_terms"])
+            out.append((article_id, "unchanged",
+                        None if tuple(found.values()) == tuple(topics) else found))
     return out
 
 
-def _init_worker() -> None:
+def _init_worker(db_path: str) -> None:
+    """Load the spiders once per worker; the site dictionaries are read (once each, when first
+    needed) from the database file on a read-only connection of its own."""
+    global _DICTIONARIES
+    import sqlite3
+
     from crawler.sites import site_spiders
-    site_spiders()   # load the spiders once per worker
+    from crawler.store.rawpages import dictionaries_of
+
+    site_spiders()
+    uri = "file:" + os.path.abspath(db_path) + "?mode=ro"
+    _DICTIONARIES = dictionaries_of(lambda: sqlite3.connect(uri, uri=True, timeout=30))
 
 
 # --- the parent side ---------------------------------------------------------------------------
@@ -180,17 +208,26 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
     start = time.perf_counter()
     pool = None
     if jobs > 1:   # forked before the database is opened: workers hold no connection
-        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker)
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker,
+                                                        initargs=(os.fspath(db_path),))
     try:
         with NewsDB(db_path) as db:
+            global _DICTIONARIES
+            _DICTIONARIES = db.dictionaries     # for chunks extracted in this process
             pending: list[tuple[int, dict]] = []
+            topics_read: set[int] = set()     # articles whose topics the page path tagged
+            topic_changes: list[tuple[int, dict]] = []
 
             def take(answer: list[tuple]) -> None:
-                nonlocal pending
+                nonlocal pending, topic_changes
                 for item in answer:
                     result.read += 1
                     if item[1] == "unchanged":
                         result.unchanged += 1
+                        if item[2] != "no topics":
+                            topics_read.add(item[0])
+                            if item[2] is not None:
+                                topic_changes.append((item[0], item[2]))
                     elif item[1] == "failed":
                         result.failed += 1
                         if len(result.failures) < 20:
@@ -198,6 +235,12 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
                             result.failures.append(f"{ref[0] if ref else item[0]}: {item[2]}")
                     else:
                         pending.append((item[0], item[2]))
+                        if item[2].get("topics") is not None:   # stored with the text
+                            topics_read.add(item[0])
+                if len(topic_changes) >= batch:
+                    db.set_topics(topic_changes)
+                    result.topics_changed += len(topic_changes)
+                    topic_changes = []
                 if len(pending) >= batch:
                     stored = _store(db, pending, when)
                     result.changed += stored
@@ -222,10 +265,13 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
             stored = _store(db, pending, when)
             result.changed += stored
             result.unchanged += len(pending) - stored
+            db.set_topics(topic_changes)
+            result.topics_changed += len(topic_changes)
             _recover_refused(db, site, result)
             # an unchanged text keeps its row: its topics may still be new (a vocabulary edit,
-            # a database from before topics)
-            result.topics_changed = _recompute_topics(db, site).changed
+            # a database from before topics). Those the page path tagged above are done; the
+            # others (no raw page, failed) are tagged again from their stored text.
+            result.topics_changed += _recompute_topics(db, site, skip=topics_read).changed
     finally:
         if pool is not None:
             pool.terminate()
@@ -245,7 +291,8 @@ class TopicsResult:
 
 
 def _recompute_topics(db: NewsDB, site: str | None, batch: int = 500,
-                      progress: Callable[[TopicsResult], None] | None = None) -> TopicsResult:
+                      progress: Callable[[TopicsResult], None] | None = None,
+                      skip: set[int] = frozenset()) -> TopicsResult:
     from crawler.store.newsdb import topic_values
     from crawler.topics import classify, load_vocabulary
 
@@ -255,6 +302,8 @@ def _recompute_topics(db: NewsDB, site: str | None, batch: int = 500,
     for rows in _batches(db.stored_texts, site, batch):
         changes = []
         for article_id, title, sapo, body, topics, relevant, terms in rows:
+            if article_id in skip:
+                continue
             found = classify(title or "", sapo, body, vocabulary=vocabulary)
             values = topic_values(found.topics, found.labour_relevant, found.topic_terms)
             result.read += 1

@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import pytest
@@ -38,17 +37,16 @@ def channel(redis_server) -> Channel:
 
 def stored_articles(db_path: Path, site: str | None = None, limit: int = 1000) -> list[Article]:
     """Articles of a crawled database, with their raw pages, as a node would send them."""
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute(
+    with NewsDB(db_path) as db:       # raw pages read by the store (zstd or zlib)
+        rows = db.db.execute(
             "SELECT a.url, a.site, a.article_id, a.title, a.body, a.sapo, a.author, "
-            "a.published_at, a.section, a.tags, a.image_url, a.fetched_at, r.html_zlib "
-            "FROM articles a LEFT JOIN raw_pages r ON r.url = a.url "
-            + ("WHERE a.site = ? " if site else "") + "ORDER BY a.id LIMIT ?",
+            "a.published_at, a.section, a.tags, a.image_url, a.fetched_at "
+            "FROM articles a " + ("WHERE a.site = ? " if site else "") + "ORDER BY a.id LIMIT ?",
             [*([site] if site else []), limit]).fetchall()
-    return [Article(url=r[0], site=r[1], article_id=r[2], title=r[3], body=r[4], sapo=r[5],
-                    author=r[6], published_at=r[7], section=r[8], tags=json.loads(r[9] or "[]"),
-                    image_url=r[10], fetched_at=r[11],
-                    html=zlib.decompress(r[12]) if r[12] else None) for r in rows]
+        return [Article(url=r[0], site=r[1], article_id=r[2], title=r[3], body=r[4], sapo=r[5],
+                        author=r[6], published_at=r[7], section=r[8],
+                        tags=json.loads(r[9] or "[]"), image_url=r[10], fetched_at=r[11],
+                        html=db.raw_html(r[0])) for r in rows]
 
 
 def send_run(channel: Channel, job: str, site: str, articles: list[Article],
@@ -189,8 +187,8 @@ def test_a_site_snapshot_holds_its_stored_urls_and_no_text(tmp_path, crawled_db)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM articles WHERE site != 'laodongthudo' "
                             "OR body IS NOT NULL").fetchone()[0] == 0
-        assert conn.execute("SELECT count(*) FROM raw_pages WHERE html_zlib IS NOT NULL"
-                            ).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM raw_pages WHERE html_zlib IS NOT NULL "
+                            "OR html_zstd IS NOT NULL").fetchone()[0] == 0
 
 
 def baolaocai_as_job(job: str, channel, replay_server, replay_env, repo_root):

@@ -201,3 +201,61 @@ def test_chaos_twenty_percent_then_one_retry_run(tmp_path, repo_root, clean_craw
     print(f"chaos: {requests} requests, {injected} faults injected, "
           f"{len(after_chaos)}/{len(clean)} stored after the faulty run, "
           f"{len(clean - after_chaos)} by the retry run")
+
+
+def test_a_crawl_killed_after_its_site_dictionary_leaves_nothing_half_written(tmp_path, repo_root):
+    """SIGKILL while a crawl stores articles whose raw pages are compressed with the site's
+    dictionary (trained on the site's first pages during the crawl): every committed article
+    has its raw page, readable, compressed with a dictionary that is stored, its signature and
+    its search row; a rerun stores the rest, each article once."""
+    import signal
+    import time
+
+    from crawler.store import NewsDB
+    from crawler.store.rawpages import TRAIN_PAGES
+
+    db = tmp_path / "news.db"
+    web = ReplayWeb(articles_per_site=TRAIN_PAGES + 60)
+    with ReplayServer(web=web) as server:
+        env = {**os.environ, **server.env()}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "crawl", "hanoigov", "--db", str(db),
+             "--backfill", "--since", "2000-01-01", "-q", *FAST],
+            env=env, cwd=repo_root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline, stored = time.monotonic() + 240, 0
+        while stored < TRAIN_PAGES + 10 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            try:
+                stored = rows(db, "select count(*) n from raw_pages where dictionary is not null"
+                              )[0]["n"]
+            except sqlite3.Error:
+                pass
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+        def consistent() -> int:
+            with NewsDB(db) as store:
+                conn = store.db.conn
+                assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+                assert conn.execute(
+                    "select count(*) from raw_pages where dictionary is not null and dictionary "
+                    "not in (select id from raw_page_dictionaries)").fetchone()[0] == 0
+                urls = [u for (u,) in conn.execute("select url from articles")]
+                for url in urls:
+                    html = store.raw_html(url)
+                    assert html is not None and b"</html>" in html.lower(), url
+                assert conn.execute("select count(*) from articles_fts").fetchone()[0] == len(urls)
+                assert conn.execute("select count(*) from articles where length(body) > 500 and "
+                                    "id not in (select article from minhashes)").fetchone()[0] == 0
+                return len(urls)
+
+        assert consistent() >= TRAIN_PAGES   # (raw pages also keep refused pages)
+        assert rows(db, "select count(*) n from raw_page_dictionaries")[0]["n"] == 1
+        rerun = crawl(server, db, "hanoigov", "--backfill", "--since", "2000-01-01",
+                      cwd=repo_root)
+        assert rerun.returncode in (0, 3), rerun.stderr[-3000:]
+    assert consistent() >= len(web.articles("hanoigov"))
+    urls = stored_urls(db)
+    assert len(urls) == len(set(urls))                              # each article once
+    assert {a.url for a in web.articles("hanoigov")} <= set(urls)    # none lost

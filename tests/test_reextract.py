@@ -204,3 +204,44 @@ def test_a_broken_vocabulary_stops_reextract_before_anything_is_written(db, tmp_
     assert result.returncode == 1 and str(broken) in result.stderr, result.stderr
     assert query(db, "select * from articles order by id") == before
     assert vocabulary.read_bytes() == saved
+
+
+def test_reextract_reads_old_zlib_pages_and_zstd_pages_with_their_dictionaries(db, monkeypatch):
+    import zlib
+
+    from crawler.store import NewsDB, rawpages
+
+    with NewsDB(db) as store:
+        pages = {url: store.raw_html(url) for (url,) in
+                 store.db.execute("SELECT url FROM articles").fetchall()}
+        # every page as a database from before migration 0010 kept it, then converted in place
+        # with a dictionary trained on few pages, then every third page back to zlib: all forms
+        store.db.conn.executemany("UPDATE raw_pages SET html_zlib = ?, html_zstd = NULL, "
+                             "dictionary = NULL WHERE url = ?",
+                             [(zlib.compress(html, 6), url) for url, html in pages.items()])
+        store.db.conn.commit()
+        monkeypatch.setattr(rawpages, "TRAIN_PAGES", 10)
+        monkeypatch.setattr(rawpages, "HELD_OUT", 2)
+        store.recompress_raw_pages()
+        old = sorted(pages)[::3]
+        store.db.conn.executemany("UPDATE raw_pages SET html_zlib = ?, html_zstd = NULL, "
+                             "dictionary = NULL WHERE url = ?",
+                             [(zlib.compress(pages[url], 6), url) for url in old])
+        store.db.conn.commit()
+        forms = store.db.execute(
+            "SELECT count(html_zlib), count(dictionary), "
+            "count(html_zstd) - count(dictionary) FROM raw_pages").fetchone()
+        assert forms[0] == len(old) and forms[1] > 0, forms
+        assert all(store.raw_html(url) == html for url, html in pages.items())
+    stored = {r["url"]: r for r in query(db, "select id, url, body from articles")}
+    tampered = [old[0], next(u for u in sorted(pages) if u not in old)]
+    with sqlite3.connect(db) as conn:
+        conn.executemany("UPDATE articles SET body = 'tampered', content_hash = 'x' "
+                         "WHERE url = ?", [(u,) for u in tampered])
+    conn.close()
+    for jobs in (2, 1):      # read in worker processes, then in this one
+        result = reextract(db, jobs=jobs)
+        assert result.read == len(stored) and result.failed == 0, result.failures
+        assert result.changed == (len(tampered) if jobs == 2 else 0)
+        after = {r["url"]: r["body"] for r in query(db, "select url, body from articles")}
+        assert after == {u: r["body"] for u, r in stored.items()}

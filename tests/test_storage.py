@@ -1,6 +1,7 @@
 """Tests for crawler/store/: the SQLite layer (real database files in tmp_path, no mocks).
 
-Covers new/unchanged/updated semantics, compressed raw pages, WAL mode, per-article commits
+Covers new/unchanged/updated semantics, compressed raw pages (zstd with a dictionary per site,
+a new version after a template change, an old zlib database converted in place), WAL mode, per-article commits
 visible to a second connection, crash bookkeeping (mark_interrupted), the schema as migrations
 (idempotent, a previous version's file brought up to date), unopenable files, refused pages
 kept and re-read, and the refresh window of undated articles. Several processes opening one
@@ -14,10 +15,14 @@ import sys
 import zlib
 from datetime import datetime, timedelta
 
+import random
+
 import pytest
+import zstandard
 
 from crawler.items import Article
 from crawler.store import NewsDB, OpenError, now_iso
+from crawler.store.rawpages import HELD_OUT, TRAIN_PAGES
 from crawler.store.schema import BUSY_TIMEOUT_SECONDS, MIGRATIONS
 
 
@@ -81,11 +86,187 @@ def test_raw_html_is_stored_compressed(tmp_path):
     db = NewsDB(tmp_path / "news.db")
     html = ("<html>" + "Tin tức công đoàn. " * 500 + "</html>").encode("utf-8")
     db.store_article(make_article(html=html))
-    blob = db.db.execute("SELECT html_zlib FROM raw_pages").fetchone()[0]
+    old, blob, dictionary = db.db.execute(
+        "SELECT html_zlib, html_zstd, dictionary FROM raw_pages").fetchone()
+    assert old is None and dictionary is None        # the site has no dictionary yet
     assert len(blob) < len(html)
-    assert zlib.decompress(blob) == html
+    assert zstandard.ZstdDecompressor().decompress(blob) == html
     assert db.raw_html(make_article().url) == html
     assert db.raw_html("https://example.com/none") is None
+    db.close()
+
+
+# --- raw pages: zstd with a dictionary per site (crawler/store/rawpages.py) ----------------------
+
+def site_page(site: str, i: int, template: str = "old") -> bytes:
+    """A page of `site` in one of two templates: most of its bytes the template's (the same on
+    every page of the site, hard to compress within one page), some the article's own."""
+    chrome_rng = random.Random(f"{site}-{template}")
+    chrome = "".join(f'<li class="m-{chrome_rng.getrandbits(40):x}"><a href="/'
+                     f'{chrome_rng.getrandbits(64):x}.html">{chrome_rng.getrandbits(48):x}</a>'
+                     f'</li>\n' for _ in range(500))
+    rng = random.Random(f"{site}-{i}")
+    words = ["công", "đoàn", "người", "lao", "động", "Hà", "Nội", "tin", "tức", "việc", "làm",
+             "lương", "thưởng", "doanh", "nghiệp", "an", "toàn", "bảo", "hiểm", "chính", "sách"]
+    body = " ".join(rng.choice(words) for _ in range(400))
+    if template == "old":
+        return (f'<html><head><title>{site} {i}</title></head><body><nav><ul>{chrome}</ul></nav>'
+                f'<article><h1>Bài {i}</h1><div class="content"><p>{body}</p></div></article>'
+                f'</body></html>').encode()
+    return (f'<!doctype html><html lang="vi"><body><header>{chrome}</header><main>'
+            f'<section id="story-{i}"><h2>Bài {i}</h2><p>{body}</p></section></main>'
+            f'</body></html>').encode()
+
+
+def store_pages(db, site, numbers, template="old"):
+    for i in numbers:
+        body = " ".join(f"{site[:3]}{(i * 7 + k * k) % 997}" for k in range(60))   # to sign
+        db.store_article(make_article(url=f"https://{site}.vn/bai-{i}.html", site=site,
+                                      article_id=str(i), title=f"Bài {i}", body=body,
+                                      html=site_page(site, i, template)))
+
+
+def test_raw_pages_round_trip_with_a_dictionary_trained_per_site(tmp_path):
+    db = NewsDB(tmp_path / "news.db")
+    store_pages(db, "laodongthudo", range(TRAIN_PAGES + 20))
+    store_pages(db, "baolaocai", range(10))
+    rows = db.db.execute("SELECT site, version, pages FROM raw_page_dictionaries").fetchall()
+    assert rows == [("laodongthudo", 1, TRAIN_PAGES - HELD_OUT)]
+    dictionary_id = db.db.execute("SELECT id FROM raw_page_dictionaries").fetchone()[0]
+    # every page of the site is kept with its dictionary, the first ones included (compressed
+    # again when it was trained); the other site, too few pages yet, without one
+    by_site = dict(db.db.execute(
+        "SELECT substr(url, 9, 12), group_concat(DISTINCT coalesce(dictionary, 'none')) "
+        "FROM raw_pages GROUP BY 1").fetchall())
+    assert by_site == {"laodongthudo": str(dictionary_id), "baolaocai.vn": "none"}
+    assert db.db.execute("SELECT count(*) FROM raw_pages WHERE html_zlib IS NOT NULL "
+                         "OR html_zstd IS NULL").fetchone()[0] == 0
+    for site, n in (("laodongthudo", TRAIN_PAGES + 20), ("baolaocai", 10)):
+        for i in range(n):
+            assert db.raw_html(f"https://{site}.vn/bai-{i}.html") == site_page(site, i)
+    with_dictionary = db.db.execute("SELECT avg(length(html_zstd)) FROM raw_pages "
+                                    "WHERE dictionary IS NOT NULL").fetchone()[0]
+    plain = sum(len(zstandard.ZstdCompressor(level=6).compress(site_page("laodongthudo", i)))
+                for i in range(20)) / 20
+    assert with_dictionary < plain / 2
+    db.close()
+    # another process (a new connection) reads them with the stored dictionary
+    db = NewsDB(tmp_path / "news.db")
+    assert db.raw_html("https://laodongthudo.vn/bai-3.html") == site_page("laodongthudo", 3)
+    db.close()
+
+
+def test_a_template_change_trains_a_new_version_and_old_pages_still_read(tmp_path):
+    db = NewsDB(tmp_path / "news.db")
+    site = "laodongthudo"
+    store_pages(db, site, range(TRAIN_PAGES))
+    store_pages(db, site, range(1000, 1000 + 2 * TRAIN_PAGES), template="new")
+    versions = db.db.execute("SELECT id, version FROM raw_page_dictionaries WHERE site = ? "
+                             "ORDER BY version", [site]).fetchall()
+    assert [v for _, v in versions] == [1, 2]
+    used = dict(db.db.execute("SELECT url, dictionary FROM raw_pages").fetchall())
+    assert used[f"https://{site}.vn/bai-0.html"] == versions[0][0]
+    assert used[f"https://{site}.vn/bai-{1000 + 2 * TRAIN_PAGES - 1}.html"] == versions[1][0]
+    db.close()
+    db = NewsDB(tmp_path / "news.db")
+    for i in range(TRAIN_PAGES):
+        assert db.raw_html(f"https://{site}.vn/bai-{i}.html") == site_page(site, i)
+    for i in range(1000, 1000 + 2 * TRAIN_PAGES):
+        assert db.raw_html(f"https://{site}.vn/bai-{i}.html") == site_page(site, i, "new")
+    db.close()
+
+
+def test_a_rolled_back_dictionary_is_never_referenced(tmp_path):
+    db = NewsDB(tmp_path / "news.db")
+    site = "laodongthudo"
+    with pytest.raises(RuntimeError):
+        with db.transaction():
+            store_pages(db, site, range(TRAIN_PAGES))   # trains, inserts the dictionary
+            raise RuntimeError("killed before the commit")
+    assert db.count("raw_page_dictionaries") == 0 and db.count("raw_pages") == 0
+    store_pages(db, site, range(5))
+    assert db.db.execute("SELECT count(*) FROM raw_pages WHERE dictionary IS NOT NULL "
+                         "AND dictionary NOT IN (SELECT id FROM raw_page_dictionaries)"
+                         ).fetchone()[0] == 0
+    assert db.raw_html(f"https://{site}.vn/bai-4.html") == site_page(site, 4)
+    db.close()
+
+
+def old_zlib_database(path, pages):
+    """A database as the version before migration 0010 left it: raw pages in html_zlib."""
+    db = NewsDB(path)
+    for site, i in pages:
+        db.store_article(make_article(url=f"https://{site}.vn/bai-{i}.html", site=site,
+                                      article_id=str(i), title=f"Bài {i}", body=f"Nội dung {i}",
+                                      html=None))
+    db.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE raw_page_dictionaries")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0010 %'")
+        conn.execute("CREATE TABLE old_raw (url TEXT PRIMARY KEY, fetched_at TEXT, "
+                     "content_type TEXT, html_zlib BLOB, etag TEXT, last_modified TEXT)")
+        conn.executemany("INSERT INTO old_raw VALUES (?, ?, 'text/html', ?, NULL, NULL)",
+                         [(f"https://{site}.vn/bai-{i}.html", "2024-05-01T09:00:00+07:00",
+                           zlib.compress(site_page(site, i), 6)) for site, i in pages])
+        conn.execute("DROP TABLE raw_pages")
+        conn.execute("ALTER TABLE old_raw RENAME TO raw_pages")
+    conn.close()
+
+
+def test_an_old_zlib_database_migrates_in_place_and_stays_readable(tmp_path):
+    path = tmp_path / "news.db"
+    pages = [("laodongthudo", i) for i in range(TRAIN_PAGES + 30)] + \
+            [("baolaocai", i) for i in range(15)]
+    old_zlib_database(path, pages)
+    db = NewsDB(path)      # migration 0010: the new columns and table, no page rewritten
+    assert {"html_zstd", "dictionary", "html_zlib"} <= set(db.db["raw_pages"].columns_dict)
+    assert db.db.execute("SELECT count(*) FROM raw_pages WHERE html_zlib IS NOT NULL"
+                         ).fetchone()[0] == len(pages)
+    url = lambda site, i: f"https://{site}.vn/bai-{i}.html"   # noqa: E731
+    assert all(db.raw_html(url(s, i)) == site_page(s, i) for s, i in pages)
+    # converted in place a batch at a time; a reader sees every page in one form or the other
+    reader = NewsDB(path)
+    seen_mixed = []
+
+    def check(done, left):
+        forms = reader.db.execute("SELECT count(html_zlib), count(html_zstd) FROM raw_pages"
+                                  ).fetchone()
+        seen_mixed.append(forms[0] > 0 and forms[1] > 0)
+        assert all(reader.raw_html(url(s, i)) == site_page(s, i) for s, i in pages[::7])
+
+    assert db.recompress_raw_pages(batch=40, progress=check) == len(pages)
+    assert any(seen_mixed)
+    assert db.recompress_raw_pages() == 0         # a rerun: nothing left to do
+    assert db.db.execute("SELECT count(*) FROM raw_pages WHERE html_zlib IS NOT NULL "
+                         "OR html_zstd IS NULL").fetchone()[0] == 0
+    assert db.db.execute("SELECT site FROM raw_page_dictionaries").fetchall() == [
+        ("laodongthudo",)]
+    assert all(db.raw_html(url(s, i)) == site_page(s, i) for s, i in pages)
+    assert all(reader.raw_html(url(s, i)) == site_page(s, i) for s, i in pages)
+    # opening it again applies nothing more
+    assert not MIGRATIONS.pending(db.db)
+    reader.close()
+    db.close()
+
+
+def test_a_killed_recompression_leaves_every_page_readable_and_a_rerun_finishes(tmp_path):
+    path = tmp_path / "news.db"
+    pages = [("laodongthudo", i) for i in range(TRAIN_PAGES + 30)]
+    old_zlib_database(path, pages)
+    code = ("import os, sys; from crawler.store import NewsDB\n"
+            "db = NewsDB(sys.argv[1])\n"
+            "def stop(done, left):\n"
+            "    if done >= 60: os.kill(os.getpid(), 9)\n"
+            "db.recompress_raw_pages(batch=30, progress=stop)\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True)
+    assert proc.returncode == -9, proc.stderr
+    db = NewsDB(path)
+    old, new = db.db.execute("SELECT count(html_zlib), count(html_zstd) FROM raw_pages"
+                             ).fetchone()
+    assert (old, new) == (len(pages) - 60, 60)    # whole batches, nothing half-written
+    assert all(db.raw_html(f"https://{s}.vn/bai-{i}.html") == site_page(s, i) for s, i in pages)
+    assert db.recompress_raw_pages() == len(pages) - 60
+    assert all(db.raw_html(f"https://{s}.vn/bai-{i}.html") == site_page(s, i) for s, i in pages)
     db.close()
 
 
@@ -361,9 +542,151 @@ def test_topics_are_stored_but_are_not_part_of_the_content(tmp_path):
     retagged = make_article(topics=["công đoàn", "việc làm"], labour_relevant=True, topic_terms=[])
     assert db.store_article(retagged) == "unchanged"
     row = db.db.execute("SELECT topics, topic_terms, updated_at FROM articles").fetchone()
-    assert row == ('["công đoàn", "việc làm"]', "[]", None)
+    assert (json.loads(row[0]), row[1:]) == (["công đoàn", "việc làm"], ("[]", None))
     assert db.count("article_versions") == 0
     # an article whose topics could not be computed keeps the stored ones
     assert db.store_article(make_article()) == "unchanged"
-    assert db.db.execute("SELECT topics FROM articles").fetchone()[0] == '["công đoàn", "việc làm"]'
+    assert json.loads(db.db.execute("SELECT topics FROM articles").fetchone()[0]) == [
+        "công đoàn", "việc làm"]
     db.close()
+
+
+def test_signatures_are_datasketchs_minhash_and_old_signatures_still_compare():
+    """crawler/dedup.py computes datasketch's MinHash with numpy (no scipy import at start-up);
+    signatures are stored in 512 bytes, those stored before in 1,024 still read and compare."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from crawler import dedup
+
+    rng = random.Random(7)
+    words = ["công", "đoàn", "lao", "động", "việc", "làm", "lương", "Hà", "Nội"]
+    for n in (30, 400, 3000):
+        text = " ".join(f"{rng.choice(words)}{rng.randint(0, 40)}" for _ in range(n))
+        expected = MinHash(num_perm=dedup.NUM_PERM, seed=1)
+        expected.update_batch(dedup.shingles(text))
+        ours = dedup.signature(text)
+        assert ours.tolist() == expected.hashvalues.tolist()
+        old_blob = expected.hashvalues.astype(np.uint64).astype("<u8").tobytes()
+        assert len(dedup.to_blob(ours)) == 512 and len(old_blob) == 1024
+        assert dedup.similarity(dedup.from_blob(old_blob), dedup.from_blob(dedup.to_blob(ours))) == 1
+        assert dedup.band_keys(dedup.from_blob(old_blob)) == dedup.band_keys(ours)
+
+
+KILLED_WRITER = """
+import os, sys
+from crawler.store import NewsDB, rawpages
+from tests.test_storage import store_pages
+
+kill_at = sys.argv[2]
+if kill_at == "dictionary":       # SIGKILL inside the transaction that stores a new dictionary
+    save = rawpages.RawPageWriter.store_dictionary
+    def store_dictionary(self, packed, trained_at):
+        save(self, packed, trained_at)
+        if packed.trained is not None:
+            os.kill(os.getpid(), 9)
+    rawpages.RawPageWriter.store_dictionary = store_dictionary
+db = NewsDB(sys.argv[1])
+store_pages(db, "laodongthudo", range(int(sys.argv[3])))
+if kill_at == "end":
+    os.kill(os.getpid(), 9)
+"""
+
+
+def consistent(db):
+    """Every stored article has its raw page (readable), signature and search row; every page
+    refers to a stored dictionary; SQLite's own check passes."""
+    conn = db.db.conn
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM raw_pages WHERE dictionary IS NOT NULL AND "
+                        "dictionary NOT IN (SELECT id FROM raw_page_dictionaries)"
+                        ).fetchone()[0] == 0
+    urls = [u for (u,) in conn.execute("SELECT url FROM articles")]
+    for url in urls:
+        i = int(url.rsplit("-", 1)[1].split(".")[0])
+        assert db.raw_html(url) == site_page("laodongthudo", i)
+    assert conn.execute("SELECT count(*) FROM articles WHERE id NOT IN "
+                        "(SELECT article FROM minhashes)").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == len(urls)
+    return len(urls)
+
+
+@pytest.mark.parametrize("kill_at", ["dictionary", "end"])
+def test_a_killed_writer_leaves_nothing_half_written_and_a_rerun_completes(tmp_path, repo_root,
+                                                                             kill_at):
+    path = tmp_path / "news.db"
+    n = TRAIN_PAGES + 30
+    proc = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(path), kill_at, str(n)],
+                          cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    db = NewsDB(path)
+    stored = consistent(db)
+    if kill_at == "dictionary":    # the transaction storing it and the page was not committed
+        assert stored == TRAIN_PAGES - 1 and db.count("raw_page_dictionaries") == 0
+    else:
+        assert stored == n and db.count("raw_page_dictionaries") == 1
+    store_pages(db, "laodongthudo", range(n))      # the rerun
+    assert consistent(db) == n
+    # pages kept without a dictionary (the site had none yet) get one from `newscrawl compact`
+    db.recompress_raw_pages()
+    assert consistent(db) == n
+    assert db.count("raw_page_dictionaries") == 1
+    assert db.db.execute("SELECT count(*) FROM raw_pages WHERE dictionary IS NULL"
+                         ).fetchone()[0] == 0
+    db.close()
+
+
+def test_newscrawl_compact_converts_an_old_database(tmp_path, repo_root):
+    path = tmp_path / "news.db"
+    pages = [("laodongthudo", i) for i in range(TRAIN_PAGES + 10)] + [("baolaocai", 1)]
+    old_zlib_database(path, pages)
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "compact", "--db", str(path)],
+                          cwd=repo_root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"{len(pages)} pages compressed again" in proc.stdout
+    assert "1 without one" in proc.stdout and "0 in the old zlib form" in proc.stdout
+    with NewsDB(path) as db:
+        assert all(db.raw_html(f"https://{s}.vn/bai-{i}.html") == site_page(s, i)
+                   for s, i in pages)
+
+
+def test_old_signatures_and_text_band_keys_migrate_and_still_find_copies(tmp_path):
+    """A database from before migration 0010: 1,024-byte signatures and text band keys in a
+    table with two indexes. Opened, its band keys are integers in one b-tree, and a copy of a
+    story stored before is still found."""
+    import hashlib
+
+    import numpy as np
+
+    from crawler import dedup
+
+    path = tmp_path / "news.db"
+    body = " ".join(f"từ{(k * k) % 991} câu{k % 37}" for k in range(120))
+    with NewsDB(path) as db:
+        assert db.store_article(make_article(body=body)) == "new"
+    with sqlite3.connect(path) as conn:
+        article, blob = conn.execute("SELECT article, signature FROM minhashes").fetchone()
+        sig = dedup.from_blob(blob).astype(np.uint64)
+        old_keys = [f"{band}:" + hashlib.blake2b(sig[band * 6:(band + 1) * 6].tobytes(),
+                                                 digest_size=8).hexdigest() for band in range(21)]
+        conn.execute("DROP TABLE minhash_bands")
+        conn.execute("CREATE TABLE minhash_bands (band_key TEXT, article INTEGER)")
+        conn.execute("CREATE INDEX idx_minhash_bands_band_key ON minhash_bands (band_key)")
+        conn.execute("CREATE INDEX idx_minhash_bands_article ON minhash_bands (article)")
+        conn.executemany("INSERT INTO minhash_bands VALUES (?, ?)", [(k, article) for k in old_keys])
+        conn.execute("UPDATE minhashes SET signature = ?", [sig.astype("<u8").tobytes()])
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0010 %'")
+    conn.close()
+    with NewsDB(path) as db:
+        keys = db.db.execute("SELECT band_key, typeof(band_key) FROM minhash_bands").fetchall()
+        assert sorted(k for k, _ in keys) == sorted(dedup.band_keys(dedup.signature(body)))
+        assert {t for _, t in keys} == {"integer"}
+        assert [i.origin for i in db.db.table("minhash_bands").indexes] == ["pk"]
+        copy = make_article(url="https://baolaocai.vn/ban-sao-9.html", site="baolaocai",
+                            article_id="9", body=body,
+                            published_at="2021-01-27T11:00:00+07:00")
+        assert db.store_article(copy) == "duplicate"
+        # an update replaces the article's band rows
+        assert db.store_article(make_article(body=body + " thêm một câu mới ở cuối bài")) == \
+            "updated"
+        assert db.db.execute("SELECT count(*) FROM minhash_bands").fetchone()[0] == 21

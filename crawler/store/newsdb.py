@@ -10,9 +10,12 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   Topics (crawler/topics.py, vocabulary crawler/topics.toml): ``topics`` (JSON list),
   ``labour_relevant`` (1/0), ``topic_terms`` (JSON evidence); not part of the content hash, so a
   vocabulary edit is no article change (``newscrawl reextract --topics-only`` recomputes them).
-* ``raw_pages``  every page fetched at an article URL as fetched, zlib-compressed
-  (``html_zlib``), keyed by URL, so pages can be read again later without refetching: the
-  articles', and those of pages that did not become articles (``refused_pages``).
+* ``raw_pages``  every page fetched at an article URL as fetched, keyed by URL, so pages can be
+  read again later without refetching: the articles', and those of pages that did not become
+  articles (``refused_pages``). Compressed with zstd and a dictionary trained per site
+  (``html_zstd``, ``dictionary``; the dictionaries in ``raw_page_dictionaries``), or zlib
+  (``html_zlib``) for pages written before migration 0010 and not yet converted by
+  ``recompress_raw_pages``: crawler/store/rawpages.py, whose ``read_raw_page`` reads either.
 * ``article_versions`` the earlier text of an article whose text changed (one row per change).
 * ``duplicates`` copies of stored stories, not stored as articles: a mirror under the same slug
   and id, the same site id under another URL, or near-identical text on another site
@@ -22,8 +25,9 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   ``not_articles``: requested once more by the next run (the refusal may have been passing: an
   error page, a JSON answer), then not again; any other (the rules and the fallbacks read
   nothing) is requested again by every run, and ``newscrawl reextract`` reads it again.
-* ``minhashes`` / ``minhash_bands`` the body signatures and their LSH band keys (indexed) that
-  find near-identical text in constant time.
+* ``minhashes`` / ``minhash_bands`` the body signatures (512 bytes) and their LSH band keys
+  (integers; one b-tree keyed by (band_key, article)) that find near-identical text in
+  constant time.
 * ``crawl_runs`` one row per spider run: start/finish times, status ('running', 'finished',
   'failed', 'interrupted'), counters, and what went wrong (``problems`` JSON {kind: count},
   ``problem_urls`` JSON list of "kind url", at most 50), ``exit_status`` of the crawl process
@@ -46,12 +50,13 @@ import sqlite3
 import time
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler import dedup
 from crawler.store.cluster import ClusterStore
+from crawler.store.rawpages import RawPageWriter, dictionaries_of, read_raw_page
 from crawler.store.runs import CrawlRuns, now_iso
 from crawler.store.schema import TOPIC_COLUMNS, VERSION_FIELDS as _VERSION_FIELDS, connect
 
@@ -84,9 +89,11 @@ def topic_values(topics: list[str] | None, labour_relevant: bool | None,
     """The articles columns of an article's topics, as stored (all None: not computed)."""
     if topics is None:
         return {"topics": None, "labour_relevant": None, "topic_terms": None}
-    return {"topics": json.dumps(list(topics), ensure_ascii=False),
+    # compact JSON (no spaces after , and :): the evidence is a third of an article's row
+    return {"topics": json.dumps(list(topics), ensure_ascii=False, separators=(",", ":")),
             "labour_relevant": int(bool(labour_relevant)),
-            "topic_terms": json.dumps(list(topic_terms or []), ensure_ascii=False)}
+            "topic_terms": json.dumps(list(topic_terms or []), ensure_ascii=False,
+                                      separators=(",", ":"))}
 
 
 # A change that keeps less than this share of the stored text's word triples, with another
@@ -133,6 +140,8 @@ class NewsDB(CrawlRuns, ClusterStore):
         self.path = Path(path)
         self.demoted: list[str] = []   # see store_article
         self.db, self.open_seconds = connect(self.path)
+        self.raw = RawPageWriter(self.db.conn)            # compresses raw pages (per site)
+        self.dictionaries = dictionaries_of(self.db.conn)  # reads them
         self.longest_write_wait = 0.0  # seconds, the longest a write waited for its lock
 
     @contextlib.contextmanager
@@ -164,6 +173,9 @@ class NewsDB(CrawlRuns, ClusterStore):
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            # a dictionary inserted in the rolled-back transaction is not stored: reload
+            self.raw.forget()
+            self.dictionaries.forget()
             raise
         else:
             conn.execute("COMMIT")
@@ -205,12 +217,14 @@ class NewsDB(CrawlRuns, ClusterStore):
                                        ensure_ascii=False, sort_keys=True),
             **topic_values(article.topics, article.labour_relevant, article.topic_terms),
         }
-        sig = dedup.signature(article.body or "")   # CPU work outside the write lock
         with self.transaction():
             # read as an article now: no longer a refused page (`newscrawl reextract`, a new run)
             self.db.execute("DELETE FROM refused_pages WHERE url = ?", [article.url])
             self.db.execute("DELETE FROM not_articles WHERE url = ?", [article.url])
             existing = self._same_article(article)
+            if existing is None or existing["content_hash"] != row["content_hash"]:
+                # the signature only of a text to store (not of an unchanged refetch)
+                sig = dedup.signature(article.body or "")
             if existing is None:
                 matches = self._same_story(article, row["slug_key"], sig)
                 earlier = [m for m in matches
@@ -257,8 +271,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                 self._put_signature(existing["id"], sig)
                 outcome = "updated"
             if article.html is not None:
-                self._put_raw(existing["url"] if existing else article.url, article.html,
-                              fetched_at, content_type, article.etag, article.last_modified)
+                self._put_raw(article.site, existing["url"] if existing else article.url,
+                              article.html, fetched_at, content_type, article.etag,
+                              article.last_modified)
         return outcome
 
     def _same_article(self, article: "Article") -> dict | None:
@@ -310,14 +325,20 @@ class NewsDB(CrawlRuns, ClusterStore):
         return sorted(matches, key=lambda m: -m[4])
 
     def _put_signature(self, article_id: int, sig) -> None:
-        self.db.execute("DELETE FROM minhash_bands WHERE article = ?", [article_id])
-        self.db.execute("DELETE FROM minhashes WHERE article = ?", [article_id])
+        old = self.db.execute("SELECT signature FROM minhashes WHERE article = ?",
+                              [article_id]).fetchone()
+        if old is not None:   # its band rows, by their keys (minhash_bands has no other index)
+            self.db.conn.executemany(
+                "DELETE FROM minhash_bands WHERE band_key = ? AND article = ?",
+                [(key, article_id) for key in dedup.band_keys(dedup.from_blob(old[0]))])
+            self.db.execute("DELETE FROM minhashes WHERE article = ?", [article_id])
         if sig is None:
             return
         self.db.execute("INSERT INTO minhashes (article, signature) VALUES (?, ?)",
                         [article_id, dedup.to_blob(sig)])
-        self.db.conn.executemany("INSERT INTO minhash_bands (band_key, article) VALUES (?, ?)",
-                                 [(key, article_id) for key in dedup.band_keys(sig)])
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
+            [(key, article_id) for key in dedup.band_keys(sig)])
 
     def _record_duplicate(self, copy_url: str, copy_site: str, copy_article_id: str | None,
                           original_url: str, method: str, similarity: float) -> None:
@@ -341,35 +362,71 @@ class NewsDB(CrawlRuns, ClusterStore):
         self.db.execute("DELETE FROM raw_pages WHERE url = ?", [url])
         return url
 
-    def _put_raw(self, url: str, html: bytes | str, fetched_at: str, content_type: str,
-                 etag: str | None = None, last_modified: str | None = None) -> None:
+    def _put_raw(self, site: str, url: str, html: bytes | str, fetched_at: str,
+                 content_type: str, etag: str | None = None,
+                 last_modified: str | None = None) -> None:
+        """Write the raw page (zstd with the site's dictionary): inside a write transaction."""
         data = html.encode("utf-8") if isinstance(html, str) else bytes(html)
-        self.db.execute(
-            "INSERT OR REPLACE INTO raw_pages (url, fetched_at, content_type, html_zlib, etag, "
-            "last_modified) VALUES (?, ?, ?, ?, ?, ?)",
-            [url, fetched_at, content_type, zlib.compress(data, 6), etag, last_modified],
-        )
+        self.raw.save(self.raw.pack(site, url, data), fetched_at, content_type, etag,
+                      last_modified, now_iso())
 
     def raw_html(self, url: str) -> bytes | None:
         """The raw page stored for ``url``, decompressed, or None."""
         row = self.db.execute(
-            "SELECT html_zlib FROM raw_pages WHERE url = ?", [url]
+            "SELECT html_zlib, html_zstd, dictionary FROM raw_pages WHERE url = ?", [url]
         ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        return zlib.decompress(row[0])
+        return None if row is None else read_raw_page(*row, self.dictionaries)
 
     def stored_pages(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles with their raw page, by id after `after` (keyset pagination, for
-        `newscrawl reextract`):
-        [(id, url, site, content_hash, html_zlib, content_type, fetched_at of the page)]."""
+        `newscrawl reextract`): [(id, url, site, content_hash, (html_zlib, html_zstd,
+        dictionary), content_type, fetched_at of the page, topics, labour_relevant,
+        topic_terms)]: the page still compressed, read by `rawpages.read_raw_page`."""
         where = "AND a.site = ?" if site else ""
-        return [tuple(r) for r in self.db.execute(
-            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.content_type, "
-            "r.fetched_at "
+        return [(*r[:4], tuple(r[4:7]), *r[7:]) for r in self.db.execute(
+            "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.html_zstd, r.dictionary, "
+            "r.content_type, r.fetched_at, a.topics, a.labour_relevant, a.topic_terms "
             "FROM articles a JOIN raw_pages r ON r.url = a.url "
-            f"WHERE a.id > ? AND r.html_zlib IS NOT NULL {where} ORDER BY a.id LIMIT ?",
+            "WHERE a.id > ? AND (r.html_zstd IS NOT NULL OR r.html_zlib IS NOT NULL) "
+            f"{where} ORDER BY a.id LIMIT ?",
             [after, *([site] if site else []), limit]).fetchall()]
+
+    def recompress_raw_pages(self, batch: int = 200,
+                             progress: "Callable[[int, int], None] | None" = None) -> int:
+        """Compress again, in place, the raw pages still in the old zlib form (before migration
+        0010) and those kept without a dictionary (their site had none yet): zstd with their
+        site's dictionary (trained from them when the site has none and has enough pages),
+        `batch` pages per committed transaction, in rowid order. Readers read every page
+        throughout (either form); a killed run leaves each page in one form or the other and a
+        rerun goes on. Returns the pages rewritten. `progress(done, left)` after each batch
+        (left: pages still in the zlib form)."""
+        done = last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT r.rowid, r.url, r.html_zlib, r.html_zstd, COALESCE(a.site, p.site, '') "
+                "FROM raw_pages r LEFT JOIN articles a ON a.url = r.url "
+                "LEFT JOIN refused_pages p ON p.url = r.url WHERE r.rowid > ? AND "
+                "(r.html_zlib IS NOT NULL OR (r.html_zstd IS NOT NULL AND r.dictionary IS NULL)) "
+                "ORDER BY r.rowid LIMIT ?", [last, batch]).fetchall()
+            if not rows:
+                return done
+            last = rows[-1][0]
+            with self.transaction():
+                for _, url, old, blob, site in rows:
+                    html = read_raw_page(old, blob, None, self.dictionaries)
+                    packed = self.raw.pack(site, url, html)
+                    self.raw.store_dictionary(packed, now_iso())
+                    if old is None and packed.dictionary is None:
+                        continue       # no dictionary for its site yet: it stays as it is
+                    self.db.execute(
+                        "UPDATE raw_pages SET html_zstd = ?, dictionary = ?, html_zlib = NULL "
+                        "WHERE url = ? AND html_zlib IS ? AND html_zstd IS ?",
+                        [packed.html_zstd, packed.dictionary, url, old, blob])
+                    done += 1
+            if progress is not None:
+                left = self.db.execute("SELECT count(*) FROM raw_pages "
+                                       "WHERE html_zlib IS NOT NULL").fetchone()[0]
+                progress(done, left)
 
     def stored_texts(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles' text and topics by id after `after` (keyset pagination, for
@@ -436,7 +493,7 @@ class NewsDB(CrawlRuns, ClusterStore):
         `newscrawl reextract` reads the kept HTML again: a fixed rule recovers it."""
         with self.transaction():
             if html is not None:
-                self._put_raw(url, html, fetched_at, content_type or "")
+                self._put_raw(site, url, html, fetched_at, content_type or "")
             self.db.execute(
                 "INSERT INTO refused_pages (url, site, reason, for_good, first_refused_at, "
                 "refused_at, times) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (url) DO UPDATE SET "
@@ -461,15 +518,17 @@ class NewsDB(CrawlRuns, ClusterStore):
         where = "AND p.site = ?" if site else ""
         while True:
             rows = self.db.execute(
-                "SELECT p.site, p.url, r.html_zlib, r.content_type FROM refused_pages p "
-                "JOIN raw_pages r ON r.url = p.url WHERE p.url > ? AND r.html_zlib IS NOT NULL "
+                "SELECT p.site, p.url, r.html_zlib, r.html_zstd, r.dictionary, r.content_type "
+                "FROM refused_pages p JOIN raw_pages r ON r.url = p.url WHERE p.url > ? "
+                "AND (r.html_zstd IS NOT NULL OR r.html_zlib IS NOT NULL) "
                 f"{where} ORDER BY p.url LIMIT ?", [last, *([site] if site else []), batch]
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][1]
-            for page_site, url, blob, content_type in rows:
-                yield page_site, url, zlib.decompress(blob), content_type or None
+            for page_site, url, old, blob, dictionary, content_type in rows:
+                yield (page_site, url, read_raw_page(old, blob, dictionary, self.dictionaries),
+                       content_type or None)
 
     def due_for_refresh(self, site: str, published_since: str, fetched_before: str) -> list[dict]:
         """Recent articles last fetched long enough ago to check again for changes, with the

@@ -200,6 +200,54 @@ def _found_by(db: sqlite_utils.Database) -> None:
     _add_missing_columns(db.table("crawl_runs"), CHANNEL_RUN_COLUMNS)
 
 
+RAW_PAGE_ZSTD_COLUMNS = {"html_zstd": bytes, "dictionary": int}
+DICTIONARY_COLUMNS: dict[str, Any] = {
+    "id": int, "site": str, "version": int, "trained_at": str, "pages": int, "size": int,
+    "ratio": float, "dictionary": bytes}
+
+
+@MIGRATIONS(name="0010 raw pages zstd with per-site dictionaries")
+def _raw_pages_zstd(db: sqlite_utils.Database) -> None:
+    """raw_page_dictionaries (a zstd dictionary per site and version, crawler/store/rawpages.py)
+    and raw_pages.html_zstd + raw_pages.dictionary: pages written from now on are zstd with their
+    site's dictionary. Old pages keep html_zlib and stay readable as they are (every reader reads
+    both forms); `newscrawl compact` (NewsDB.recompress_raw_pages) converts them in place a batch
+    per transaction, so that no long lock is taken here."""
+    dictionaries = db.table("raw_page_dictionaries")
+    dictionaries.create(DICTIONARY_COLUMNS, pk="id", if_not_exists=True)
+    dictionaries.create_index(["site", "version"], unique=True, if_not_exists=True)
+    _add_missing_columns(db.table("raw_pages"), RAW_PAGE_ZSTD_COLUMNS)
+    _integer_band_keys(db)
+
+
+MINHASH_BANDS_SQL = ("CREATE TABLE minhash_bands (band_key INTEGER NOT NULL, "
+                     "article INTEGER NOT NULL, PRIMARY KEY (band_key, article)) WITHOUT ROWID")
+
+
+def _integer_band_keys(db: sqlite_utils.Database) -> None:
+    """minhash_bands as one b-tree of integer keys (band_key, article), instead of text keys in
+    a table with two indexes: 0.5 KB per article instead of 1.5. The keys of the stored
+    signatures are computed again (crawler/dedup.py band_keys); nothing to do when done."""
+    from crawler import dedup
+
+    columns = {c.name: c.type for c in db.table("minhash_bands").columns}
+    if columns.get("band_key", "").upper() == "INTEGER" and db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'minhash_bands' "
+            "AND sql LIKE '%WITHOUT ROWID%'").fetchone():
+        return
+    db.execute("DROP TABLE IF EXISTS minhash_bands")
+    db.execute(MINHASH_BANDS_SQL)
+    rows = db.conn.execute("SELECT article, signature FROM minhashes")
+    while True:
+        chunk = rows.fetchmany(2000)
+        if not chunk:
+            break
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
+            [(key, article) for article, blob in chunk
+             for key in dedup.band_keys(dedup.from_blob(blob))])
+
+
 @MIGRATIONS(name="0012 search: one index as written")
 def _search_as_written(db: sqlite_utils.Database) -> None:
     """The search index over the text as written (crawler/store/search.py: a search folds the

@@ -15,7 +15,7 @@
   (Datasette's own date facet converts to UTC, which moves late-evening articles a day back).
 * Cells that read well and are never raw HTML: the body as a short preview (the article page
   shows it in full, see templates/row.html), search excerpts with <mark>ed hits (escaped first),
-  titles in query results linking to the article page, raw_pages.html_zlib never shown.
+  titles in query results linking to the article page, raw pages and compression dictionaries never shown.
 * The articles table shows title, site, date, topics and lead unless the URL chooses its columns
   (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; a search of the table
   without a sort of its own lists the most recently stored first (``_sort_desc=id``); leads and
@@ -125,7 +125,8 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "articles" and column == "topic_terms" and isinstance(value, str):
         return Markup("; ").join(Markup("{} ({})").format(e.get("term"), e.get("where"))
                                  for e in _json_objects(value))
-    if table == "raw_pages" and column == "html_zlib":
+    if (table == "raw_pages" and column in ("html_zlib", "html_zstd")) or (
+            table == "raw_page_dictionaries" and column == "dictionary"):
         return Markup('<em class="newscrawl-note">compressed page HTML, not shown</em>')
     if table is None:  # a query: the canned queries' columns
         keys = row.keys() if hasattr(row, "keys") else []

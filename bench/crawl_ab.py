@@ -1,0 +1,60 @@
+"""Crawl CPU per article page of two versions of the crawler code, interleaved on the same load.
+
+    git archive <rev> | tar -x -C /tmp/before
+    python -m bench.crawl_ab --before /tmp/before [--articles-per-site 150] [--rounds 2]
+
+Each round runs one `newscrawl crawl --backfill` of `ReplayWeb(articles_per_site=N)` (every site,
+against a ReplayServer on 127.0.0.1) with the code under --before (PYTHONPATH), then one with this
+checkout's code, and prints the crawl process tree's CPU seconds (os.wait4 rusage, start-up
+included) per article page read (stored + copies recorded) and its peak PSS. Interleaving puts
+both versions under the same background load, which on a shared machine moves CPU figures by
+10 % or more between runs minutes apart.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.crawl import FAST, run_measured
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.crawl_ab", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", type=Path, required=True,
+                        help="a checkout (git archive) of the other version")
+    parser.add_argument("--articles-per-site", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    from replay.server import ReplayServer
+    from replay.web import ReplayWeb
+
+    work = Path(tempfile.mkdtemp(prefix="bench-crawl-ab-"))
+    for rnd in range(args.rounds):
+        for name, root in (("before", args.before.resolve()), ("this", REPO_ROOT)):
+            db = work / f"{name}-{rnd}.db"
+            command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db),
+                       "--backfill", "--since", "2000-01-01", "-q", *FAST]
+            with ReplayServer(web=ReplayWeb(articles_per_site=args.articles_per_site)) as server:
+                r = run_measured(command, {**os.environ, **server.env(), "PYTHONPATH": str(root)},
+                                 work / f"{name}-{rnd}.log")
+            with sqlite3.connect(db) as conn:
+                pages = sum(n or 0 for (n,) in conn.execute(
+                    "SELECT articles_new + COALESCE(articles_duplicate, 0) FROM crawl_runs"))
+            conn.close()
+            print(f"round {rnd} {name:6} exit {r['returncode']}, {pages} article pages, "
+                  f"CPU {r['cpu']:.2f} s = {1000 * r['cpu'] / max(1, pages):.2f} ms per article "
+                  f"page, process-tree PSS {r['tree_pss_mb']:.0f} MB", flush=True)
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
