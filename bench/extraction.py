@@ -18,7 +18,7 @@ Three parts, printed as markdown and written to `--out` (default bench/results/e
    and the median milliseconds per page.
 2. The article-extraction benchmark (`--aeb`, default $AEB_DIR or ../shared/bench/aeb): 181
    pages of English-language news and blogs with hand-checked bodies, read as
-   `newscrawl extract FILE` reads a saved page, WITHOUT its URL (`crawler.page.read_saved_page`:
+   `newscrawl extract FILE` reads a saved page, WITHOUT its URL (`crawler.sites.read_saved_page`:
    the site from the page's own canonical link, the generic path otherwise): lead + body,
    nothing when it rejects the page, an error counted when it raises; against plain
    `trafilatura.extract(html, include_comments=False)`, on
@@ -271,7 +271,7 @@ def _count(stats, site, extractor, expected, predicted, ms, error, exp_date):
 # --- part 2: the article-extraction benchmark ----------------------------------------------
 
 def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
-    from crawler.page import read_saved_page
+    from crawler.sites import read_saved_page
 
     out = ["## 2. Article-extraction benchmark (AEB)", ""]
     truth_path = aeb / "ground-truth.json"
@@ -334,7 +334,7 @@ def bench_aeb(aeb: Path, limit: int | None) -> list[str]:
     out += [
         "",
         "project = the lead + body that `newscrawl extract FILE` (no --url: "
-        "`crawler.page.read_saved_page`) gives for the saved page "
+        "`crawler.sites.read_saved_page`) gives for the saved page "
         f"({with_site_rules} of these pages belong to a site with rules; the others go "
         "through the generic path: no site rules, every fallback); "
         f"empty when the page is rejected ({rejected} pages); "

@@ -12,7 +12,7 @@ paired with them in order (oldest page with the first version); a publisher whos
 version counts differ is left out.
 
 Each page is read the way `newscrawl extract FILE --url URL` reads it
-(`crawler.page.read_saved_page`, fetched at the page's crawl date); trafilatura with
+(`crawler.sites.read_saved_page`, fetched at the page's crawl date); trafilatura with
 `trafilatura.bare_extraction(html, url=URL, with_metadata=True)`. Per extractor:
 
 - titles exact (after NFC and white space folding), over all pages and over the pages whose
@@ -189,7 +189,7 @@ def is_label_or_publisher(author, identities: set[str]) -> bool:
 
 
 def run(folder: Path, limit: int | None) -> tuple[list[str], dict]:
-    from crawler.page import read_saved_page
+    from crawler.sites import read_saved_page
 
     todo = pages(folder)[:limit] if limit else pages(folder)
     print(f"{len(todo)} pages", file=sys.stderr)

@@ -356,7 +356,7 @@ def extract(files: tuple[str, ...], url: str | None) -> None:
     """
     import json
 
-    from crawler.page import read_saved_page
+    from crawler.sites import read_saved_page
 
     for path in files:
         try:

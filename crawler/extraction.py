@@ -40,7 +40,9 @@ from dataclasses import dataclass, field, replace
 import lxml.html
 import trafilatura
 
-from crawler.extract import signals
+from crawler.extract import related, signals
+from crawler.extract.author import clean_author_field, read_author, rule_author
+from crawler.extract.published import read_date
 from crawler.extract.dates import (better_date, element_date, has_time,  # noqa: F401
                                    parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
                                    VIETNAM)
@@ -186,7 +188,7 @@ def extract_article(html: str | bytes, url: str | None = None,
     read_title(page)
     read_body(page)
     read_author(page)
-    _clean_author(page)
+    clean_author_field(page)
     read_sapo(page)
     read_date(page)
     read_tags_and_section(page)
@@ -330,13 +332,13 @@ def read_body(page: _Reading) -> None:
             break
     if page.container is not None:
         page.found.method = "site"
-        author = _rule_author(page)
+        author = rule_author(page)
         if paragraphs_only is not None:
             page.blocks = [(text_of(e), e) for e in paragraphs_only
                            if e.getparent() is not None and text_of(e)]
         else:
             page.blocks = paragraph_blocks(page.container)
-        page.blocks = signals.drop_related(
+        page.blocks = related.drop_related(
             [(t, e) for t, e in page.blocks if not FILE_NAME.match(t)], page.url)
         _drop_headline(page)
         if author:
@@ -358,20 +360,20 @@ def read_body(page: _Reading) -> None:
         runs = [(t, e) for t, e in blocks if _dropped_run(t, e, kept, page.url)]
         if page.found.method == "site":      # the container's text: captions kept
             page.container = container
-            page.blocks = signals.drop_related(
+            page.blocks = related.drop_related(
                 [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
                  or signals.is_caption(e, container, marked_only=True)], page.url)
             _image_from(page, container, "trafilatura")
         elif runs and sum(len(t) for t, _ in ours) >= 0.9 * sum(
-                len(l) for l in signals.drop_related_lines(page.tree, lines, page.url)) \
+                len(l) for l in related.drop_related_lines(page.tree, lines, page.url)) \
                 and any(len(t) >= 150 and re.search(r"\w[.!?…]\s+\w", t) for t, _ in runs):
             # the generic path keeps trafilatura's text, but a text of <br> runs is read from
             # its block (when that block holds all of what trafilatura found)
-            page.blocks = signals.drop_related(
+            page.blocks = related.drop_related(
                 [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
                  or signals.is_caption(e, container, marked_only=True)], page.url)
     if not page.blocks:
-        page.blocks = [(l, None) for l in signals.drop_related_lines(page.tree, lines, page.url)
+        page.blocks = [(l, None) for l in related.drop_related_lines(page.tree, lines, page.url)
                        if not FILE_NAME.match(l)]
     _drop_headline(page)            # trafilatura sometimes keeps the headline
     if not any(len(t) >= 60 or len(t.split()) >= 12 for t, _ in page.blocks):
@@ -407,7 +409,7 @@ def _dropped_run(text: str, element, kept: set[str], url: str | None) -> bool:
         and any(isinstance(d.tag, str) and d.tag in ("p", "div", "figure", "table", "ul", "h2",
                                                      "h3", "blockquote")
                 for d in element.iterchildren()) \
-        and not signals.is_link_item(text, element, url)
+        and not related.is_link_item(text, element, url)
 
 
 def _lines_kept(text: str, kept: set[str]) -> bool:
@@ -487,112 +489,6 @@ def _image_from(page: _Reading, container, layer: str) -> None:
         page.answer("image_url", layer)
 
 
-def _rule_author(page: _Reading) -> str | None:
-    """The site rule's byline (the last match); dropped from the text with its paragraph when
-    it sits inside the text's container."""
-    for selector in page.rules.author:
-        found = select(page.tree, selector)
-        if found:
-            element = found[-1]
-            text = text_of(element) or None
-            block = element
-            while block.getparent() is not None and block.getparent() is not page.container \
-                    and block.tag not in ("p", "div"):
-                block = block.getparent()
-            if signals.inside(block, page.container):
-                block.drop_tree()
-            return text
-    return None
-
-
-def read_author(page: _Reading) -> None:
-    """The site rule; the last right-aligned bold line of the text (the Vietnamese signature,
-    then removed from the body); the JSON-LD author when it names people; a byline element
-    (next to the headline or right after the text); the meta author; trafilatura's byline
-    search. A label ("By", "Tác giả:"),
-    a date, an e-mail address or the publisher's own name is never an author."""
-    if page.found.author:
-        return
-    author = _rule_author(page) if page.found.extracted_by.get("body") != "rule" else None
-    if author:
-        page.found.author = author
-        page.answer("author", "rule")
-        page.blocks = [(t, e) for t, e in page.blocks if folded(t) != folded(author)]
-        return
-    page.missed("author")
-    signed = _bold_line_author(page)
-    if signed:
-        page.found.author = signed
-        page.answer("author", "bold-line")
-        return
-    meta = page.meta
-    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
-                                        page.url)
-    last = next((e for _, e in reversed(page.blocks) if e is not None), None)
-    text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
-    layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
-              ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
-                                                       page.order)),
-              (meta.author_by, lambda: meta.author),
-              ("byline", lambda: _trafilatura_byline(page)
-               if page.found.method == "generic" else None))   # a page of no known site
-    for layer, read in layers:
-        author = signals.clean_author(read(), publisher)
-        if author:
-            page.found.author = author
-            page.answer("author", layer)
-            break
-    if page.found.author and page.blocks and folded(page.blocks[-1][0]) == folded(page.found.author):
-        page.blocks.pop()
-
-
-def _clean_author(page: _Reading) -> None:
-    """Whatever layer answered: a leading label cut ("Theo ", "Tác giả: "), and nothing stored
-    when what is left is a label, a date or the publisher's own name."""
-    if not page.found.author:
-        return
-    meta = page.meta
-    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
-                                        page.url)
-    page.found.author = signals.clean_author(page.found.author, publisher)
-    if not page.found.author:
-        page.found.extracted_by.pop("author", None)
-
-
-def _bold_line_author(page: _Reading) -> str | None:
-    """The last right-aligned bold line of the text (among its last three paragraphs, or right
-    after them when trafilatura dropped it), removed from the body."""
-    for index in range(len(page.blocks) - 1, max(-1, len(page.blocks) - 4), -1):
-        text, element = page.blocks[index]
-        if element is not None and signals.bold_line(element):
-            del page.blocks[index]
-            return text
-    container = page.container
-    last = next((e for _, e in reversed(page.blocks) if e is not None), None)
-    if container is None:                          # the generic path: trafilatura's lines
-        container = page.located
-    if container is None:
-        return None
-    after = [e for e in container.iter("p", "div")
-             if (last is None or page.order[e] > page.order[last]) and signals.bold_line(e)]
-    if not after:
-        return None
-    signed = text_of(after[-1])
-    tail = [i for i, (t, _) in enumerate(page.blocks) if folded(t) == folded(signed)]
-    if tail and tail[-1] >= len(page.blocks) - 3:
-        del page.blocks[tail[-1]]
-    return signed
-
-
-def _trafilatura_byline(page: _Reading) -> str | None:
-    """trafilatura's search of the page for a byline (its author XPaths, without its meta)."""
-    try:
-        from trafilatura.metadata import extract_author
-        return extract_author(page.tree)
-    except Exception:      # a library's internals must never break a page's reading
-        return None
-
-
 def read_sapo(page: _Reading) -> None:
     rules = page.rules
     _, sapo = first_match(page.tree, rules.sapo)
@@ -624,112 +520,6 @@ def read_sapo(page: _Reading) -> None:
         sapo = None           # the description repeats (the start of) a paragraph of the text
     page.found.sapo = sapo or None
     page.answer("sapo", layer if sapo else None)
-
-
-def read_date(page: _Reading) -> None:
-    """The date layers, each read with crawler/extract/dates.py, until one gives a time: the
-    site rule; the page's metadata (article:published_time, JSON-LD, itemprop=datePublished);
-    the CMS's date marker next to the headline (its title= / data-* attributes before its
-    text); <time datetime>; a visible date line next to the headline; a time held in an
-    attribute there (abbr[title], data-*); then, for a page that states no date of publication:
-    its modified date, the date its feed or sitemap gave (`listed_date`), htmldate; last, a
-    relative stamp ("3 giờ trước") counted back from the fetch time, marked approximate."""
-    rules, meta = page.rules, page.meta
-    elements = []
-    for selector in rules.date:
-        element = next((e for e in select(page.tree, selector)
-                        if not signals.inside(e, page.container) and _shown(e)
-                        and (e.tag == "meta" or not signals.in_teaser(e))), None)
-        if element is not None:
-            elements.append(element)
-    date = None
-    if len(elements) == 1:
-        date = element_date(elements[0])
-    elif elements:                      # the day and the time in two elements
-        date = parse_date_text(" ".join(_shown(e) for e in elements))
-    layer = "rule" if date else None
-    if not date:
-        page.missed("date")
-    headline = page.headline if page.headline is not None else page.first_h1()
-    text = _text_start(page, headline)
-    near = (page.tree, headline, text, page.order)
-    layers = ((meta.published_by, lambda: meta.published),
-              ("itemprop", lambda: _itemprop_date(page)),
-              ("family-marker", lambda: signals.marker_date(*near)),
-              ("time-element", lambda: signals.time_element_date(*near)),
-              ("header-stamp", lambda: signals.header_stamp(*near)),
-              ("attribute", lambda: signals.attribute_date(*near)))
-    stated_only = ((f"{meta.published_by or 'meta'}-modified", lambda: meta.modified),
-                   ("listed", lambda: parse_iso_datetime(page.listed_date)),
-                   ("htmldate", lambda: _htmldate(page) if page.found.method == "generic"
-                    else None))                                 # a page of no known site
-    for name, read in layers:
-        if has_time(date):
-            break
-        value = read()
-        if value and better_date(date, value) != date:
-            date, layer = better_date(date, value), name
-    for name, read in stated_only:
-        if date:
-            break
-        value = read()
-        if value:
-            date, layer = value, name
-    if not date:
-        date = signals.relative_stamp(*near, page.fetched_at)
-        layer = "relative-stamp (approximate)"
-    page.found.published_at = date
-    page.answer("published_at", layer if date else None)
-
-
-def _itemprop_date(page: _Reading) -> str | None:
-    """itemprop="datePublished" on any element (a <time>, a <span content=...>)."""
-    for element in page.tree.iter():
-        if isinstance(element.tag, str) and element.get("itemprop") == "datePublished":
-            value = element_date(element)
-            if value:
-                return value
-    return None
-
-
-def _htmldate(page: _Reading) -> str | None:
-    """htmldate's reading of the page (URL, markup, its own heuristics; the original date, no
-    search of the text), for a page of no known site that none of our layers found a date on;
-    never a date that only a teaser box shows (another article's)."""
-    try:
-        from htmldate import find_date
-        found = find_date(page.html, url=page.url, original_date=True, extensive_search=False,
-                          outputformat="%Y-%m-%d")
-    except Exception:      # htmldate must never break a page's reading
-        return None
-    if not found:
-        return None
-    in_teasers = False                     # a teaser's date is another article's date
-    for element in page.tree.iter():
-        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
-            continue
-        direct = (element.text or "") + "".join(c.tail or "" for c in element)
-        if found[:4] in direct and (parse_date_text(direct) or "")[:10] == found:
-            if not signals.in_teaser(element):
-                return found                   # the page shows it outside any teaser
-            in_teasers = True
-    return None if in_teasers else found
-
-
-def _text_start(page: _Reading, headline):
-    """Where the article's text starts, for "a date next to the headline, not in the text": the
-    text's container, or its first paragraph when that container also holds the headline."""
-    container = page.container
-    if container is not None and (headline is None or not signals.inside(headline, container)):
-        return container
-    return next((e for _, e in page.blocks if e is not None), None)
-
-
-def _shown(element) -> str:
-    """What a date element states: a <meta>'s content, a datetime attribute, else its text."""
-    if element.tag == "meta":
-        return clean_text(element.get("content"))
-    return clean_text(element.get("datetime")) or text_of(element)
 
 
 def read_tags_and_section(page: _Reading) -> None:

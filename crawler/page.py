@@ -2,7 +2,7 @@
 
     read_page(spider_cls, body, url, content_type=None, headers=None, fetched_at=None,
               listed_date=None) -> Page
-    read_saved_page(body, url=None) -> (spider class, Page)     # `newscrawl extract`, benches
+    (crawler.sites.read_saved_page: the same for a saved page, its site found from its link)
 
 decode (crawler/charset.py) -> read (site rules and fallbacks, crawler/extraction.py) -> canonical
 URL when believable (crawler/canonical.py) and site id -> no mojibake -> Unicode NFC -> validate ->
@@ -134,25 +134,6 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
     )
     _tag_topics(page.article)
     return page
-
-
-def read_saved_page(body: bytes | str, url: str | None = None, fetched_at: str | None = None):
-    """(spider class, Page) for a saved page, as `newscrawl extract` reads it: the site's rules
-    chosen from `url`, else from the page's own canonical / og:url link; a page of no known site
-    (or with no link at all) goes through the generic path (`NewsSpider`)."""
-    from crawler.extract.meta import page_metadata
-    from crawler.extraction import parse_html
-    from crawler.newsspider import NewsSpider
-    from crawler.sites import spider_for_url
-
-    page_url = url
-    if not page_url:
-        try:
-            page_url = page_metadata(parse_html(decode(body))).canonical
-        except ValueError:            # an empty page: read_page says so
-            page_url = None
-    spider = spider_for_url(page_url) or NewsSpider
-    return spider, read_page(spider, body, page_url or "", fetched_at=fetched_at)
 
 
 def _tag_topics(article: Article) -> None:

@@ -65,3 +65,21 @@ def parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
             )
         out[name.strip()] = setting
     return out
+
+
+def read_saved_page(body: bytes | str, url: str | None = None, fetched_at: str | None = None):
+    """(spider class, Page) for a saved page, as `newscrawl extract` reads it: the site's rules
+    chosen from `url`, else from the page's own canonical / og:url link; a page of no known site
+    (or with no link at all) goes through the generic path (`NewsSpider`)."""
+    from crawler.extract.meta import page_metadata
+    from crawler.extraction import parse_html
+    from crawler.page import decode, read_page
+
+    page_url = url
+    if not page_url:
+        try:
+            page_url = page_metadata(parse_html(decode(body))).canonical
+        except ValueError:            # an empty page: read_page says so
+            page_url = None
+    spider = spider_for_url(page_url) or NewsSpider
+    return spider, read_page(spider, body, page_url or "", fetched_at=fetched_at)

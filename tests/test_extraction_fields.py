@@ -15,7 +15,7 @@ from crawler.extract.dates import (element_date, parse_date_text, parse_iso_date
                                    parse_relative)
 from crawler.extract.signals import clean_author
 from crawler.extraction import extract_article, parse_html
-from crawler.page import read_saved_page
+from crawler.sites import read_saved_page
 
 PUBLIC = Path(__file__).parent / "data" / "public"
 FETCHED = "2026-11-20T12:00:00+07:00"
