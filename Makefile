@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/python -m replay exec -- $(BIN)/newscrawl crawl --db data/news.db -s DOWNLOAD_DELAY=0 -s AUTOTHROTTLE_ENABLED=False
 
-# The whole test suite, against the replay on 127.0.0.1.
+# The whole test suite, against the replay on 127.0.0.1: two workers (pytest-xdist), each test
+# file on one worker (its session fixtures, such as the variant crawls, are built once).
 test: $(STAMP) system-packages
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Debian packages the tests drive: headless chromium (Datasette tests), tmux (progress screenshot),
 # redis-server (the cluster tests' Redis). Installed when missing (needs root and apt-get; quiet, and
