@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.crawl import FAST, load, machine, query, run_measured
+from bench.crawl import FAST, ceiling, load, machine, query, run_measured
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "archive.md"
@@ -205,34 +205,13 @@ def article_pages(web) -> list[tuple[str, str]]:
     return pages
 
 
-def ceiling(pages: list[tuple[str, str]]) -> dict:
-    """CPU seconds (this process) of trafilatura.extract over the pages, and of the crawl's own
-    page path (read_page) over the same pages; CPU, not wall time: other work on the machine
-    slows the wall clock, not the CPU a page costs."""
-    import trafilatura
-
-    from crawler.sites import spider_for_url
-
-    start = time.process_time()
-    for _, html in pages:
-        trafilatura.extract(html, include_comments=False)
-    plain = time.process_time() - start
-    start = time.process_time()
-    for url, html in pages:
-        spider_for_url(url).read_page(html, url)
-    ours = time.process_time() - start
-    sizes = sorted(len(html.encode("utf-8")) for _, html in pages)
-    return {"pages": len(pages), "trafilatura_s": plain, "trafilatura_pps": len(pages) / plain,
-            "read_page_s": ours, "size_median": sizes[len(sizes) // 2]}
-
-
 def crawl_part(per_site: int, work: Path, log) -> dict:
     from replay.server import ReplayServer
     from replay.web import ReplayWeb
 
     web = ReplayWeb(articles_per_site=per_site)
     pages = article_pages(web)
-    top = ceiling(pages)
+    top = ceiling(pages, clock=time.process_time)     # CPU, not wall: other work slows the clock
     top["cpu_per_page_ms"] = 1000 * top["trafilatura_s"] / top["pages"]
     log(f"ceiling: trafilatura {top['cpu_per_page_ms']:.2f} ms CPU per page over "
         f"{top['pages']} pages; read_page {1000 * top['read_page_s'] / top['pages']:.2f} ms")
