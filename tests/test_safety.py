@@ -162,8 +162,17 @@ def test_robots_txt_and_one_request_at_a_time_with_the_delay(tmp_path, repo_root
     assert len(requests) >= 10
     assert requests[0].target == "/robots.txt"
     assert not [r.target for r in requests if r.target.startswith("/search")]
-    gaps = [b.time - a.time for a, b in zip(requests, requests[1:])]
-    assert min(gaps) >= 0.1, sorted(gaps)[:5]
+    # The log has arrival times: a request that opened its connection (CONNECT and TLS first)
+    # arrives late by the handshake, which a loaded machine makes longer, so the gap after it
+    # says nothing about the delay; every other gap is at least the delay less the transit time.
+    opened, seen = set(), set()
+    for i, r in enumerate(requests):
+        if r.connection not in seen:
+            seen.add(r.connection)
+            opened.add(i)
+    gaps = [b.time - a.time for i, (a, b) in enumerate(zip(requests, requests[1:]))
+            if i not in opened]
+    assert gaps and min(gaps) >= 0.1, sorted(gaps)[:5]
     assert "Forbidden by robots.txt" in result.stderr
 
 
