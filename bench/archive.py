@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.crawl import FAST, ceiling, load, machine, query, run_measured
+from bench.crawl import FAST, ceiling, load, machine, query, run_measured, write_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "archive.md"
@@ -262,7 +262,8 @@ def main(argv=None) -> int:
     crawl = None if args.no_crawl else crawl_part(args.crawl_articles_per_site, work, log)
     if not args.articles:       # the crawl part only
         lines += crawl_lines(crawl, args, work)
-        return report(lines, args, work)
+        write_report(lines, args.out, work, args.keep)
+        return 0
     log(f"archive: {args.articles:,} articles through the store path")
     filled = fill(path, args.articles, log, args.minutes)
     size = sizes(path)
@@ -321,17 +322,7 @@ def main(argv=None) -> int:
               f"and up to two slices of 2,000 read pages): {filled['hwm_mb']:.0f} MB.", ""]
 
     lines += crawl_lines(crawl, args, work)
-    return report(lines, args, work)
-
-
-def report(lines: list[str], args, work: Path) -> int:
-    text = "\n".join(lines)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
-    if not args.keep:
-        import shutil
-        shutil.rmtree(work, ignore_errors=True)
+    write_report(lines, args.out, work, args.keep)
     return 0
 
 

@@ -444,14 +444,19 @@ def main(argv=None) -> int:
             "",
         ]
     lines += [f"Working folder: {work if args.keep else '(temporary, removed)'}", ""]
-    report = "\n".join(lines)
-    print(report)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report)
-    if not args.keep:
+    write_report(lines, args.out, work, args.keep)
+    return 0 if crawl["returncode"] == 0 else 1
+
+
+def write_report(lines: list[str], out: Path, work: Path, keep: bool) -> None:
+    """Print the report, write it to `out`, and remove the working folder unless kept."""
+    text = "\n".join(lines)
+    print(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    if not keep:
         import shutil
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if crawl["returncode"] == 0 else 1
 
 
 if __name__ == "__main__":
