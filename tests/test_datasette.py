@@ -183,6 +183,13 @@ def test_unaccented_table_search_in_the_browser(served, profile):
     titles = [row["title"] for row in result_rows(page)]
     assert BAOLAOCAI_SEED in titles, titles
     assert "search matches" in text(page)
+    # facets are off for a search (each counts every match), one click brings them back
+    assert not page.cssselect(".facet-info")
+    link = [a for a in page.iter("a") if a.text == "Show them for this search"]
+    assert len(link) == 1, text(page)
+    with_facets = dom(urllib.parse.urljoin(f"{served.base}/articles", link[0].get("href")), profile)
+    assert with_facets.cssselect(".facet-info")
+    assert [row["title"] for row in result_rows(with_facets)][:5] == titles[:5]
 
 
 def test_article_page_reads_as_an_article(served, profile, repo_root):

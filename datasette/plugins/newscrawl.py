@@ -195,15 +195,31 @@ def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str
     * a search (?_search=) without a sort of its own: ``_sort_desc=id``, the most recently stored
       first (the order of the search page's tiers). Sorting the matches by date reads every one
       of them: on a large archive a common word then takes longer than Datasette allows a query
-      (1 s); a reader may still choose that sort."""
+      (1 s); a reader may still choose that sort;
+    * a search without facets of its own (``_facet*``, ``_nofacet``): ``_nofacet=1``. Each facet
+      counts every match (a common word matches most of the archive: 1.5 s for the six facets at
+      100,000 articles, 60 ms without); the page links to the same search with its facets."""
     keys = {key for key, _ in pairs}
     added = []
     if ARTICLES_PAGE.match(path) and not keys & {"_col", "_nocol"}:
         added += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
-    if any(k.startswith("_search") and k != "_searchmode" for k in keys) and \
-            not keys & {"_sort", "_sort_desc"}:
-        added.append(("_sort_desc", "id"))
+    if any(k.startswith("_search") and k != "_searchmode" for k in keys):
+        if not keys & {"_sort", "_sort_desc"}:
+            added.append(("_sort_desc", "id"))
+        if "_nofacet" not in keys and not any(k.startswith("_facet") for k in keys):
+            added.append(("_nofacet", "1"))
     return pairs + added if added else None
+
+
+def facets_link(request) -> str | None:
+    """For a search of the articles table shown without facets: the same search with them
+    (``_facet=site`` brings the table's facets back; articles_redirect then adds nothing)."""
+    if request is None or not request.args.get("_nofacet") or \
+            not any(k.startswith("_search") and k != "_searchmode" for k in request.args):
+        return None
+    pairs = [(k, v) for k in request.args.keys() if k != "_nofacet"
+             for v in request.args.getlist(k)]
+    return request.path + "?" + urlencode(pairs + [("_facet", "site")])
 
 
 @hookimpl
@@ -286,6 +302,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
     return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
             "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
             "newscrawl_page": search_page(request) if request is not None else 1,
+            "newscrawl_facets_link": facets_link(request) if table == "articles" else None,
             "newscrawl_page_size": search.PAGE_SIZE, "newscrawl_max_pages": search.MAX_PAGES}
 
 
