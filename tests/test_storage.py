@@ -535,14 +535,15 @@ def test_topics_are_stored_but_are_not_part_of_the_content(tmp_path):
                                         "points": 9.0}])
     assert tagged.content_hash == make_article().content_hash
     assert db.store_article(tagged) == "new"
-    row = db.db.execute("SELECT topics, labour_relevant, topic_terms, updated_at FROM articles"
-                        ).fetchone()
-    assert row[:2] == ('["công đoàn"]', 1) and json.loads(row[2])[0]["where"] == "title"
+    row = db.db.execute("SELECT topics, labour_relevant, updated_at FROM articles").fetchone()
+    assert row == ('["công đoàn"]', 1, None)
+    # the evidence is derived from the text where it is shown, never stored (migration 0013)
+    assert "topic_terms" not in db.db.table("articles").columns_dict
     # the same text tagged with another vocabulary: the topics change, the article does not
     retagged = make_article(topics=["công đoàn", "việc làm"], labour_relevant=True, topic_terms=[])
     assert db.store_article(retagged) == "unchanged"
-    row = db.db.execute("SELECT topics, topic_terms, updated_at FROM articles").fetchone()
-    assert (json.loads(row[0]), row[1:]) == (["công đoàn", "việc làm"], ("[]", None))
+    row = db.db.execute("SELECT topics, updated_at FROM articles").fetchone()
+    assert (json.loads(row[0]), row[1]) == (["công đoàn", "việc làm"], None)
     assert db.count("article_versions") == 0
     # an article whose topics could not be computed keeps the stored ones
     assert db.store_article(make_article()) == "unchanged"
