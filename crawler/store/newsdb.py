@@ -426,6 +426,12 @@ class NewsDB(CrawlRuns, ClusterStore):
                                        "WHERE html_zlib IS NOT NULL").fetchone()[0]
                 progress(done, left)
 
+    def vacuum(self) -> None:
+        """Give the database's free pages back to the disk (SQLite VACUUM, then a checkpoint
+        that empties the WAL): the file is written again; readers keep reading meanwhile."""
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def stored_texts(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles' text and topics by id after `after` (keyset pagination, for
         `newscrawl reextract --topics-only`):
