@@ -447,7 +447,8 @@ class NewsDB(CrawlRuns, ClusterStore):
         gives them) of articles by id, in one transaction; the text and its hash stay."""
         with self.transaction():
             self.db.conn.executemany(
-                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?", [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
+                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?",
+                [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
 
     def article_ref(self, article_id: int) -> tuple | None:
         """(url, site, site id, fetched_at) of the stored article `article_id`, or None."""
