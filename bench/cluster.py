@@ -241,8 +241,8 @@ def article_events(db: Path):
         for row in conn.execute(
                 "SELECT a.url, a.site, a.article_id, a.title, a.body, a.sapo, a.author, "
                 "a.published_at, a.section, a.tags, a.image_url, a.fetched_at, NULL, "
-                "r.etag, r.last_modified, a.extracted_by, a.topics, a.labour_relevant, "
-                "a.topic_terms FROM articles a LEFT JOIN raw_pages r ON r.url = a.url "
+                "r.etag, r.last_modified, a.extracted_by, a.topics, a.labour_relevant "
+                "FROM articles a LEFT JOIN raw_pages r ON r.url = a.url "
                 "ORDER BY a.id"):
             yield row[1], Article(
                 url=row[0], site=row[1], article_id=row[2], title=row[3], body=row[4],
@@ -251,8 +251,7 @@ def article_events(db: Path):
                 html=store.raw_html(row[0]), etag=row[13],
                 last_modified=row[14], extracted_by=json.loads(row[15] or "{}"),
                 topics=json.loads(row[16]) if row[16] is not None else None,
-                labour_relevant=None if row[17] is None else bool(row[17]),
-                topic_terms=json.loads(row[18]) if row[18] is not None else None)
+                labour_relevant=None if row[17] is None else bool(row[17]))
     finally:
         store.close()
 

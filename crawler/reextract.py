@@ -84,7 +84,7 @@ def extract_stored(site: str, url: str, html: bytes, content_type: str | None = 
         raise ValueError(f"not read as an article: {page.rejection}")
     values = {name: getattr(page.article, name) for name in _FIELDS}
     values["extracted_by"] = page.article.extracted_by
-    for name in ("topics", "labour_relevant", "topic_terms"):
+    for name in ("topics", "labour_relevant"):
         values[name] = getattr(page.article, name)
     return values
 
@@ -101,8 +101,8 @@ _DICTIONARIES = None   # this process's rawpages.Dictionaries (see _init_worker 
 
 def _work(chunk: list[tuple]) -> list[tuple]:
     """Extract a chunk of (id, url, site, content_hash, stored page (html_zlib, html_zstd,
-    dictionary), content_type, fetched_at, stored topics (topics, labour_relevant,
-    topic_terms)): (id, "unchanged", topics) / (id, "changed", values) / (id, "failed", why)
+    dictionary), content_type, fetched_at, stored topics (topics, labour_relevant)):
+    (id, "unchanged", topics) / (id, "changed", values) / (id, "failed", why)
     each. The page path tags the topics of the text it reads: for an unchanged text, `topics`
     is None when the stored ones are the same, else the topic columns to store; "no topics"
     when the page path computed none (they are computed again from the stored text later)."""
@@ -122,8 +122,7 @@ def _work(chunk: list[tuple]) -> list[tuple]:
         elif values["topics"] is None:
             out.append((article_id, "unchanged", "no topics"))
         else:
-            found = topic_values(values["topics"], values["labour_relevant"],
-                                 values["topic_terms"])
+            found = topic_values(values["topics"], values["labour_relevant"])
             out.append((article_id, "unchanged",
                         None if tuple(found.values()) == tuple(topics) else found))
     return out
@@ -285,7 +284,7 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
 @dataclass
 class TopicsResult:
     read: int = 0
-    changed: int = 0             # articles whose topics, relevance or evidence changed
+    changed: int = 0             # articles whose topics or relevance changed
     relevant: int = 0            # articles labour-relevant after the run
     seconds: float = 0.0
 
@@ -301,14 +300,14 @@ def _recompute_topics(db: NewsDB, site: str | None, batch: int = 500,
     start = time.perf_counter()
     for rows in _batches(db.stored_texts, site, batch):
         changes = []
-        for article_id, title, sapo, body, topics, relevant, terms in rows:
+        for article_id, title, sapo, body, topics, relevant in rows:
             if article_id in skip:
                 continue
             found = classify(title or "", sapo, body, vocabulary=vocabulary)
-            values = topic_values(found.topics, found.labour_relevant, found.topic_terms)
+            values = topic_values(found.topics, found.labour_relevant)
             result.read += 1
             result.relevant += found.labour_relevant
-            if (topics, relevant, terms) != tuple(values.values()):
+            if (topics, relevant) != tuple(values.values()):
                 changes.append((article_id, values))
         db.set_topics(changes)
         result.changed += len(changes)

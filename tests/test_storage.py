@@ -535,14 +535,15 @@ def test_topics_are_stored_but_are_not_part_of_the_content(tmp_path):
                                         "points": 9.0}])
     assert tagged.content_hash == make_article().content_hash
     assert db.store_article(tagged) == "new"
-    row = db.db.execute("SELECT topics, labour_relevant, topic_terms, updated_at FROM articles"
-                        ).fetchone()
-    assert row[:2] == ('["công đoàn"]', 1) and json.loads(row[2])[0]["where"] == "title"
+    row = db.db.execute("SELECT topics, labour_relevant, updated_at FROM articles").fetchone()
+    assert row == ('["công đoàn"]', 1, None)
+    # the evidence is derived from the text where it is shown, never stored (migration 0013)
+    assert "topic_terms" not in db.db.table("articles").columns_dict
     # the same text tagged with another vocabulary: the topics change, the article does not
     retagged = make_article(topics=["công đoàn", "việc làm"], labour_relevant=True, topic_terms=[])
     assert db.store_article(retagged) == "unchanged"
-    row = db.db.execute("SELECT topics, topic_terms, updated_at FROM articles").fetchone()
-    assert (json.loads(row[0]), row[1:]) == (["công đoàn", "việc làm"], ("[]", None))
+    row = db.db.execute("SELECT topics, updated_at FROM articles").fetchone()
+    assert (json.loads(row[0]), row[1]) == (["công đoàn", "việc làm"], None)
     assert db.count("article_versions") == 0
     # an article whose topics could not be computed keeps the stored ones
     assert db.store_article(make_article()) == "unchanged"
@@ -648,6 +649,41 @@ def test_newscrawl_compact_converts_an_old_database(tmp_path, repo_root):
     with NewsDB(path) as db:
         assert all(db.raw_html(f"https://{s}.vn/bai-{i}.html") == site_page(s, i)
                    for s, i in pages)
+
+
+def test_migration_0013_drops_the_stored_evidence_and_compact_vacuum_gives_the_space_back(
+        tmp_path, repo_root):
+    path = tmp_path / "news.db"
+    with NewsDB(path) as db:
+        for i in range(200):
+            db.store_article(make_article(url=f"https://laodongthudo.vn/bai-{i}.html",
+                                          article_id=str(i), title=f"Công đoàn {i}",
+                                          body=f"Bài số {i}.\n\nĐoàn viên công đoàn."))
+        before = db.db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+    with sqlite3.connect(path) as conn:     # as the version before 0013 left it
+        conn.execute("ALTER TABLE articles ADD COLUMN topic_terms TEXT")
+        conn.execute("UPDATE articles SET topic_terms = ?", [json.dumps(
+            [{"term": "công đoàn", "topic": "công đoàn", "where": "body", "count": 2,
+              "kind": "strong", "points": 3.0}] * 80, ensure_ascii=False)])
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0013 %'")
+    conn.close()
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    size = path.stat().st_size
+    with NewsDB(path) as db:               # migration 0013
+        assert "topic_terms" not in db.db.table("articles").columns_dict
+        assert db.db.execute("SELECT * FROM articles ORDER BY id").fetchall() == before
+        assert db.db.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "compact", "--vacuum",
+                           "--db", str(path)], cwd=repo_root, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "vacuumed:" in proc.stdout
+    assert path.stat().st_size < size / 2
+    with NewsDB(path) as db:
+        assert db.db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        assert db.db.execute("SELECT * FROM articles ORDER BY id").fetchall() == before
 
 
 def test_old_signatures_and_text_band_keys_migrate_and_still_find_copies(tmp_path):

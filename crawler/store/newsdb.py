@@ -8,8 +8,9 @@ The tables (their schema: crawler/store/schema.py, as migrations):
   row), ``first_seen_at``, ``updated_at`` (NULL until the content changes) and ``content_hash``
   (see ``Article.content_hash``; an unchanged hash means no write at all).
   Topics (crawler/topics.py, vocabulary crawler/topics.toml): ``topics`` (JSON list),
-  ``labour_relevant`` (1/0), ``topic_terms`` (JSON evidence); not part of the content hash, so a
-  vocabulary edit is no article change (``newscrawl reextract --topics-only`` recomputes them).
+  ``labour_relevant`` (1/0); not part of the content hash, so a vocabulary edit is no article
+  change (``newscrawl reextract --topics-only`` recomputes them). Their evidence (the words that
+  matched) is not stored: ``topics.classify`` derives it from the text where it is shown.
 * ``raw_pages``  every page fetched at an article URL as fetched, keyed by URL, so pages can be
   read again later without refetching: the articles', and those of pages that did not become
   articles (``refused_pages``). Compressed with zstd and a dictionary trained per site
@@ -84,16 +85,13 @@ def _published_before(a: str | None, b: str | None) -> bool:
     return not b or a < b
 
 
-def topic_values(topics: list[str] | None, labour_relevant: bool | None,
-                 topic_terms: list[dict] | None) -> dict:
-    """The articles columns of an article's topics, as stored (all None: not computed)."""
+def topic_values(topics: list[str] | None, labour_relevant: bool | None) -> dict:
+    """The articles columns of an article's topics (TOPIC_COLUMNS), as stored (all None: not
+    computed)."""
     if topics is None:
-        return {"topics": None, "labour_relevant": None, "topic_terms": None}
-    # compact JSON (no spaces after , and :): the evidence is a third of an article's row
+        return {"topics": None, "labour_relevant": None}
     return {"topics": json.dumps(list(topics), ensure_ascii=False, separators=(",", ":")),
-            "labour_relevant": int(bool(labour_relevant)),
-            "topic_terms": json.dumps(list(topic_terms or []), ensure_ascii=False,
-                                      separators=(",", ":"))}
+            "labour_relevant": int(bool(labour_relevant))}
 
 
 # A change that keeps less than this share of the stored text's word triples, with another
@@ -215,7 +213,7 @@ class NewsDB(CrawlRuns, ClusterStore):
             "slug_key": dedup.slug_key(article.url),
             "extracted_by": json.dumps(getattr(article, "extracted_by", None) or {},
                                        ensure_ascii=False, sort_keys=True),
-            **topic_values(article.topics, article.labour_relevant, article.topic_terms),
+            **topic_values(article.topics, article.labour_relevant),
         }
         with self.transaction():
             # read as an article now: no longer a refused page (`newscrawl reextract`, a new run)
@@ -250,8 +248,8 @@ class NewsDB(CrawlRuns, ClusterStore):
             elif existing["content_hash"] == row["content_hash"]:
                 # the same text: only topics computed with another vocabulary are refreshed
                 if row["topics"] is not None and any(existing[c] != row[c] for c in TOPIC_COLUMNS):
-                    self.db.execute("UPDATE articles SET topics = ?, labour_relevant = ?, "
-                                    "topic_terms = ? WHERE id = ?",
+                    self.db.execute("UPDATE articles SET topics = ?, labour_relevant = ? "
+                                    "WHERE id = ?",
                                     [*(row[c] for c in TOPIC_COLUMNS), existing["id"]])
                 return "unchanged"
             elif (replaced := replaces_another(existing, article)) is not None:
@@ -380,12 +378,12 @@ class NewsDB(CrawlRuns, ClusterStore):
     def stored_pages(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles with their raw page, by id after `after` (keyset pagination, for
         `newscrawl reextract`): [(id, url, site, content_hash, (html_zlib, html_zstd,
-        dictionary), content_type, fetched_at of the page, topics, labour_relevant,
-        topic_terms)]: the page still compressed, read by `rawpages.read_raw_page`."""
+        dictionary), content_type, fetched_at of the page, topics, labour_relevant)]: the page
+        still compressed, read by `rawpages.read_raw_page`."""
         where = "AND a.site = ?" if site else ""
         return [(*r[:4], tuple(r[4:7]), *r[7:]) for r in self.db.execute(
             "SELECT a.id, a.url, a.site, a.content_hash, r.html_zlib, r.html_zstd, r.dictionary, "
-            "r.content_type, r.fetched_at, a.topics, a.labour_relevant, a.topic_terms "
+            "r.content_type, r.fetched_at, a.topics, a.labour_relevant "
             "FROM articles a JOIN raw_pages r ON r.url = a.url "
             "WHERE a.id > ? AND (r.html_zstd IS NOT NULL OR r.html_zlib IS NOT NULL) "
             f"{where} ORDER BY a.id LIMIT ?",
@@ -428,23 +426,29 @@ class NewsDB(CrawlRuns, ClusterStore):
                                        "WHERE html_zlib IS NOT NULL").fetchone()[0]
                 progress(done, left)
 
+    def vacuum(self) -> None:
+        """Give the database's free pages back to the disk (SQLite VACUUM, then a checkpoint
+        that empties the WAL): the file is written again; readers keep reading meanwhile."""
+        self.db.execute("VACUUM")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def stored_texts(self, site: str | None, after: int, limit: int) -> list[tuple]:
         """Stored articles' text and topics by id after `after` (keyset pagination, for
         `newscrawl reextract --topics-only`):
-        [(id, title, sapo, body, topics, labour_relevant, topic_terms)]."""
+        [(id, title, sapo, body, topics, labour_relevant)]."""
         where = "AND site = ?" if site else ""
         return [tuple(r) for r in self.db.execute(
-            "SELECT id, title, sapo, body, topics, labour_relevant, topic_terms FROM articles "
+            "SELECT id, title, sapo, body, topics, labour_relevant FROM articles "
             f"WHERE id > ? {where} ORDER BY id LIMIT ?",
             [after, *([site] if site else []), limit]).fetchall()]
 
     def set_topics(self, changes: Iterable[tuple[int, dict]]) -> None:
-        """Store recomputed topics {topics, labour_relevant, topic_terms} (as `topic_values`
+        """Store recomputed topics {topics, labour_relevant} (as `topic_values`
         gives them) of articles by id, in one transaction; the text and its hash stay."""
         with self.transaction():
             self.db.conn.executemany(
-                "UPDATE articles SET topics = ?, labour_relevant = ?, topic_terms = ? "
-                "WHERE id = ?", [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
+                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?",
+                [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
 
     def article_ref(self, article_id: int) -> tuple | None:
         """(url, site, site id, fetched_at) of the stored article `article_id`, or None."""

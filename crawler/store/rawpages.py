@@ -46,10 +46,14 @@ import zstandard
 
 logger = logging.getLogger(__name__)
 
-ZSTD_LEVEL = 6                 # 0.3 ms per 80 KB page; level 3: 0.1 ms and ~15 % larger
-# bytes; a page is 60-90 KB, most of it template. On the replay's pages (80 training pages):
-# 256 KB -> 2.1 KB per page, 128 KB -> 2.8 KB. At most a tenth of the training pages' bytes.
-DICTIONARY_SIZE = 256 * 1024
+# Measured on the replay's pages not trained on (bench/results/archive.md, issue 21), 80 training
+# pages, CPU per 75 KB page: 256 KB dictionary at level 6: 2.42 KB, 0.30 ms; 1 MB at level 6:
+# 1.96 KB, 0.27 ms; 1 MB at level 7: 1.79 KB, 0.40 ms; level 8: 1.74 KB, 0.47 ms.
+ZSTD_LEVEL = 7
+# bytes; a page is 60-90 KB, most of it template. At most a sixth of the training pages' bytes
+# (~1.1 MB for 80 pages of 70 KB). 128 KB -> 2.8 KB per page, 256 KB -> 2.1 (level 6).
+DICTIONARY_SIZE = 1024 * 1024
+DICTIONARY_SHARE = 6
 TRAIN_PAGES = 100              # a dictionary is trained on a site's last pages, this many
 HELD_OUT = 20                  # of which the last ones only measure it (ratio on unseen pages)
 WINDOW = 50                    # new pages whose mean ratio is watched against the trained one
@@ -189,7 +193,7 @@ class RawPageWriter:
         train, held_out = pages[:-HELD_OUT], pages[-HELD_OUT:]
         try:
             # fixed cover parameters: 3x faster than the default search, pages 1-2 % larger
-            size = min(DICTIONARY_SIZE, sum(map(len, train)) // 10)
+            size = min(DICTIONARY_SIZE, sum(map(len, train)) // DICTIONARY_SHARE)
             trained = zstandard.train_dictionary(size, train, k=2048, d=8)
         except zstandard.ZstdError as exc:     # too few or too small samples: try later
             logger.info("raw pages: no dictionary trained (%s); pages stay compressed "

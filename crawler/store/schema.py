@@ -164,15 +164,17 @@ def _rules_drift(db: sqlite_utils.Database) -> None:
     _add_missing_columns(db.table("crawl_runs"), {"rules_drift": str})
 
 
-# Union and labour topics of an article (crawler/topics.py): a JSON list of topic names, 1/0, and the
-# evidence (JSON list of {term, topic, where, count, kind, points}). NULL until computed.
-TOPIC_COLUMNS: dict[str, Any] = {"topics": str, "labour_relevant": int, "topic_terms": str}
+# Union and labour topics of an article (crawler/topics.py): a JSON list of topic names and 1/0.
+# NULL until computed. The evidence (which words matched, where, their points) is not stored:
+# crawler/topics.py `classify` derives it from the title, sapo and body where it is shown
+# (migration 0013 dropped the column `topic_terms` that held it).
+TOPIC_COLUMNS: dict[str, Any] = {"topics": str, "labour_relevant": int}
 
 
 @MIGRATIONS(name="0007 articles topics")
 def _topics(db: sqlite_utils.Database) -> None:
-    """articles.topics, labour_relevant, topic_terms (filled by the crawl, and for the rows stored
-    before by `newscrawl reextract` or `newscrawl reextract --topics-only`)."""
+    """articles.topics, labour_relevant (filled by the crawl, and for the rows stored before by
+    `newscrawl reextract` or `newscrawl reextract --topics-only`)."""
     articles = db.table("articles")
     _add_missing_columns(articles, TOPIC_COLUMNS)
     articles.create_index(["labour_relevant", "published_at"], if_not_exists=True)
@@ -254,6 +256,26 @@ def _search_as_written(db: sqlite_utils.Database) -> None:
     reader's words itself, and ranks first the articles holding them as typed) in place of the
     index over two copies of it, filled from the stored articles; new triggers."""
     from crawler.store.search import setup_fts
+    setup_fts(db.conn)
+
+
+@MIGRATIONS(name="0013 half the disk: no stored topic evidence, a smaller search index")
+def _half_the_disk(db: sqlite_utils.Database) -> None:
+    """Less disk per article (issue 21), nothing a reader sees lost:
+
+    * articles.topic_terms dropped: the topic evidence (a third of an article's row) is derived
+      from the stored text where it is shown (crawler/topics.py `classify`; the Datasette article
+      page, `newscrawl topics`), not stored;
+    * the search index without word positions (crawler/store/search.py, ``detail=column``: the
+      search never asks for a phrase or a distance), rebuilt from the stored articles.
+
+    Each step is skipped when done. One transaction; in WAL mode readers keep reading the file
+    as it was until it commits. The rows rewritten leave free pages in the file, reused by later
+    writes (`newscrawl compact --vacuum` gives them back to the disk)."""
+    from crawler.store.search import setup_fts
+
+    if "topic_terms" in db.table("articles").columns_dict:
+        db.execute("ALTER TABLE articles DROP COLUMN topic_terms")
     setup_fts(db.conn)
 
 

@@ -2,7 +2,8 @@
 
 ``articles_fts`` is an SQLite FTS5 index over each article's title, sapo (lead) and body as
 written (tokenizer ``unicode61 remove_diacritics 0``: lower case only, "Công đoàn" is indexed as
-``công đoàn``), external content ``articles`` (the text is not stored twice). SQL triggers on
+``công đoàn``), external content ``articles`` (the text is not stored twice), each word with the
+columns it occurs in but not its positions (``DETAIL``: the queries here need no phrase). SQL triggers on
 ``articles`` keep it in sync with only built-in SQL, so every writer is covered (NewsDB, a
 re-extraction, the scheduler, the sqlite3 shell, sqlite-utils): no Python function has to be
 registered on a writer's connection.
@@ -30,8 +31,8 @@ one regular expression per article, each letter of a word a class of its spellin
 
 ``SEARCH_SQL`` is that query (the Datasette query ``search`` in datasette/metadata.json is the
 same text; ``search()`` runs it here). ``setup_fts(db)`` creates the index or replaces an older
-version's layout idempotently (migrations "0004 articles_fts" and "0012 search: one index as
-written" in crawler/store/schema.py call it). The Datasette plugin (datasette/plugins/
+version's layout idempotently (migrations "0004 articles_fts", "0012 search: one index as
+written" and 0013 (no positions) in crawler/store/schema.py call it). The Datasette plugin (datasette/plugins/
 newscrawl.py) registers the SQL functions and uses ``match_query`` as Datasette's ``escape_fts``,
 so the articles table's own search box matches the same way.
 """
@@ -52,6 +53,12 @@ from urllib.parse import quote
 FTS_TABLE = "articles_fts"
 TOKENIZE = "unicode61 remove_diacritics 0"
 TEXT_COLUMNS = ("title", "sapo", "body")
+# What the index keeps of each word: in which columns of which articles it occurs, not where
+# (FTS5 ``detail=column``: 40 % of the index ``detail=full`` makes, bench/results/archive.md).
+# Enough for every query made here: words (any spelling, a prefix), AND / OR / NOT, a column
+# filter ({title} : ...). What it cannot answer, a phrase of several words ("a b" in quotes) or
+# NEAR, is never asked: every query term is one word (``_words``).
+DETAIL = "column"
 TRIGGERS = tuple(f"{FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au"))
 # Objects of earlier layouts, dropped when found: the view of the folded copies (before 0012),
 # and the second index of a development version of 0012.
@@ -98,11 +105,14 @@ def fold(text: str | None) -> str:
     return _nfc(text).translate(_FOLD)
 
 
-_WORD = re.compile(r"\w+\*?")
+# A word as the index's tokenizer (unicode61) sees one: letters and digits; "_" separates words
+# there (a query term with one inside would be a phrase of two words, which detail=column cannot
+# answer).
+_WORD = re.compile(r"[^\W_]+\*?")
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if w.strip("*_")]
+    return _WORD.findall(text)
 
 
 def query_words(query: str | None) -> list[str]:
@@ -353,7 +363,7 @@ def _schema() -> dict[str, str]:
     ai, ad, au = TRIGGERS
     return {
         FTS_TABLE: f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({cols}, content='articles', "
-                   f"content_rowid='id', tokenize='{TOKENIZE}')",
+                   f"content_rowid='id', tokenize='{TOKENIZE}', detail={DETAIL})",
         ai: f"CREATE TRIGGER {ai} AFTER INSERT ON articles BEGIN {insert} END",
         ad: f"CREATE TRIGGER {ad} AFTER DELETE ON articles BEGIN {delete} END",
         au: f"CREATE TRIGGER {au} AFTER UPDATE OF {watched} ON articles BEGIN {delete} {insert} END",

@@ -20,6 +20,8 @@
   (``_col`` / ``_nocol``): ``/news/articles`` redirects to those columns; a search of the table
   without a sort of its own lists the most recently stored first (``_sort_desc=id``); leads and
   bodies are cut short in lists, topics shown as labels, the topic evidence as "term (where)".
+* The topic evidence is not stored (crawler/store/schema.py, migration 0013): the article page
+  derives it from the text (``newscrawl_topic_terms`` in templates, and as an SQL function).
 * The charts of the "articles per site per day" and "union and labour coverage" queries
   (datasette-vega), set up on first view.
 * The Atom feeds (datasette-atom, canned queries with atom_* columns): a search with no match yet
@@ -64,6 +66,7 @@ def prepare_connection(conn, database, datasette):
         conn.execute("PRAGMA query_only=1")
     search.register_functions(conn)
     conn.create_function("escape_fts", 1, search.match_query, deterministic=True)
+    conn.create_function("newscrawl_topic_terms", 3, _topic_terms_json)
 
 
 def search_page(request) -> int:
@@ -122,7 +125,7 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "articles" and column == "published_at" and isinstance(value, str) and value:
         return Markup('<time datetime="{}">{}</time>').format(value,
                                                               value[:16].replace("T", " "))
-    if table == "articles" and column == "topic_terms" and isinstance(value, str):
+    if table in ("articles", None) and column == "topic_terms" and isinstance(value, str):
         return Markup("; ").join(Markup("{} ({})").format(e.get("term"), e.get("where"))
                                  for e in _json_objects(value))
     if (table == "raw_pages" and column in ("html_zlib", "html_zstd")) or (
@@ -292,6 +295,19 @@ def _json_objects(value):
     return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
 
 
+def topic_terms(title, sapo, body) -> list[dict]:
+    """The evidence of an article's topics (each term that matched, its topic, where, how often,
+    its points): not stored, derived from its text by the vocabulary (crawler/topics.py), a few
+    milliseconds for one article. For the article page, and the SQL function
+    ``newscrawl_topic_terms(title, sapo, body)`` (JSON)."""
+    from crawler.topics import classify
+    return classify(title or "", sapo, body).topic_terms
+
+
+def _topic_terms_json(title, sapo, body) -> str:
+    return json.dumps(topic_terms(title, sapo, body), ensure_ascii=False)
+
+
 def _host(url):
     return urlsplit(url or "").hostname or ""
 
@@ -300,6 +316,7 @@ def _host(url):
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     # For templates/row.html (the article page), table.html and query.html (the search pages).
     return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
+            "newscrawl_topic_terms": topic_terms,
             "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
             "newscrawl_page": search_page(request) if request is not None else 1,
             "newscrawl_facets_link": facets_link(request) if table == "articles" else None,
