@@ -5,6 +5,7 @@ Read in one pass over the <meta> elements; each value keeps the layer it came fr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from crawler.extract.dates import parse_iso_datetime, stated_zone
@@ -32,6 +33,8 @@ class PageMeta:
     section_by: str | None = None
     author: str | None = None
     author_by: str | None = None
+    authors_stated: list[str] = field(default_factory=list)   # every name=author / article:author
+    site_handle: str | None = None        # twitter:site without its "@": the publisher's account
     tags: list[str] = field(default_factory=list)
     jsonld_article: bool = False          # a JSON-LD node of an Article type
     jsonld_author: str | None = None      # the Article's author(s) in JSON-LD, people only
@@ -67,6 +70,7 @@ def page_metadata(tree) -> PageMeta:
         image=meta("og:image"),
         section=meta("article:section"),
         author=meta("author", "article:author"),
+        site_handle=(meta("twitter:site") or "").lstrip("@") or None,
         tags=[clean_text(t) for t in metas.get(("property", "article:tag"), []) if t.strip()],
     )
     # a naive stamp is in the zone the page's other stamps state (a page in Germany that
@@ -80,8 +84,18 @@ def page_metadata(tree) -> PageMeta:
     info.published_by = "meta" if info.published else None
     info.modified = parse_iso_datetime(raw_modified, zone)
     info.section_by = "meta" if info.section else None
+    # every stated value, in page order: a page may state the publisher first and the writer
+    # after it (<meta name=author content=Publisher> <meta name=author content="Name">)
+    info.authors_stated = list(dict.fromkeys(
+        clean_text(v) for name in ("author", "article:author") for attr in ("name", "property")
+        for v in metas.get((attr, name), []) if v.strip() and not v.strip().startswith("http")))
+    for number in range(1, 5):
+        label, data = meta(f"twitter:label{number}"), meta(f"twitter:data{number}")
+        if label and data and WRITTEN_BY.match(label) and data not in info.authors_stated:
+            info.authors_stated.append(data)
     if info.author and info.author.startswith("http"):
         info.author = None                  # article:author is often a profile URL
+    info.author = info.author or next(iter(info.authors_stated), None)
     info.author_by = "meta" if info.author else None
     info.jsonld_author = None
     for name in ("og:description", "description", "twitter:description"):
@@ -138,10 +152,25 @@ def _names(value, people_only: bool = False) -> str | None:
     Organization, which is the publisher or an agency)."""
     values = value if isinstance(value, list) else [value]
     if people_only:
-        values = [v for v in values if not (isinstance(v, dict) and str(v.get("@type", ""))
-                                            in ("Organization", "NewsMediaOrganization"))]
+        values = [v for v in values if not (isinstance(v, dict) and (
+            str(v.get("@type", "")) in ("Organization", "NewsMediaOrganization")
+            or house_account(_str(v.get("url")) or _str(v.get("@id")))))]
     found = [n for n in (_name(v) for v in values) if n]
     return ", ".join(dict.fromkeys(found)) or None
+
+
+# the path of a CMS's default account ("/author/admin/"): what it signs is the house's, not a
+# person's (a desk's account, "/author/redaktion/", may show its writer's name: not listed)
+HOUSE_ACCOUNT = re.compile(r"/(?:author|authors|user|users|profile|members?|autor|auteur)/"
+                           r"(?:admin|administrator|webmaster)(?:[/?#]|$)", re.I)
+# the "Written by" pair an SEO plugin states (twitter:label1 / twitter:data1), in any language
+WRITTEN_BY = re.compile(r"^\W*(?:written by|verfasst von|geschrieben von|escrito por|écrit par|"
+                        r"scritto da|geschreven door|author|autor|auteur|tác giả|người viết)\W*$",
+                        re.I)
+
+
+def house_account(url: str | None) -> bool:
+    return bool(url) and bool(HOUSE_ACCOUNT.search(url))
 
 
 def _json_ld(tree):

@@ -357,6 +357,9 @@ def visible_description(tree, descriptions, strip_prefix, headline=None,
         if len(text) < 40:
             continue
         shown = folded(strip_prefix(text))
+        if headline is not None and (element is headline or inside(headline, element)
+                                     or inside(element, headline)):
+            continue                  # the headline itself says it: not a lead below it
         if headline is not None and order is not None and \
                 order[element] - order[headline] > STAMP_WINDOW + 20:
             continue                  # far below the headline: in the text, not a lead
@@ -388,6 +391,8 @@ LABEL = (r"(?:(?:commentary|analysis|opinion|kommentar|text|written|posted|repor
 LEADING_LABEL = re.compile(r"^\W*" + LABEL + r"\s*[:.\-–—]?\s+", re.I)
 ONLY_LABEL = re.compile(r"^\W*(?:" + LABEL + r"|date published|published|updated|posted|"
                         r"staff|admin|editor|redaktion|redaction|rédaction|ban biên tập|"
+                        r"news|nachrichten|noticias|nouvelles|notizie|nieuws|tin tức|"
+                        r"follow|folgen|suivre|seguir|theo dõi|"
                         r"[^\W\d_]+\s+(?:by|von|par))\W*$", re.I)
 NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b",
                         re.I)
@@ -420,7 +425,9 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
 
 def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
-    to the headline or right after the text."""
+    to the headline or right after the text; not a link to the CMS's house account
+    ("/author/admin/")."""
+    from crawler.extract.meta import house_account
     found = []
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
@@ -428,7 +435,9 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
         if not (words(element) & {"author", "byline", "writer", "tacgia"}
                 or (element.get("rel") or "").lower() == "author"):
             continue
-        text = text_of(element)
+        if any(house_account(a.get("href")) for a in element.iter("a")):
+            continue
+        text = _without_controls(element)
         if 0 < len(text) <= 50 and len(text.split()) <= 6 and not date_spans(text) \
                 and not is_furniture(element):
             found.append(element)
@@ -439,7 +448,54 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
         end = order[text_end] + sum(1 for _ in text_end.iter())
         after = [e for e in found if 0 <= order[e] - end <= 10]
         element = after[0] if after else None
-    return text_of(element) if element is not None else None
+    return _without_controls(element) if element is not None else None
+
+
+NAME_WORD = re.compile(r"^(?:[^\W\d_][^\W\d_'’.\-]*\.?)$")
+NAME_JOINERS = frozenset("and und et y e và & / , and".split())
+
+
+def head_name_line(blocks, scope=None) -> int | None:
+    """The index of a byline at the head of the text: among its first three paragraphs, one
+    set wholly in bold that is only names ("Mathatisi Sebusi/Mohalenyane Phakela", "JOHN
+    DOE"), two to eight capitalised words, no digits, no sentence. A paragraph known by its
+    text only (trafilatura's lines) is looked up in `scope`."""
+    for index, (text, element) in enumerate(blocks[:3]):
+        if len(text) > 80:
+            continue
+        if element is None and scope is not None:
+            wanted = folded(text)
+            element = next((e for e in scope.iter("p", "div", "h4", "h5", "h6")
+                            if folded(text_of(e)) == wanted), None)
+        if element is None:
+            continue
+        bold = clean_text(" ".join(" ".join(b.itertext()) for b in element.iter("strong", "b")))
+        if bold != text:
+            continue
+        tokens = [t for t in re.split(r"\s+|(?=[/,&])|(?<=[/,&])", text) if t]
+        names = [t for t in tokens if t.lower() not in NAME_JOINERS]
+        if 2 <= len(names) <= 8 and all(NAME_WORD.match(t) and t[0].isupper() for t in names):
+            return index
+    return None
+
+
+def in_control(tree, name: str | None) -> bool:
+    """`name` is the text of a button (a "Follow" button next to a byline) or of a link to the
+    CMS's house account ("/author/admin/"), not a person's name."""
+    from crawler.extract.meta import house_account
+    wanted = folded(name)
+    return bool(wanted) and any(
+        folded(text_of(e)) == wanted for e in tree.iter()
+        if isinstance(e.tag, str) and (e.tag == "button" or (e.get("role") or "") == "button"
+                                       or (e.tag == "a" and house_account(e.get("href")))))
+
+
+def _without_controls(element) -> str:
+    """The element's text without what its buttons say."""
+    if next(element.iter("button"), None) is None:
+        return text_of(element)
+    return clean_text(" ".join(element.xpath(".//text()[not(ancestor::button) and "
+                                             "not(ancestor::script) and not(ancestor::style)]")))
 
 
 # --- body ----------------------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Issue 20, the kinds of byline, lead and title seen on public pages nobody here wrote (fundus's
+parser test pages, https://github.com/flairNLP/fundus, MIT licence): each test is a small shape
+written here after one of those kinds, not a copy of a page."""
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.signals import clean_author
+from crawler.extraction import extract_article
+
+TEXT = ("Công đoàn cơ sở đã tổ chức nhiều hoạt động thiết thực chăm lo cho đoàn viên, người lao "
+        "động trong dịp cuối năm, với sự tham gia của hàng trăm công nhân các khu công nghiệp.")
+PARAGRAPHS = "".join(f"<p>{TEXT} Đoạn {i}.</p>" for i in range(4))
+URL = "https://example.vn/a-1.html"
+
+
+def page(body: str, head: str = "", header: str = "<h1>Công nhân được hỗ trợ tiền thuê trọ</h1>"):
+    return (f"<html><head><title>Công nhân được hỗ trợ tiền thuê trọ - Báo Lao Động Mẫu</title>"
+            f'<meta property="og:site_name" content="Báo Lao Động Mẫu">{head}</head><body>'
+            f'<div class="main">{header}<div class="noi-dung">{body}</div></div>'
+            '<div class="foot">Báo Lao Động Mẫu</div></body></html>')
+
+
+def test_the_second_meta_author_when_the_first_is_the_publisher():
+    head = ('<meta name="author" content="Báo Lao Động Mẫu">'
+            '<meta name="author" content="Nguyễn Văn An">')
+    assert extract_article(page(PARAGRAPHS, head), URL).author == "Nguyễn Văn An"
+
+
+def test_the_sites_own_social_account_is_not_an_author():
+    head = '<meta name="twitter:site" content="@LDM24"><meta itemprop="author" content="LDM24">'
+    assert extract_article(page(PARAGRAPHS, head), URL).author is None
+
+
+def test_a_house_account_is_not_a_person_in_json_ld_or_a_byline_link():
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x", '
+            '"author": {"@id": "https://example.vn/author/admin/", "name": "Lao Dong D"}}</script>')
+    header = ('<h1>Công nhân được hỗ trợ tiền thuê trọ</h1><p class="meta">'
+              '<a href="https://example.vn/author/admin/" rel="author">Lao Dong D</a></p>')
+    assert extract_article(page(PARAGRAPHS, head, header), URL).author is None
+
+
+@pytest.mark.parametrize("line, want", [
+    ("Mai Anh/Trần Bình", "Mai Anh, Trần Bình"),
+    ("NGUYỄN VĂN AN", "NGUYỄN VĂN AN"),
+])
+def test_a_bold_line_of_names_heading_the_text_is_the_byline(line, want):
+    body = f"<p><strong>{line}</strong></p>" + PARAGRAPHS
+    found = extract_article(page(body), URL)
+    assert found.author == want
+    assert line not in found.body and found.body.startswith("Công đoàn")
+
+
+def test_a_bold_sentence_heading_the_text_is_not_a_byline():
+    body = "<p><strong>Hà Nội, ngày 20/11: công nhân nhận quà.</strong></p>" + PARAGRAPHS
+    assert extract_article(page(body), URL).author is None
+
+
+@pytest.mark.parametrize("value", ["Folgen", "Follow", "Nachrichten", "News", "Tin tức"])
+def test_a_button_or_a_section_word_is_never_an_author(value):
+    assert clean_author(value, set()) is None
+
+
+def test_a_follow_button_next_to_the_byline_is_not_the_author():
+    header = ('<h1>Công nhân được hỗ trợ tiền thuê trọ</h1>'
+              '<div class="author"><button class="followAuthorBtn">Theo dõi tác giả</button></div>')
+    assert extract_article(page(PARAGRAPHS, "", header), None).author is None
