@@ -65,3 +65,29 @@ def test_a_follow_button_next_to_the_byline_is_not_the_author():
     header = ('<h1>Công nhân được hỗ trợ tiền thuê trọ</h1>'
               '<div class="author"><button class="followAuthorBtn">Theo dõi tác giả</button></div>')
     assert extract_article(page(PARAGRAPHS, "", header), None).author is None
+
+
+def titled(title: str, words: str) -> str:
+    """A page whose headline is shown in no <h1> and no heading-like element: the title comes
+    from <title>, which ends with a site name the page states nowhere else."""
+    return (f"<html><head><title>{title}</title></head><body><div class='main'>"
+            f"<div class='noi-dung'><p>{words}</p>{PARAGRAPHS}</div></div></body></html>")
+
+
+def test_the_suffix_the_sites_other_titles_share_is_cut():
+    suffix = " | Cổng Tin Công Nhân"
+    headlines = ["Công nhân được hỗ trợ tiền thuê trọ", "Tăng lương tối thiểu vùng từ tháng 7",
+                 "Hội nghị người lao động năm 2026", "Nhà ở xã hội cho công nhân khu công nghiệp"]
+    titles = [extract_article(titled(h + suffix, f"Mở đầu bài {i}."), f"https://tin.example/{i}.html")
+              .title for i, h in enumerate(headlines)]
+    assert titles[:2] == [h + suffix for h in headlines[:2]]     # not yet known: kept
+    assert titles[2:] == headlines[2:]                           # shared by two others: cut
+    other = extract_article(titled(headlines[0] + suffix, "Mở đầu."), "https://khac.example/1.html")
+    assert other.title == headlines[0] + suffix                  # another site: its own suffixes
+
+
+def test_a_suffix_seen_on_one_title_only_is_kept():
+    for i in range(3):
+        found = extract_article(titled(f"Bài số {i} - Phần {i}", "Mở đầu."),
+                                f"https://tin.example/{i}.html")
+        assert found.title == f"Bài số {i} - Phần {i}"

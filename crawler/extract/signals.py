@@ -99,6 +99,67 @@ def strip_site_suffix(title: str | None, identities: set[str], headline: str | N
     return title
 
 
+class SiteSuffixes:
+    """What the titles of a site's pages end with: the trailing " - X" / " | X" segment that the
+    <title>s of at least `shared` other pages of the same host end with is the site's name,
+    whatever language it is in and whether or not the page states it elsewhere.
+
+    Learned from the <title> of every page this process reads (`extract_article` feeds it): in a
+    crawl, the first pages of a new site keep such a suffix until enough pages tell it; a
+    re-extraction of the stored pages (`newscrawl reextract`) cuts it from them too. Per
+    process, bounded (`max_hosts`, a few titles per segment)."""
+
+    def __init__(self, shared: int = 2, max_hosts: int = 5000):
+        self.shared = shared
+        self.max_hosts = max_hosts
+        self._seen: dict[str, dict[str, set[str]]] = {}   # host -> segment key -> titles
+
+    def learn(self, url: str | None, title: str | None) -> None:
+        host = (urlsplit(url or "").hostname or "").lower().removeprefix("www.")
+        if not host or not title:
+            return
+        segments = self._seen.get(host)
+        if segments is None:
+            if len(self._seen) >= self.max_hosts:
+                return
+            segments = self._seen[host] = {}
+        for key, before in _trailing_segments(title):
+            titles = segments.setdefault(key, set())
+            if len(titles) <= self.shared:          # enough to decide: keep no more
+                titles.add(before)
+
+    def cut(self, url: str | None, title: str | None) -> str | None:
+        """`title` without a trailing segment that other pages of its host end with too."""
+        host = (urlsplit(url or "").hostname or "").lower().removeprefix("www.")
+        segments = self._seen.get(host)
+        if not segments or not title:
+            return title
+        for key, before in _trailing_segments(title):
+            others = segments.get(key, set()) - {before}
+            if len(others) >= self.shared:
+                match = list(SEPARATOR.finditer(title))
+                cut = next((title[:m.start()].strip() for m in match
+                            if name_key(title[m.end():]) == key), None)
+                if cut:
+                    return cut
+        return title
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+def _trailing_segments(title: str):
+    """(key of the segment, folded title before it) for each trailing segment of one to eight
+    words after a separator ("A - B | Site" -> "Site", "B | Site")."""
+    for match in SEPARATOR.finditer(title):
+        before, after = title[:match.start()].strip(), title[match.end():].strip()
+        if before and after and len(after.split()) <= 8 and name_key(after):
+            yield name_key(after), folded(before)
+
+
+SITE_SUFFIXES = SiteSuffixes()
+
+
 def find_headline(tree, title: str | None):
     """The element that shows the title: an <h1> saying it, else the first heading or block
     that starts with it (a headline may carry a bracketed date after it)."""
