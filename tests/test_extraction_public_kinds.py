@@ -91,3 +91,20 @@ def test_a_suffix_seen_on_one_title_only_is_kept():
         found = extract_article(titled(f"Bài số {i} - Phần {i}", "Mở đầu."),
                                 f"https://tin.example/{i}.html")
         assert found.title == f"Bài số {i} - Phần {i}"
+
+
+@pytest.mark.parametrize("meta_time, jsonld_time, want", [
+    # local clock time with a UTC mark in meta, the page's offset in JSON-LD: the JSON-LD instant
+    ("2025-05-29T20:00:27Z", "2025-05-29T20:00:27+0200", "2025-05-30T01:00:27+07:00"),
+    ("2024-07-17T11:21:03+0000", "2024-07-17T11:21:03+01:00", "2024-07-17T17:21:03+07:00"),
+    # a real UTC instant (another clock time): kept
+    ("2025-05-29T17:00:27Z", "2025-05-29T20:00:27+02:00", "2025-05-30T00:00:27+07:00"),
+    # a naive stamp on a page whose other stamps state +02:00: read at +02:00
+    ("2024-04-24T22:58:49", "2024-04-24T22:58:49.536+02:00", "2024-04-25T03:58:49+07:00"),
+])
+def test_a_utc_mark_on_local_time_and_a_naive_stamp_take_the_pages_offset(meta_time, jsonld_time,
+                                                                         want):
+    head = (f'<meta property="article:published_time" content="{meta_time}">'
+            '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x", '
+            f'"datePublished": "{jsonld_time}"}}</script>')
+    assert extract_article(page(PARAGRAPHS, head), URL).published_at == want

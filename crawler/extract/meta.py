@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from crawler.extract.dates import parse_iso_datetime, stated_zone
 from crawler.extract.text import clean_text
@@ -78,6 +79,8 @@ def page_metadata(tree) -> PageMeta:
     nodes = [n for n in _json_ld(tree) if isinstance(n, dict)]
     raw_published = meta("article:published_time", "datepublished", "pubdate", "publishdate")
     raw_modified = meta("article:modified_time", "datemodified", "og:updated_time", "lastmod")
+    raw_published = _local_not_utc(raw_published, [_str(n.get("datePublished")) for n in nodes])
+    raw_modified = _local_not_utc(raw_modified, [_str(n.get("dateModified")) for n in nodes])
     zone = stated_zone(raw_published, raw_modified,
                        *(_str(n.get(k)) for n in nodes for k in ("datePublished", "dateModified")))
     info.published = parse_iso_datetime(raw_published, zone)
@@ -131,6 +134,30 @@ def page_metadata(tree) -> PageMeta:
     if not info.author and info.jsonld_author:
         info.author, info.author_by = info.jsonld_author, "jsonld"
     return info
+
+
+def _local_not_utc(stated: str | None, others: list[str]) -> str | None:
+    """A stamp marked UTC ("Z", "+00:00") whose clock time another statement of the same stamp
+    gives with the page's own offset ("20:00:27Z" in meta, "20:00:27+02:00" in JSON-LD): the CMS
+    wrote local time with a UTC mark, the other statement is the instant."""
+    value = _aware(stated)
+    if value is None or value.utcoffset() != timedelta(0):
+        return stated
+    for other in others:
+        local = _aware(other)
+        if local is not None and local.utcoffset() != timedelta(0) and \
+                local.replace(tzinfo=None, second=0, microsecond=0) == \
+                value.replace(tzinfo=None, second=0, microsecond=0):
+            return other
+    return stated
+
+
+def _aware(value: str | None) -> datetime | None:
+    try:
+        found = datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
 
 
 def _str(value) -> str:
