@@ -108,3 +108,27 @@ def test_a_utc_mark_on_local_time_and_a_naive_stamp_take_the_pages_offset(meta_t
             '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x", '
             f'"datePublished": "{jsonld_time}"}}</script>')
     assert extract_article(page(PARAGRAPHS, head), URL).published_at == want
+
+
+def test_the_paragraph_after_a_link_box_amid_the_text_is_the_texts():
+    # the shape of an "Also on <site>" card between two paragraphs (AEB page of rt.com)
+    from crawler.extract.signals import teaser_texts
+    from crawler.extraction import parse_html
+    after = "Một nhà báo có mặt tại hiện trường cho biết đã nghe thấy tiếng súng gần kho nhiên liệu."
+    html = (f'<html><body><div class="text"><p>{TEXT}</p>'
+            '<a href="https://example.vn/bai-khac.html"><span>Đọc thêm</span>'
+            '<span>Công đoàn đề xuất tăng lương tối thiểu vùng năm tới</span></a>'
+            f'<p>{after}</p><p>{TEXT}</p></div></body></html>')
+    teasers = teaser_texts(parse_html(html), URL)
+    assert any("công đoàn đề xuất tăng lương" in t for t in teasers)
+    assert not any("nhà báo" in t for t in teasers)
+
+
+def test_a_teaser_list_keeps_its_summaries():
+    from crawler.extract.signals import teaser_texts
+    from crawler.extraction import parse_html
+    items = "".join(f'<h3><a href="https://example.vn/bai-{i}.html">Tiêu đề bài viết số {i} về '
+                    f'công đoàn</a></h3><p>Tóm tắt bài số {i}: công nhân được hỗ trợ tiền thuê '
+                    f'trọ trong dịp cuối năm.</p>' for i in range(4))
+    teasers = teaser_texts(parse_html(f'<html><body><div>{items}</div></body></html>'), URL)
+    assert sum("tóm tắt" in t for t in teasers) == 4

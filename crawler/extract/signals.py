@@ -637,8 +637,21 @@ def teaser_texts(tree, url: str | None = None) -> set[str]:
                                                                               "h5", "strong"):
             holder = holder.getparent()
         summary = holder.getnext()
-        if summary is not None and isinstance(summary.tag, str) and summary.find(".//a") is None:
+        if summary is not None and isinstance(summary.tag, str) and summary.find(".//a") is None \
+                and not _amid_text(holder):
             text = text_of(summary)
             if len(text) >= 40:
                 found.add(folded(text))
     return found
+
+
+def _amid_text(holder) -> bool:
+    """A link box placed between two paragraphs of running text ("Also on ...": the paragraph
+    after it is the article's, not the box's summary): the paragraph before it is long and does
+    not itself follow a link (as a teaser's summary would)."""
+    before = holder.getprevious()
+    if before is None or before.tag != "p" or len(text_of(before)) < 150:
+        return False
+    earlier = before.getprevious()
+    return earlier is None or not (earlier.tag == "a" or earlier.find(".//a") is not None
+                                   and len(text_of(earlier)) < 200)
