@@ -132,3 +132,16 @@ def test_a_teaser_list_keeps_its_summaries():
                     f'trọ trong dịp cuối năm.</p>' for i in range(4))
     teasers = teaser_texts(parse_html(f'<html><body><div>{items}</div></body></html>'), URL)
     assert sum("tóm tắt" in t for t in teasers) == 4
+
+
+def test_a_bold_heading_in_capitals_heading_the_text_is_not_a_byline():
+    body = "<p><strong>LOOK WHAT YOU MADE ME DO</strong></p>" + PARAGRAPHS
+    found = extract_article(page(body), URL)
+    assert found.author is None and found.body.startswith("LOOK WHAT YOU MADE ME DO")
+
+
+@pytest.mark.parametrize("value, want", [("Jeff Foust Monday; November", "Jeff Foust"),
+                                         ("Текст Венера Ерофеева", "Венера Ерофеева"),
+                                         ("Colin Rust commented on", None), ("Theresa May", "Theresa May")])
+def test_what_a_byline_search_drags_along_is_not_the_name(value, want):
+    assert clean_author(value, set()) == want

@@ -448,15 +448,21 @@ def bold_line(element) -> bool:
 LABEL = (r"(?:(?:commentary|analysis|opinion|kommentar|text|written|posted|reported|story|"
          r"words|photos?|bài(?:\s+và\s+ảnh)?|ảnh|thực hiện)\s+)?"
          r"(?:by|von|par|por|di|door|af|av|tác giả bài viết|tác giả|theo|author|authors|autor|"
-         r"auteur|người viết|phóng viên|pv|bài và ảnh|bài|ảnh|nguồn|source|quelle)")
+         r"auteur|người viết|phóng viên|pv|bài và ảnh|bài|ảnh|nguồn|source|quelle|текст|автор)")
 LEADING_LABEL = re.compile(r"^\W*" + LABEL + r"\s*[:.\-–—]?\s+", re.I)
 ONLY_LABEL = re.compile(r"^\W*(?:" + LABEL + r"|date published|published|updated|posted|"
                         r"staff|admin|editor|redaktion|redaction|rédaction|ban biên tập|"
                         r"news|nachrichten|noticias|nouvelles|notizie|nieuws|tin tức|"
                         r"follow|folgen|suivre|seguir|theo dõi|"
                         r"[^\W\d_]+\s+(?:by|von|par))\W*$", re.I)
-NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b",
-                        re.I)
+NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b|"
+                        r"\bcommented\b", re.I)            # "X commented on": a comment's
+# a weekday (and month) left after a byline ("Jeff Foust Monday; November"): the date line's
+# start; a month alone may be a name ("Theresa May")
+TRAILING_DATE_WORDS = re.compile(
+    r"[\s;,|]+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"(?:[\s;,|]+(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december))?\W*$", re.I)
 
 
 def clean_author(value: str | None, publisher: set[str]) -> str | None:
@@ -467,6 +473,7 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
         return None
     value = clean_text(html.unescape(value))
     value = LEADING_LABEL.sub("", value).strip(" ,;|-–—:")
+    value = TRAILING_DATE_WORDS.sub("", value).strip(" ,;|-–—:")
     if len(value) > 100 and "," in value:            # "Name, professor at ..., site": the name
         value = value.split(",")[0].strip()
     words_of = [w for w in re.split(r"[\s\-]+", value) if w]
@@ -534,8 +541,17 @@ def head_name_line(blocks, scope=None) -> int | None:
         if bold != text:
             continue
         tokens = [t for t in re.split(r"\s+|(?=[/,&])|(?<=[/,&])", text) if t]
-        names = [t for t in tokens if t.lower() not in NAME_JOINERS]
-        if 2 <= len(names) <= 8 and all(NAME_WORD.match(t) and t[0].isupper() for t in names):
+        people, person = [], []
+        for token in tokens + [","]:
+            if token.lower() in NAME_JOINERS:
+                if person:
+                    people.append(person)
+                person = []
+            else:
+                person.append(token)
+        # each person two to four capitalised words: "LOOK WHAT YOU MADE ME DO" is a heading
+        if people and len(people) <= 4 and all(2 <= len(p) <= 4 for p in people) and \
+                all(NAME_WORD.match(t) and t[0].isupper() for p in people for t in p):
             return index
     return None
 
