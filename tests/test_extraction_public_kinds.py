@@ -145,3 +145,24 @@ def test_a_bold_heading_in_capitals_heading_the_text_is_not_a_byline():
                                          ("Colin Rust commented on", None), ("Theresa May", "Theresa May")])
 def test_what_a_byline_search_drags_along_is_not_the_name(value, want):
     assert clean_author(value, set()) == want
+
+
+@pytest.mark.parametrize("line, want", [
+    ('Von: <a href="/p/bill">Bill McCarthy</a>, <a href="/p/mar">Marisha Goldhamer</a>',
+     "Bill McCarthy, Marisha Goldhamer"),
+    ("Tác giả: Minh Hà", "Minh Hà"),
+])
+def test_a_labelled_line_under_the_headline_is_the_byline(line, want):
+    header = ('<h1>Công nhân được hỗ trợ tiền thuê trọ</h1>'
+              f'<ul class="list-info"><li>3 phút đọc</li><li>{line}</li></ul>')
+    assert extract_article(page(PARAGRAPHS, "", header), URL).author == want
+
+
+def test_a_source_credit_under_the_headline_is_not_a_byline():
+    header = '<h1>Công nhân được hỗ trợ tiền thuê trọ</h1><p>Theo Báo Người Lao Động</p>'
+    assert extract_article(page(PARAGRAPHS, "", header), URL).author is None
+
+
+def test_the_publisher_after_a_name_is_left_out():
+    assert clean_author("Minh Hà, Báo Lao Động Mẫu", {"baolaodongmau"}) == "Minh Hà"
+    assert clean_author("red, ORF.at, Agenturen", {"orf", "orfat"}) is None

@@ -57,6 +57,8 @@ def read_author(page) -> None:
     layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
               ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
                                                        page.order)),
+              ("labelled-byline", lambda: signals.labelled_byline(page.tree, page.headline,
+                                                                  page.order)),
               ("head-line", lambda: _head_name_line(page)),
               (meta.author_by, lambda: _stated_author(meta, publisher)),
               ("byline", lambda: _trafilatura_byline(page)

@@ -453,6 +453,7 @@ LEADING_LABEL = re.compile(r"^\W*" + LABEL + r"\s*[:.\-–—]?\s+", re.I)
 ONLY_LABEL = re.compile(r"^\W*(?:" + LABEL + r"|date published|published|updated|posted|"
                         r"staff|admin|editor|redaktion|redaction|rédaction|ban biên tập|"
                         r"news|nachrichten|noticias|nouvelles|notizie|nieuws|tin tức|"
+                        r"red|agenturen|agentur|agencies|agences|agencias|"
                         r"follow|folgen|suivre|seguir|theo dõi|"
                         r"[^\W\d_]+\s+(?:by|von|par))\W*$", re.I)
 NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b|"
@@ -485,9 +486,15 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
             or parse_relative(value, None) \
             or not re.search(r"[^\W\d_]", value):
         return None
-    if name_key(value) in publisher or any(len(p) >= 4 and name_key(value).startswith(p)
-                                           for p in publisher):
+    def house(part):
+        return name_key(part) in publisher or any(len(p) >= 4 and name_key(part).startswith(p)
+                                                  for p in publisher)
+    if house(value):
         return None
+    parts = [p for p in re.split(r"\s*[,;]\s*", value) if p]
+    if len(parts) > 1 and any(house(p) or ONLY_LABEL.match(p) for p in parts):
+        # "Jane Roe, CNN", "red, ORF.at, Agenturen": the names, without the house and labels
+        return ", ".join(p for p in parts if not (house(p) or ONLY_LABEL.match(p))) or None
     return value
 
 
@@ -517,6 +524,50 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
         after = [e for e in found if 0 <= order[e] - end <= 10]
         element = after[0] if after else None
     return _without_controls(element) if element is not None else None
+
+
+BYLINE_LABEL = re.compile(r"^\W*(?:(?:written|text|texto|words)\s+)?(?:by|von|par|por|di|door|af|av|"
+                          r"tác giả|người viết|author|authors|autor|auteur)\s*:?\s+(?=\w)", re.I)
+SHELL_TAGS = frozenset(("nav", "footer", "aside", "form", "button", "select", "option", "noscript",
+                        "template"))
+# boxes that are another page's or the site's, never the article header ("list" is not one: a
+# header's facts are often a list)
+ELSEWHERE = frozenset("related relate relation lienquan sidebar widget popular mostread footer "
+                      "menu nav navigation comment comments teaser teasers promo banner adv ads "
+                      "advert recommend suggest".split())
+
+
+def labelled_byline(tree, headline, order: DocumentOrder) -> str | None:
+    """A short line next to the headline that opens with a byline label ("By Jane Roe",
+    "Von: Bill McCarthy, Marisha Goldhamer", "Tác giả: Minh Hà") when no element is marked
+    author / byline: the names after the label (not "Theo ..." / "Nguồn": a source, not a
+    writer)."""
+    if headline is None:
+        return None
+    found = []
+    for element in tree.iter("p", "li", "div", "span", "address"):
+        text = _without_controls(element)
+        if not 4 < len(text) <= 80 or not BYLINE_LABEL.match(text):
+            continue
+        if any(isinstance(d.tag, str) and d.tag in ("p", "li", "div", "span", "address")
+               and BYLINE_LABEL.match(_without_controls(d)) for d in element.iterdescendants()):
+            continue                                   # the innermost line that says it
+        if any(isinstance(n.tag, str) and (n.tag in SHELL_TAGS or words(n) & ELSEWHERE)
+               for n in (element, *element.iterancestors())):
+            continue
+        found.append(element)
+    element = near_headline(found, headline, order)
+    if element is None:
+        return None
+    names = BYLINE_LABEL.sub("", _without_controls(element))
+    names = BYLINE_END.split(names)[0]                 # "Jane Roe | 30. Juli 2018": the name
+    names = re.sub(r"\s+([,;])", r"\1", names).strip(" ,;")
+    return names if names[:1].isupper() else None      # "by an ...": a sentence, not a name
+
+
+BYLINE_END = re.compile(r"\s+(?:publiziert|veröffentlicht|aktualisiert|publish|published|updated|"
+                        r"posted|cập nhật|đăng)\b|\s+(?:on|am|le|el|il|em|ngày)(?:\s|$)|"
+                        r"\s*[|•·—–]\s*|\s+\d", re.I)
 
 
 NAME_WORD = re.compile(r"^(?:[^\W\d_][^\W\d_'’.\-]*\.?)$")
