@@ -25,6 +25,8 @@ Each page is read the way `newscrawl extract FILE --url URL` reads it
 - authors again, over the pages whose true author is not the publisher's own name (fundus's
   parsers give "DER SPIEGEL", "BBC News" for unsigned articles; our rule is that the publisher
   is never an author, so those pages can only be right for an extractor that breaks it);
+- authors again, over all pages, with the rule that the publisher is never an author applied
+  to the truth: where the true author is the publisher's own name, the right answer is none;
 - labels or publisher names stored as an author ("By", "Tác giả", the og:site_name, the
   JSON-LD publisher, the host) where the truth is not that name: each one is a defect.
 
@@ -235,6 +237,7 @@ def run(folder: Path, limit: int | None) -> tuple[list[str], dict]:
             s["author ok where shown"] += author_ok and bool(expected.get("authors"))
             s["person pages"] += not publisher_as_author
             s["person ok"] += author_ok and not publisher_as_author
+            s["rule ok"] += (not got["author"]) if publisher_as_author else author_ok
             bad = is_label_or_publisher(got["author"], identities) and not author_ok
             s["label"] += bad
             if bad or not day or not author_ok or (title_shown and not title_ok):
@@ -250,6 +253,7 @@ def run(folder: Path, limit: int | None) -> tuple[list[str], dict]:
                      f"{s['author']} ({pct(s['author'], s['pages'])})",
                      f"{s['author ok where shown']}/{s['with author']}",
                      f"{s['person ok']}/{s['person pages']} ({pct(s['person ok'], s['person pages'])})",
+                     f"{s['rule ok']} ({pct(s['rule ok'], s['pages'])})",
                      s["label"], s["errors"]])
     lines = ["# Title, date and author on fundus's test pages (public, not written here)", "",
              f"Produced by `.venv/bin/python -m bench.public --fundus {folder}`. "
@@ -261,6 +265,7 @@ def run(folder: Path, limit: int | None) -> tuple[list[str], dict]:
                     "dates (same day)", "dates (minute)", "authors right (incl. none)",
                     "authors right where the truth has one",
                     "authors right where the truth is not the publisher's name",
+                    "authors right, a publisher's name as truth read as none",
                     "labels / publishers as author (wrong)",
                     "errors"], rows)
     lines += ["", "Which layer answered (project): " + "; ".join(

@@ -254,6 +254,9 @@ def read_title(page: _Reading) -> None:
         page.headline = h1
     if title and rules.title_suffix:
         title = re.sub(rules.title_suffix + r"\s*$", "", title).strip()
+    signals.SITE_SUFFIXES.learn(page.url, meta.title_tag)
+    if title and layer != "rule":        # the suffix the site's other pages share
+        title = signals.SITE_SUFFIXES.cut(page.url, title)
     page.found.title = title or None
     page.answer("title", layer if title else None)
 

@@ -90,3 +90,13 @@ def scrapyd_nodes(tmp_path):
     yield start
     for node in started:
         node.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_site_suffixes():
+    """Each test starts with no learned title suffixes (crawler/extract/signals.SiteSuffixes is
+    per process: a test must not depend on the pages other tests read)."""
+    from crawler.extract.signals import SITE_SUFFIXES
+    SITE_SUFFIXES.clear()
+    yield
+    SITE_SUFFIXES.clear()

@@ -5,6 +5,8 @@ search; a label or the publisher's own name is never an author.
 """
 from __future__ import annotations
 
+import re
+
 from crawler.extract import signals
 from crawler.extract.text import folded, select, text_of
 
@@ -55,11 +57,14 @@ def read_author(page) -> None:
     layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
               ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
                                                        page.order)),
-              (meta.author_by, lambda: meta.author),
+              ("labelled-byline", lambda: signals.labelled_byline(page.tree, page.headline,
+                                                                  page.order)),
+              ("head-line", lambda: _head_name_line(page)),
+              (meta.author_by, lambda: _stated_author(meta, publisher)),
               ("byline", lambda: _trafilatura_byline(page)
                if page.found.method == "generic" else None))   # a page of no known site
     for layer, read in layers:
-        author = signals.clean_author(read(), publisher)
+        author = _not_the_account(signals.clean_author(read(), publisher), meta)
         if author:
             page.found.author = author
             page.answer("author", layer)
@@ -76,7 +81,11 @@ def clean_author_field(page) -> None:
     meta = page.meta
     publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
                                         page.url)
-    page.found.author = signals.clean_author(page.found.author, publisher)
+    page.found.author = _not_the_account(signals.clean_author(page.found.author, publisher), meta)
+    if page.found.author and page.blocks:   # a byline heading the text is not the text
+        index = signals.head_name_line(page.blocks, _scope(page))
+        if index is not None and folded(page.blocks[index][0]) == folded(page.found.author):
+            del page.blocks[index]
     if not page.found.author:
         page.found.extracted_by.pop("author", None)
 
@@ -106,10 +115,41 @@ def _bold_line_author(page) -> str | None:
     return signed
 
 
+def _not_the_account(author: str | None, meta) -> str | None:
+    """None when the name is the site's own social account (twitter:site "@LBCI" -> "LBCI")."""
+    if author and meta.site_handle and \
+            signals.name_key(author) == signals.name_key(meta.site_handle):
+        return None
+    return author
+
+
+def _head_name_line(page) -> str | None:
+    """A bold line of names heading the text ("Mathatisi Sebusi/Mohalenyane Phakela"): the
+    byline of papers that sign above the text; removed from the body when it answers."""
+    index = signals.head_name_line(page.blocks, _scope(page))
+    return re.sub(r"\s*/\s*", ", ", page.blocks[index][0]) if index is not None else None
+
+
+def _scope(page):
+    """Where the text's paragraphs sit: the container, else where trafilatura's text was found."""
+    return page.container if page.container is not None else page.located
+
+
+def _stated_author(meta, publisher) -> str | None:
+    """The first meta author (name=author, article:author, itemprop=author) that is a name:
+    a page may state its publisher first and the writer after it."""
+    for value in dict.fromkeys(v for v in (meta.author, *meta.authors_stated) if v):
+        if _not_the_account(signals.clean_author(value, publisher), meta):
+            return value
+    return None
+
+
 def _trafilatura_byline(page) -> str | None:
-    """trafilatura's search of the page for a byline (its author XPaths, without its meta)."""
+    """trafilatura's search of the page for a byline (its author XPaths, without its meta); the
+    text of a button ("Folgen", "Follow") is not a byline."""
     try:
         from trafilatura.metadata import extract_author
-        return extract_author(page.tree)
+        found = extract_author(page.tree)
     except Exception:      # a library's internals must never break a page's reading
         return None
+    return None if signals.in_control(page.tree, found) else found

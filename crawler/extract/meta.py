@@ -5,7 +5,9 @@ Read in one pass over the <meta> elements; each value keeps the layer it came fr
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from crawler.extract.dates import parse_iso_datetime, stated_zone
 from crawler.extract.text import clean_text
@@ -32,6 +34,8 @@ class PageMeta:
     section_by: str | None = None
     author: str | None = None
     author_by: str | None = None
+    authors_stated: list[str] = field(default_factory=list)   # every name=author / article:author
+    site_handle: str | None = None        # twitter:site without its "@": the publisher's account
     tags: list[str] = field(default_factory=list)
     jsonld_article: bool = False          # a JSON-LD node of an Article type
     jsonld_author: str | None = None      # the Article's author(s) in JSON-LD, people only
@@ -67,6 +71,7 @@ def page_metadata(tree) -> PageMeta:
         image=meta("og:image"),
         section=meta("article:section"),
         author=meta("author", "article:author"),
+        site_handle=(meta("twitter:site") or "").lstrip("@") or None,
         tags=[clean_text(t) for t in metas.get(("property", "article:tag"), []) if t.strip()],
     )
     # a naive stamp is in the zone the page's other stamps state (a page in Germany that
@@ -74,14 +79,26 @@ def page_metadata(tree) -> PageMeta:
     nodes = [n for n in _json_ld(tree) if isinstance(n, dict)]
     raw_published = meta("article:published_time", "datepublished", "pubdate", "publishdate")
     raw_modified = meta("article:modified_time", "datemodified", "og:updated_time", "lastmod")
+    raw_published = _local_not_utc(raw_published, [_str(n.get("datePublished")) for n in nodes])
+    raw_modified = _local_not_utc(raw_modified, [_str(n.get("dateModified")) for n in nodes])
     zone = stated_zone(raw_published, raw_modified,
                        *(_str(n.get(k)) for n in nodes for k in ("datePublished", "dateModified")))
     info.published = parse_iso_datetime(raw_published, zone)
     info.published_by = "meta" if info.published else None
     info.modified = parse_iso_datetime(raw_modified, zone)
     info.section_by = "meta" if info.section else None
+    # every stated value, in page order: a page may state the publisher first and the writer
+    # after it (<meta name=author content=Publisher> <meta name=author content="Name">)
+    info.authors_stated = list(dict.fromkeys(
+        clean_text(v) for name in ("author", "article:author") for attr in ("name", "property")
+        for v in metas.get((attr, name), []) if v.strip() and not v.strip().startswith("http")))
+    for number in range(1, 5):
+        label, data = meta(f"twitter:label{number}"), meta(f"twitter:data{number}")
+        if label and data and WRITTEN_BY.match(label) and data not in info.authors_stated:
+            info.authors_stated.append(data)
     if info.author and info.author.startswith("http"):
         info.author = None                  # article:author is often a profile URL
+    info.author = info.author or next(iter(info.authors_stated), None)
     info.author_by = "meta" if info.author else None
     info.jsonld_author = None
     for name in ("og:description", "description", "twitter:description"):
@@ -119,6 +136,30 @@ def page_metadata(tree) -> PageMeta:
     return info
 
 
+def _local_not_utc(stated: str | None, others: list[str]) -> str | None:
+    """A stamp marked UTC ("Z", "+00:00") whose clock time another statement of the same stamp
+    gives with the page's own offset ("20:00:27Z" in meta, "20:00:27+02:00" in JSON-LD): the CMS
+    wrote local time with a UTC mark, the other statement is the instant."""
+    value = _aware(stated)
+    if value is None or value.utcoffset() != timedelta(0):
+        return stated
+    for other in others:
+        local = _aware(other)
+        if local is not None and local.utcoffset() != timedelta(0) and \
+                local.replace(tzinfo=None, second=0, microsecond=0) == \
+                value.replace(tzinfo=None, second=0, microsecond=0):
+            return other
+    return stated
+
+
+def _aware(value: str | None) -> datetime | None:
+    try:
+        found = datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
+
+
 def _str(value) -> str:
     if isinstance(value, list):
         value = value[0] if value else ""
@@ -138,10 +179,25 @@ def _names(value, people_only: bool = False) -> str | None:
     Organization, which is the publisher or an agency)."""
     values = value if isinstance(value, list) else [value]
     if people_only:
-        values = [v for v in values if not (isinstance(v, dict) and str(v.get("@type", ""))
-                                            in ("Organization", "NewsMediaOrganization"))]
+        values = [v for v in values if not (isinstance(v, dict) and (
+            str(v.get("@type", "")) in ("Organization", "NewsMediaOrganization")
+            or house_account(_str(v.get("url")) or _str(v.get("@id")))))]
     found = [n for n in (_name(v) for v in values) if n]
     return ", ".join(dict.fromkeys(found)) or None
+
+
+# the path of a CMS's default account ("/author/admin/"): what it signs is the house's, not a
+# person's (a desk's account, "/author/redaktion/", may show its writer's name: not listed)
+HOUSE_ACCOUNT = re.compile(r"/(?:author|authors|user|users|profile|members?|autor|auteur)/"
+                           r"(?:admin|administrator|webmaster)(?:[/?#]|$)", re.I)
+# the "Written by" pair an SEO plugin states (twitter:label1 / twitter:data1), in any language
+WRITTEN_BY = re.compile(r"^\W*(?:written by|verfasst von|geschrieben von|escrito por|écrit par|"
+                        r"scritto da|geschreven door|author|autor|auteur|tác giả|người viết)\W*$",
+                        re.I)
+
+
+def house_account(url: str | None) -> bool:
+    return bool(url) and bool(HOUSE_ACCOUNT.search(url))
 
 
 def _json_ld(tree):

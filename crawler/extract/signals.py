@@ -99,6 +99,67 @@ def strip_site_suffix(title: str | None, identities: set[str], headline: str | N
     return title
 
 
+class SiteSuffixes:
+    """What the titles of a site's pages end with: the trailing " - X" / " | X" segment that the
+    <title>s of at least `shared` other pages of the same host end with is the site's name,
+    whatever language it is in and whether or not the page states it elsewhere.
+
+    Learned from the <title> of every page this process reads (`extract_article` feeds it): in a
+    crawl, the first pages of a new site keep such a suffix until enough pages tell it; a
+    re-extraction of the stored pages (`newscrawl reextract`) cuts it from them too. Per
+    process, bounded (`max_hosts`, a few titles per segment)."""
+
+    def __init__(self, shared: int = 2, max_hosts: int = 5000):
+        self.shared = shared
+        self.max_hosts = max_hosts
+        self._seen: dict[str, dict[str, set[str]]] = {}   # host -> segment key -> titles
+
+    def learn(self, url: str | None, title: str | None) -> None:
+        host = (urlsplit(url or "").hostname or "").lower().removeprefix("www.")
+        if not host or not title:
+            return
+        segments = self._seen.get(host)
+        if segments is None:
+            if len(self._seen) >= self.max_hosts:
+                return
+            segments = self._seen[host] = {}
+        for key, before in _trailing_segments(title):
+            titles = segments.setdefault(key, set())
+            if len(titles) <= self.shared:          # enough to decide: keep no more
+                titles.add(before)
+
+    def cut(self, url: str | None, title: str | None) -> str | None:
+        """`title` without a trailing segment that other pages of its host end with too."""
+        host = (urlsplit(url or "").hostname or "").lower().removeprefix("www.")
+        segments = self._seen.get(host)
+        if not segments or not title:
+            return title
+        for key, before in _trailing_segments(title):
+            others = segments.get(key, set()) - {before}
+            if len(others) >= self.shared:
+                match = list(SEPARATOR.finditer(title))
+                cut = next((title[:m.start()].strip() for m in match
+                            if name_key(title[m.end():]) == key), None)
+                if cut:
+                    return cut
+        return title
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+def _trailing_segments(title: str):
+    """(key of the segment, folded title before it) for each trailing segment of one to eight
+    words after a separator ("A - B | Site" -> "Site", "B | Site")."""
+    for match in SEPARATOR.finditer(title):
+        before, after = title[:match.start()].strip(), title[match.end():].strip()
+        if before and after and len(after.split()) <= 8 and name_key(after):
+            yield name_key(after), folded(before)
+
+
+SITE_SUFFIXES = SiteSuffixes()
+
+
 def find_headline(tree, title: str | None):
     """The element that shows the title: an <h1> saying it, else the first heading or block
     that starts with it (a headline may carry a bracketed date after it)."""
@@ -357,6 +418,9 @@ def visible_description(tree, descriptions, strip_prefix, headline=None,
         if len(text) < 40:
             continue
         shown = folded(strip_prefix(text))
+        if headline is not None and (element is headline or inside(headline, element)
+                                     or inside(element, headline)):
+            continue                  # the headline itself says it: not a lead below it
         if headline is not None and order is not None and \
                 order[element] - order[headline] > STAMP_WINDOW + 20:
             continue                  # far below the headline: in the text, not a lead
@@ -384,13 +448,22 @@ def bold_line(element) -> bool:
 LABEL = (r"(?:(?:commentary|analysis|opinion|kommentar|text|written|posted|reported|story|"
          r"words|photos?|bài(?:\s+và\s+ảnh)?|ảnh|thực hiện)\s+)?"
          r"(?:by|von|par|por|di|door|af|av|tác giả bài viết|tác giả|theo|author|authors|autor|"
-         r"auteur|người viết|phóng viên|pv|bài và ảnh|bài|ảnh|nguồn|source|quelle)")
+         r"auteur|người viết|phóng viên|pv|bài và ảnh|bài|ảnh|nguồn|source|quelle|текст|автор)")
 LEADING_LABEL = re.compile(r"^\W*" + LABEL + r"\s*[:.\-–—]?\s+", re.I)
 ONLY_LABEL = re.compile(r"^\W*(?:" + LABEL + r"|date published|published|updated|posted|"
                         r"staff|admin|editor|redaktion|redaction|rédaction|ban biên tập|"
+                        r"news|nachrichten|noticias|nouvelles|notizie|nieuws|tin tức|"
+                        r"red|agenturen|agentur|agencies|agences|agencias|"
+                        r"follow|folgen|suivre|seguir|theo dõi|"
                         r"[^\W\d_]+\s+(?:by|von|par))\W*$", re.I)
-NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b",
-                        re.I)
+NOT_A_NAME = re.compile(r"@|https?://|www\.|^\W*(?:foto|photo|ảnh|bild|image|video|credit)s?\b|"
+                        r"\bcommented\b", re.I)            # "X commented on": a comment's
+# a weekday (and month) left after a byline ("Jeff Foust Monday; November"): the date line's
+# start; a month alone may be a name ("Theresa May")
+TRAILING_DATE_WORDS = re.compile(
+    r"[\s;,|]+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"(?:[\s;,|]+(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december))?\W*$", re.I)
 
 
 def clean_author(value: str | None, publisher: set[str]) -> str | None:
@@ -401,6 +474,7 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
         return None
     value = clean_text(html.unescape(value))
     value = LEADING_LABEL.sub("", value).strip(" ,;|-–—:")
+    value = TRAILING_DATE_WORDS.sub("", value).strip(" ,;|-–—:")
     if len(value) > 100 and "," in value:            # "Name, professor at ..., site": the name
         value = value.split(",")[0].strip()
     words_of = [w for w in re.split(r"[\s\-]+", value) if w]
@@ -412,15 +486,23 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
             or parse_relative(value, None) \
             or not re.search(r"[^\W\d_]", value):
         return None
-    if name_key(value) in publisher or any(len(p) >= 4 and name_key(value).startswith(p)
-                                           for p in publisher):
+    def house(part):
+        return name_key(part) in publisher or any(len(p) >= 4 and name_key(part).startswith(p)
+                                                  for p in publisher)
+    if house(value):
         return None
+    parts = [p for p in re.split(r"\s*[,;]\s*", value) if p]
+    if len(parts) > 1 and any(house(p) or ONLY_LABEL.match(p) for p in parts):
+        # "Jane Roe, CNN", "red, ORF.at, Agenturen": the names, without the house and labels
+        return ", ".join(p for p in parts if not (house(p) or ONLY_LABEL.match(p))) or None
     return value
 
 
 def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
-    to the headline or right after the text."""
+    to the headline or right after the text; not a link to the CMS's house account
+    ("/author/admin/")."""
+    from crawler.extract.meta import house_account
     found = []
     for element in tree.iter():
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
@@ -428,7 +510,9 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
         if not (words(element) & {"author", "byline", "writer", "tacgia"}
                 or (element.get("rel") or "").lower() == "author"):
             continue
-        text = text_of(element)
+        if any(house_account(a.get("href")) for a in element.iter("a")):
+            continue
+        text = _without_controls(element)
         if 0 < len(text) <= 50 and len(text.split()) <= 6 and not date_spans(text) \
                 and not is_furniture(element):
             found.append(element)
@@ -439,7 +523,107 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
         end = order[text_end] + sum(1 for _ in text_end.iter())
         after = [e for e in found if 0 <= order[e] - end <= 10]
         element = after[0] if after else None
-    return text_of(element) if element is not None else None
+    return _without_controls(element) if element is not None else None
+
+
+BYLINE_LABEL = re.compile(r"^\W*(?:(?:written|text|texto|words)\s+)?(?:by|von|par|por|di|door|af|av|"
+                          r"tác giả|người viết|author|authors|autor|auteur)\s*:?\s+(?=\w)", re.I)
+SHELL_TAGS = frozenset(("nav", "footer", "aside", "form", "button", "select", "option", "noscript",
+                        "template"))
+# boxes that are another page's or the site's, never the article header ("list" is not one: a
+# header's facts are often a list)
+ELSEWHERE = frozenset("related relate relation lienquan sidebar widget popular mostread footer "
+                      "menu nav navigation comment comments teaser teasers promo banner adv ads "
+                      "advert recommend suggest".split())
+
+
+def labelled_byline(tree, headline, order: DocumentOrder) -> str | None:
+    """A short line next to the headline that opens with a byline label ("By Jane Roe",
+    "Von: Bill McCarthy, Marisha Goldhamer", "Tác giả: Minh Hà") when no element is marked
+    author / byline: the names after the label (not "Theo ..." / "Nguồn": a source, not a
+    writer)."""
+    if headline is None:
+        return None
+    found = []
+    for element in tree.iter("p", "li", "div", "span", "address"):
+        text = _without_controls(element)
+        if not 4 < len(text) <= 80 or not BYLINE_LABEL.match(text):
+            continue
+        if any(isinstance(d.tag, str) and d.tag in ("p", "li", "div", "span", "address")
+               and BYLINE_LABEL.match(_without_controls(d)) for d in element.iterdescendants()):
+            continue                                   # the innermost line that says it
+        if any(isinstance(n.tag, str) and (n.tag in SHELL_TAGS or words(n) & ELSEWHERE)
+               for n in (element, *element.iterancestors())):
+            continue
+        found.append(element)
+    element = near_headline(found, headline, order)
+    if element is None:
+        return None
+    names = BYLINE_LABEL.sub("", _without_controls(element))
+    names = BYLINE_END.split(names)[0]                 # "Jane Roe | 30. Juli 2018": the name
+    names = re.sub(r"\s+([,;])", r"\1", names).strip(" ,;")
+    return names if names[:1].isupper() else None      # "by an ...": a sentence, not a name
+
+
+BYLINE_END = re.compile(r"\s+(?:publiziert|veröffentlicht|aktualisiert|publish|published|updated|"
+                        r"posted|cập nhật|đăng)\b|\s+(?:on|am|le|el|il|em|ngày)(?:\s|$)|"
+                        r"\s*[|•·—–]\s*|\s+\d", re.I)
+
+
+NAME_WORD = re.compile(r"^(?:[^\W\d_][^\W\d_'’.\-]*\.?)$")
+NAME_JOINERS = frozenset("and und et y e và & / , and".split())
+
+
+def head_name_line(blocks, scope=None) -> int | None:
+    """The index of a byline at the head of the text: among its first three paragraphs, one
+    set wholly in bold that is only names ("Mathatisi Sebusi/Mohalenyane Phakela", "JOHN
+    DOE"), two to eight capitalised words, no digits, no sentence. A paragraph known by its
+    text only (trafilatura's lines) is looked up in `scope`."""
+    for index, (text, element) in enumerate(blocks[:3]):
+        if len(text) > 80:
+            continue
+        if element is None and scope is not None:
+            wanted = folded(text)
+            element = next((e for e in scope.iter("p", "div", "h4", "h5", "h6")
+                            if folded(text_of(e)) == wanted), None)
+        if element is None:
+            continue
+        bold = clean_text(" ".join(" ".join(b.itertext()) for b in element.iter("strong", "b")))
+        if bold != text:
+            continue
+        tokens = [t for t in re.split(r"\s+|(?=[/,&])|(?<=[/,&])", text) if t]
+        people, person = [], []
+        for token in tokens + [","]:
+            if token.lower() in NAME_JOINERS:
+                if person:
+                    people.append(person)
+                person = []
+            else:
+                person.append(token)
+        # each person two to four capitalised words: "LOOK WHAT YOU MADE ME DO" is a heading
+        if people and len(people) <= 4 and all(2 <= len(p) <= 4 for p in people) and \
+                all(NAME_WORD.match(t) and t[0].isupper() for p in people for t in p):
+            return index
+    return None
+
+
+def in_control(tree, name: str | None) -> bool:
+    """`name` is the text of a button (a "Follow" button next to a byline) or of a link to the
+    CMS's house account ("/author/admin/"), not a person's name."""
+    from crawler.extract.meta import house_account
+    wanted = folded(name)
+    return bool(wanted) and any(
+        folded(text_of(e)) == wanted for e in tree.iter()
+        if isinstance(e.tag, str) and (e.tag == "button" or (e.get("role") or "") == "button"
+                                       or (e.tag == "a" and house_account(e.get("href")))))
+
+
+def _without_controls(element) -> str:
+    """The element's text without what its buttons say."""
+    if next(element.iter("button"), None) is None:
+        return text_of(element)
+    return clean_text(" ".join(element.xpath(".//text()[not(ancestor::button) and "
+                                             "not(ancestor::script) and not(ancestor::style)]")))
 
 
 # --- body ----------------------------------------------------------------------------------
@@ -520,8 +704,21 @@ def teaser_texts(tree, url: str | None = None) -> set[str]:
                                                                               "h5", "strong"):
             holder = holder.getparent()
         summary = holder.getnext()
-        if summary is not None and isinstance(summary.tag, str) and summary.find(".//a") is None:
+        if summary is not None and isinstance(summary.tag, str) and summary.find(".//a") is None \
+                and not _amid_text(holder):
             text = text_of(summary)
             if len(text) >= 40:
                 found.add(folded(text))
     return found
+
+
+def _amid_text(holder) -> bool:
+    """A link box placed between two paragraphs of running text ("Also on ...": the paragraph
+    after it is the article's, not the box's summary): the paragraph before it is long and does
+    not itself follow a link (as a teaser's summary would)."""
+    before = holder.getprevious()
+    if before is None or before.tag != "p" or len(text_of(before)) < 150:
+        return False
+    earlier = before.getprevious()
+    return earlier is None or not (earlier.tag == "a" or earlier.find(".//a") is not None
+                                   and len(text_of(earlier)) < 200)
