@@ -100,6 +100,11 @@ NEWS_CLUSTER_NODE = None
 ITEM_PIPELINES = {
     "crawler.pipelines.StoreArticlePipeline": 800,
 }
+# Articles are stored a batch per transaction: this many, or what came in this many seconds
+# (crawler/pipelines.py). A killed process loses the batch not yet written (fetched again by the
+# next run), never part of one. NEWS_STORE_BATCH_ITEMS=1: one transaction per article.
+NEWS_STORE_BATCH_ITEMS = 50
+NEWS_STORE_BATCH_SECONDS = 1.0
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 500,
 }
