@@ -471,7 +471,9 @@ class RobotsTxtMiddleware(_ScrapyRobots):
 class CharsetMiddleware:
     """Downloader middleware: read every HTML page with the charset `crawler.charset` decides from
     the header, the page's <meta charset> and what the text is (the same decision the page path
-    makes), instead of the header's word alone."""
+    makes), instead of the header's word alone. Not for article pages: their text is never read
+    through Scrapy (`parse_article` hands the bytes to the page path, which decides the same
+    way), so deciding here too was the same work twice per page."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -483,6 +485,8 @@ class CharsetMiddleware:
     def process_response(self, request: Request, response: Any, spider: Any = None):
         if not isinstance(response, TextResponse) or response.status != 200:
             return response
+        if getattr(request.callback, "__name__", None) == "parse_article":
+            return response     # the page path decodes the bytes itself, the same way, once
         from crawler.charset import choose_encoding, codec_name
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         codec, why = choose_encoding(response.body, content_type)

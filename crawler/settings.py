@@ -6,6 +6,8 @@ Every value here can be overridden per run with `scrapy crawl SITE -s NAME=VALUE
 import os
 import tomllib
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from crawler import __version__
 
 BOT_NAME = "newscrawl"
@@ -107,11 +109,19 @@ NEWS_STORE_BATCH_ITEMS = 50
 NEWS_STORE_BATCH_SECONDS = 1.0
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 500,
-    # off (REMOTE_CONTROL_ENABLED, TELNETCONSOLE_ENABLED below): not even imported (the remote
-    # control's module imports aiohttp, ~0.1 s CPU of every crawl process's start)
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
 }
+# Scrapy's own extensions but two that are off here (REMOTE_CONTROL_ENABLED,
+# TELNETCONSOLE_ENABLED below): Scrapy imports every listed one, even one set to None in
+# EXTENSIONS, and the remote control's module imports aiohttp (~0.15 s CPU of every crawl
+# process's start).
+EXTENSIONS_BASE = {
+    name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+    if name not in ("scrapy.extensions.remote_control.RemoteControl",
+                    "scrapy.extensions.telnet.TelnetConsole")
+}
+# Scrapy's per-response byte and status counters (downloader/*, in the stats dump of `-v`):
+# nothing of ours reads them (crawl_runs and the progress read CoreStats' and ours).
+DOWNLOADER_STATS = False
 # Scrapy's "Crawled (200)" / "Scraped from" DEBUG lines are not even made below LOG_LEVEL.
 LOGFORMATTER = "crawler.logformatter.QuietLogFormatter"
 
