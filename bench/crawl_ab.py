@@ -6,7 +6,9 @@
 Each round runs one `newscrawl crawl --backfill` of `ReplayWeb(articles_per_site=N)` (every site,
 against a ReplayServer on 127.0.0.1) with the code under --before (PYTHONPATH), then one with this
 checkout's code, and prints the crawl process tree's CPU seconds (os.wait4 rusage, start-up
-included) per article page read (stored + copies recorded) and its peak PSS. Interleaving puts
+included) per article page read (stored + copies recorded) and its peak PSS. Each version runs
+in its own directory (`python -m` puts the working directory first on sys.path: with PYTHONPATH
+alone, both runs ran this checkout's code). Interleaving puts
 both versions under the same background load, which on a shared machine moves CPU figures by
 10 % or more between runs minutes apart.
 """
@@ -42,8 +44,10 @@ def main(argv=None) -> int:
             command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db),
                        "--backfill", "--since", "2000-01-01", "-q", *FAST]
             with ReplayServer(web=ReplayWeb(articles_per_site=args.articles_per_site)) as server:
+                # run in the checkout: `python -m` puts the working directory first on
+                # sys.path, so PYTHONPATH alone ran this checkout's code for both
                 r = run_measured(command, {**os.environ, **server.env(), "PYTHONPATH": str(root)},
-                                 work / f"{name}-{rnd}.log")
+                                 work / f"{name}-{rnd}.log", cwd=root)
             with sqlite3.connect(db) as conn:
                 pages = sum(n or 0 for (n,) in conn.execute(
                     "SELECT articles_new + COALESCE(articles_duplicate, 0) FROM crawl_runs"))
