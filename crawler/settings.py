@@ -6,8 +6,6 @@ Every value here can be overridden per run with `scrapy crawl SITE -s NAME=VALUE
 import os
 import tomllib
 
-from scrapy.settings import default_settings as _scrapy_defaults
-
 from crawler import __version__
 
 BOT_NAME = "newscrawl"
@@ -110,15 +108,24 @@ NEWS_STORE_BATCH_SECONDS = 1.0
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 500,
 }
-# Scrapy's own extensions but two that are off here (REMOTE_CONTROL_ENABLED,
-# TELNETCONSOLE_ENABLED below): Scrapy imports every listed one, even one set to None in
-# EXTENSIONS, and the remote control's module imports aiohttp (~0.15 s CPU of every crawl
-# process's start).
+# Scrapy's own extensions (its EXTENSIONS_BASE) but two that are off here
+# (REMOTE_CONTROL_ENABLED, TELNETCONSOLE_ENABLED below): Scrapy imports every listed one, even one
+# set to None in EXTENSIONS, and the remote control's module imports aiohttp (~0.15 s CPU of
+# every crawl process's start). tests/test_pipelines.py checks this list against Scrapy's.
+# (Written out: importing Scrapy's defaults here would import Scrapy in every command.)
 EXTENSIONS_BASE = {
-    name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
-    if name not in ("scrapy.extensions.remote_control.RemoteControl",
-                    "scrapy.extensions.telnet.TelnetConsole")
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.memdebug.MemoryDebugger": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+    "scrapy.extensions.spiderstate.SpiderState": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
 }
+_NOT_LOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl",
+                         "scrapy.extensions.telnet.TelnetConsole")
 # Scrapy's per-response byte and status counters (downloader/*, in the stats dump of `-v`):
 # nothing of ours reads them (crawl_runs and the progress read CoreStats' and ours).
 DOWNLOADER_STATS = False

@@ -161,6 +161,19 @@ def test_pipelines_load_without_deprecation_warnings(crawler):
     assert names == ["StoreArticlePipeline"]
 
 
+def test_extensions_are_scrapys_but_the_two_that_are_off():
+    """crawler/settings.py writes out Scrapy's EXTENSIONS_BASE without the remote control and
+    telnet console (off, and not to be imported): a Scrapy upgrade that changes the list shows
+    here."""
+    from scrapy.settings import default_settings
+
+    from crawler import settings
+    assert settings.EXTENSIONS_BASE == {
+        name: order for name, order in default_settings.EXTENSIONS_BASE.items()
+        if name not in settings._NOT_LOADED_EXTENSIONS}
+    assert settings.REMOTE_CONTROL_ENABLED is False and settings.TELNETCONSOLE_ENABLED is False
+
+
 def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
     rec = CrawlRunRecorder.from_crawler(crawler)
     run_id = crawler.stats.get_value("newscrawl/run_id")
