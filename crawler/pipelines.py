@@ -8,8 +8,9 @@ Articles are written in batches: held in memory until `NEWS_STORE_BATCH_ITEMS` h
 the oldest has waited `NEWS_STORE_BATCH_SECONDS` (a timer checks while no article comes), then
 stored together in one transaction (`NewsDB.transaction`; each article inside it in a savepoint
 of its own, so an error that concerns one article undoes that article only). The batch is
-written out when the spider closes (finished, Ctrl-C / SIGTERM: Scrapy closes the spider
-cleanly, or a database error ending the run). A process killed outright loses only the batch
+written out when the spider has nothing left to fetch (`spider_idle`: a write failing then still
+ends the run as 'failed', not 'finished') and when it closes (Ctrl-C / SIGTERM: Scrapy closes the
+spider cleanly; a database error ending the run). A process killed outright loses only the batch
 not yet written, never part of one: the database holds whole articles only, that run stays
 'running' in crawl_runs (not a clean run), and the next run walks every listing page and
 fetches those articles again. One transaction per batch instead of one per article is what
@@ -58,15 +59,25 @@ class StoreArticlePipeline:
         self.stats = crawler.stats
         self.db = None
         settings = crawler.settings
-        self.batch_items = max(1, settings.getint("NEWS_STORE_BATCH_ITEMS", 50))
-        self.batch_seconds = settings.getfloat("NEWS_STORE_BATCH_SECONDS", 1.0)
+        self.batch_items = max(1, settings.getint("NEWS_STORE_BATCH_ITEMS"))
+        self.batch_seconds = settings.getfloat("NEWS_STORE_BATCH_SECONDS")
         self.pending: list[Article] = []
         self.oldest = 0.0           # time.monotonic() when the first pending article came
         self.timer = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StoreArticlePipeline":
-        return cls(crawler)
+        pipeline = cls(crawler)
+        from scrapy import signals
+        crawler.signals.connect(pipeline.spider_idle, signal=signals.spider_idle)
+        return pipeline
+
+    def spider_idle(self) -> None:
+        """Nothing left to fetch: write the batch now, while the spider is open, so a write
+        that fails ends the run as 'failed' (database_error), not 'finished' with articles
+        missing that the next run would not look for."""
+        if self.db is not None:
+            self.flush()
 
     def open_spider(self) -> None:
         self.db = crawl_db(self.crawler)   # opened by crawler.runs.CrawlRunRecorder

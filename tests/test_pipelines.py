@@ -88,7 +88,6 @@ def test_articles_are_written_a_batch_per_transaction(crawler, tmp_path):
     loses them whole, never part of one: nothing of them is in the file); the rest are written
     when the spider closes."""
     pipe = StoreArticlePipeline.from_crawler(crawler)
-    assert pipe.batch_items == 50 and pipe.batch_seconds == 1.0    # crawler/settings.py
     pipe.batch_items, pipe.batch_seconds = 3, 3600.0     # -s NEWS_STORE_BATCH_ITEMS=3 ...
     pipe.open_spider()
     urls = [f"https://laodongthudo.vn/a-{i}.html" for i in range(1, 6)]
@@ -111,6 +110,24 @@ def test_articles_are_written_a_batch_per_transaction(crawler, tmp_path):
     pipe.close_spider()
     assert stored() == (sorted(urls), sorted(urls))
     assert crawler.stats.get_value("newscrawl/articles_new") == 5
+
+
+def test_a_batch_is_written_once_its_oldest_article_waited_long_enough(crawler, tmp_path):
+    """A slow crawl does not hold articles for long: the pipeline's timer (a LoopingCall every
+    NEWS_STORE_BATCH_SECONDS while the reactor runs) writes a batch whose first article waited
+    that long, however few it holds."""
+    pipe = StoreArticlePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    pipe.batch_items, pipe.batch_seconds = 50, 60.0
+    pipe.process_item(article())
+    pipe._flush_if_due()                    # not due yet: nothing written
+    assert crawler.stats.get_value("newscrawl/articles_new") is None
+    pipe.oldest -= 61                       # a minute later
+    pipe._flush_if_due()
+    assert crawler.stats.get_value("newscrawl/articles_new") == 1
+    with NewsDB(tmp_path / "news.db") as db:
+        assert db.db["articles"].count == 1
+    pipe.close_spider()
 
 
 def test_a_failing_article_in_a_batch_undoes_only_itself(crawler, tmp_path, monkeypatch):
