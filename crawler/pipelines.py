@@ -148,6 +148,9 @@ class StoreArticlePipeline:
             if is_database_failure(exc) or isinstance(exc, OSError):
                 raise
             return item, "failed", exc                          # a constraint: this one only
+        except Exception as exc:    # a bug met by this article: it alone is not stored
+            logger.exception("[%s] storing %s failed", item.site, item.url)
+            return item, "failed", exc
         if outcome == "suspicious":             # another article under a stored one's URL
             return item, outcome, self.db.suspicious
         return item, outcome, len(self.db.demoted)

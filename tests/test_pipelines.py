@@ -130,9 +130,11 @@ def test_a_batch_is_written_once_its_oldest_article_waited_long_enough(crawler, 
     pipe.close_spider()
 
 
-def test_a_failing_article_in_a_batch_undoes_only_itself(crawler, tmp_path, monkeypatch):
-    """A constraint error on one article (its savepoint rolled back) costs that article only:
-    the others of its batch are stored, whole, and it is counted failed."""
+@pytest.mark.parametrize("error", [sqlite3.IntegrityError("CHECK constraint failed (test)"),
+                                   ValueError("a bug met by this article (test)")])
+def test_a_failing_article_in_a_batch_undoes_only_itself(crawler, tmp_path, monkeypatch, error):
+    """A constraint error (or a bug) on one article (its savepoint rolled back) costs that
+    article only: the others of its batch are stored, whole, and it is counted failed."""
     pipe = StoreArticlePipeline.from_crawler(crawler)
     pipe.open_spider()
     db = pipe.db
@@ -142,7 +144,7 @@ def test_a_failing_article_in_a_batch_undoes_only_itself(crawler, tmp_path, monk
         real(article_id, sig)     # the row and its signature are written, then it fails
         if db.db.execute("SELECT url FROM articles WHERE id = ?",
                          [article_id]).fetchone()[0].endswith("a-2.html"):
-            raise sqlite3.IntegrityError("CHECK constraint failed (test)")
+            raise error
 
     monkeypatch.setattr(db, "_put_signature", put_signature)
     for i in (1, 2, 3):

@@ -155,8 +155,10 @@ class NewsDB(CrawlRuns, ClusterStore):
             try:
                 yield
             except BaseException:
-                conn.execute("ROLLBACK TO nested")
-                conn.execute("RELEASE nested")
+                if conn.in_transaction:     # (a full disk may have ended the whole one)
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK TO nested")
+                        conn.execute("RELEASE nested")
                 self.raw.forget()
                 self.dictionaries.forget()
                 raise
