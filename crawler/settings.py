@@ -100,9 +100,37 @@ NEWS_CLUSTER_NODE = None
 ITEM_PIPELINES = {
     "crawler.pipelines.StoreArticlePipeline": 800,
 }
+# Articles are stored a batch per transaction: this many, or what came in this many seconds
+# (crawler/pipelines.py). A killed process loses the batch not yet written (fetched again by the
+# next run), never part of one. NEWS_STORE_BATCH_ITEMS=1: one transaction per article.
+NEWS_STORE_BATCH_ITEMS = 50
+NEWS_STORE_BATCH_SECONDS = 1.0
 EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 500,
 }
+# Scrapy's own extensions (its EXTENSIONS_BASE) but two that are off here
+# (REMOTE_CONTROL_ENABLED, TELNETCONSOLE_ENABLED below): Scrapy imports every listed one, even one
+# set to None in EXTENSIONS, and the remote control's module imports aiohttp (~0.15 s CPU of
+# every crawl process's start). tests/test_pipelines.py checks this list against Scrapy's.
+# (Written out: importing Scrapy's defaults here would import Scrapy in every command.)
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.memdebug.MemoryDebugger": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+    "scrapy.extensions.spiderstate.SpiderState": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
+}
+_NOT_LOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl",
+                         "scrapy.extensions.telnet.TelnetConsole")
+# Scrapy's per-response byte and status counters (downloader/*, in the stats dump of `-v`):
+# nothing of ours reads them (crawl_runs and the progress read CoreStats' and ours).
+DOWNLOADER_STATS = False
+# Scrapy's "Crawled (200)" / "Scraped from" DEBUG lines are not even made below LOG_LEVEL.
+LOGFORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 # --- When a site misbehaves (crawler/middlewares.py, crawler/health.py) --------------------
 DOWNLOADER_MIDDLEWARES = {

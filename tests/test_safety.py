@@ -239,3 +239,61 @@ def test_a_redirect_to_the_proxy_or_past_the_limit_is_refused_under_the_first_ur
     assert refresh.process_response(request, page) is page
     assert request.meta["dont_redirect"] is True       # Scrapy's MetaRefresh leaves it
     assert f"refresh_refused {first}" in crawler.stats.get_value("newscrawl/problem_urls")
+
+
+def test_links_never_fetched_are_counted_per_scheme_on_listing_pages_only():
+    """IgnoredLinksMiddleware: javascript: / mailto: / ... links of a listing page, any case and
+    quoting, counted per scheme; an article page's links are not looked at (not followed)."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import IGNORED_LINKS, IgnoredLinksMiddleware
+
+    class Site:
+        def parse_listing(self, response):
+            pass
+
+        def parse_article(self, response):
+            pass
+
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    middleware = IgnoredLinksMiddleware.from_crawler(crawler)
+    body = ('<a href="JavaScript:void(0)">x</a> <a HREF = \'mailto:a@b.vn\'>m</a> '
+            '<a href=javascript:go()>y</a> <a href="/tin-tuc/javascript:no">z</a> '
+            '<a href="tel:0241">t</a> <a href="https://laodongthudo.vn/a-1.html">a</a>').encode()
+    site = Site()
+    for callback in (site.parse_listing, site.parse_article):
+        request = Request("https://laodongthudo.vn/cong-doan", callback=callback)
+        middleware.process_spider_input(HtmlResponse(request.url, body=body, request=request,
+                                                     encoding="utf-8"))
+    counts = {k[len(IGNORED_LINKS):]: v for k, v in crawler.stats.get_stats().items()
+              if k.startswith(IGNORED_LINKS)}
+    assert counts == {"javascript": 2, "mailto": 1, "tel": 1}
+
+
+def test_the_charset_is_decided_once_for_an_article_page():
+    """CharsetMiddleware re-reads a listing page whose header names the wrong charset; an article
+    page is left to the page path, which decides from the bytes itself (the same decision)."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import CharsetMiddleware
+
+    class Site:
+        def parse_listing(self, response):
+            pass
+
+        def parse_article(self, response):
+            pass
+
+    middleware = CharsetMiddleware.from_crawler(get_crawler())
+    body = "<html><body><p>Công đoàn cơ sở chăm lo đời sống người lao động</p></body></html>"
+    site = Site()
+    seen = {}
+    for callback in (site.parse_listing, site.parse_article):
+        request = Request("https://laodongthudo.vn/cong-doan", callback=callback)
+        response = HtmlResponse(request.url, body=body.encode("utf-8"), request=request,
+                                headers={"Content-Type": "text/html; charset=iso-8859-1"})
+        seen[callback.__name__] = middleware.process_response(request, response).encoding
+    assert seen == {"parse_listing": "utf-8", "parse_article": "cp1252"}

@@ -145,10 +145,22 @@ class NewsDB(CrawlRuns, ClusterStore):
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction, taken up front (BEGIN IMMEDIATE) so a concurrent writer makes
-        us wait instead of failing halfway; committed on exit. Nested: part of the outer one."""
+        us wait instead of failing halfway; committed on exit. Nested: part of the outer one,
+        in a savepoint (an error undoes the nested part, then goes on to the caller)."""
         conn = self.db.conn
-        if conn.in_transaction:
-            yield
+        if conn.in_transaction:     # a savepoint: a failure here undoes this part only
+            conn.execute("SAVEPOINT nested")
+            try:
+                yield
+            except BaseException:
+                if conn.in_transaction:     # (a full disk may have ended the whole one)
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK TO nested")
+                        conn.execute("RELEASE nested")
+                self.raw.forget()
+                self.dictionaries.forget()
+                raise
+            conn.execute("RELEASE nested")
             return
         start = time.monotonic()
         for attempt in range(1, WRITE_ATTEMPTS + 1):
