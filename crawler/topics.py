@@ -95,6 +95,9 @@ class Vocabulary:
     terms: list[Term]
     by_key: dict[str, list[Term]] = field(repr=False)   # folded words joined by " " -> terms
     pattern: re.Pattern = field(repr=False)
+    # a matched span as written -> the terms it counts for (the same few spans recur in every
+    # article: "người lao động", "công đoàn"), resolved once
+    resolved: dict[str, tuple[Term, ...]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _key(text: str) -> str:
@@ -250,17 +253,28 @@ class Topics:
 def _matches(vocab: Vocabulary, text: str) -> dict[Term, int]:
     """How often each term occurs in `text`, as a whole word or phrase with compatible marks."""
     found: dict[Term, int] = defaultdict(int)
-    for match in vocab.pattern.finditer(d_fold(text)):
-        span = match.group()
-        candidates = vocab.by_key.get(_key(span), ())
-        if len(candidates) > 1:     # terms that differ only by their marks: the one written so
-            written = _WORD.findall(span)
-            best = max(sum(w == t for w, t in zip(written, c.words)) for c in candidates)
-            candidates = [c for c in candidates
-                          if sum(w == t for w, t in zip(written, c.words)) == best]
+    resolved = vocab.resolved
+    for span in vocab.pattern.findall(d_fold(text)):
+        candidates = resolved.get(span)
+        if candidates is None:
+            candidates = _terms_of(vocab, span)
+            if len(resolved) < 50_000:
+                resolved[span] = candidates
         for term in candidates:
             found[term] += 1
     return found
+
+
+def _terms_of(vocab: Vocabulary, span: str) -> tuple[Term, ...]:
+    """The terms a matched span counts for: those of its words; of terms that differ only by
+    their marks, the one written so."""
+    candidates = vocab.by_key.get(_key(span), ())
+    if len(candidates) > 1:
+        written = _WORD.findall(span)
+        best = max(sum(w == t for w, t in zip(written, c.words)) for c in candidates)
+        candidates = [c for c in candidates
+                      if sum(w == t for w, t in zip(written, c.words)) == best]
+    return tuple(candidates)
 
 
 def classify(title: str, sapo: str | None = None, body: str | None = None,

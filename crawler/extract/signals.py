@@ -32,10 +32,18 @@ STAMP_WINDOW = 40       # elements either side of the headline a date line may s
 BRACKETED = re.compile(r"[(\[]([^()\[\]]{6,40})[)\]]\s*$")    # "Headline (06:00 20/11/2026)"
 
 
-def words(element) -> set[str]:
+def words(element) -> frozenset[str]:
     """The words of an element's class and id ("article__sapo" -> {"article", "sapo"})."""
-    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    return set(re.split(r"[\s_\-]+", value)) - {""}
+    return _words(element.get("class"), element.get("id"))
+
+
+_WORD_SEPARATOR = re.compile(r"[\s_\-]+")
+
+
+@lru_cache(maxsize=4096)
+def _words(class_: str | None, id_: str | None) -> frozenset[str]:
+    value = f"{class_ or ''} {id_ or ''}".lower()
+    return frozenset(_WORD_SEPARATOR.split(value)) - {""}
 
 
 def is_furniture(element, stop=None) -> bool:
