@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -224,7 +224,13 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         stamp = path.stat().st_mtime_ns
     except OSError as exc:
         raise VocabularyError(f"cannot read the topic vocabulary {path}: {exc}") from exc
-    return _load(path.resolve(), stamp)
+    return _load(_resolved(path) if path.is_absolute() else path.resolve(), stamp)
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: Path) -> Path:
+    """An absolute path with its links resolved, once (not on every article classified)."""
+    return path.resolve()
 
 
 @lru_cache(maxsize=8)
@@ -254,14 +260,16 @@ def _matches(vocab: Vocabulary, text: str) -> dict[Term, int]:
     """How often each term occurs in `text`, as a whole word or phrase with compatible marks."""
     found: dict[Term, int] = defaultdict(int)
     resolved = vocab.resolved
-    for span in vocab.pattern.findall(d_fold(text)):
+    # each span as written once, in the order of its first match (so terms come in the order
+    # of their first match, as when counted match by match)
+    for span, count in Counter(vocab.pattern.findall(d_fold(text))).items():
         candidates = resolved.get(span)
         if candidates is None:
             candidates = _terms_of(vocab, span)
             if len(resolved) < 50_000:
                 resolved[span] = candidates
         for term in candidates:
-            found[term] += 1
+            found[term] += count
     return found
 
 

@@ -6,6 +6,7 @@ of teaser links) and at the page's own statements (its site name, its descriptio
 """
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -136,7 +137,7 @@ class DocumentOrder:
 
     def __getitem__(self, element) -> int:
         if self._index is None:
-            self._index = {el: i for i, el in enumerate(self.tree.iter())}
+            self._index = dict(zip(self.tree.iter(), itertools.count()))
         return self._index.get(element, -1)
 
 

@@ -134,7 +134,7 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
                 pass
             elif child.tag in BLOCK_TAGS and has_text(child):
                 flush()
-                if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in child.iterdescendants()):
+                if next(child.iterdescendants(*BLOCK_TAGS), None) is not None:   # lxml filters
                     walk(child)
                 else:
                     text = text_of(child)
