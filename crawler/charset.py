@@ -131,7 +131,7 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> tuple[str, 
 def read_html(body: bytes | str, content_type: str | None = None) -> Decoded:
     """The page's text (invalid bytes replaced, NUL bytes dropped) and how it was decided."""
     if isinstance(body, str):
-        return Decoded(body.replace("\x00", ""), "unicode", "text")
+        return Decoded(body.replace("\x00", "") if "\x00" in body else body, "unicode", "text")
     codec, why = choose_encoding(body, content_type)
     if why == "bom":
         from w3lib.encoding import read_bom

@@ -109,7 +109,10 @@ def first_match(tree, selectors) -> tuple[object | None, str | None]:
 
 
 def has_text(element) -> bool:
-    return any(t.strip() for t in element.itertext())
+    for text in element.itertext():
+        if text and not text.isspace():          # as `text.strip()`, without the copy
+            return True
+    return False
 
 
 def paragraph_blocks(container) -> list[tuple[str, object]]:
@@ -118,35 +121,39 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
     paragraph, paired with that block. Attributes (image alt, title) are never text."""
     out: list[tuple[str, object]] = []
 
+    def flush(buffer: list[str], element) -> None:
+        text = clean_text(" ".join(buffer))
+        if text:
+            out.append((text, element))
+        buffer.clear()
+
     def walk(element):
         buffer: list[str] = []
-
-        def flush():
-            text = clean_text(" ".join(buffer))
-            if text:
-                out.append((text, element))
-            buffer.clear()
-
         if element.text:
             buffer.append(element.text)
         for child in element:
-            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
+            tag = child.tag                       # (lxml makes a new string at each .tag)
+            if not isinstance(tag, str) or tag in SKIP_TAGS:
                 pass
-            elif child.tag in BLOCK_TAGS and has_text(child):
-                flush()
+            elif tag in BLOCK_TAGS and has_text(child):
+                if buffer:
+                    flush(buffer, element)
                 if next(child.iterdescendants(*BLOCK_TAGS), None) is not None:   # lxml filters
                     walk(child)
                 else:
                     text = text_of(child)
                     if text:
                         out.append((text, child))
-            elif child.tag == "br" and _next_is_br(child):
-                flush()                # <br><br>: a paragraph break in text without <p>
+            elif tag == "br" and _next_is_br(child):
+                if buffer:
+                    flush(buffer, element)   # <br><br>: a paragraph break in text without <p>
             else:
                 buffer.append(" ".join(child.itertext()))
-            if child.tail:
-                buffer.append(child.tail)
-        flush()
+            tail = child.tail
+            if tail:
+                buffer.append(tail)
+        if buffer:
+            flush(buffer, element)
 
     walk(container)
     return out
