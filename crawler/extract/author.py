@@ -95,8 +95,7 @@ def _bold_line_author(page) -> str | None:
         container = page.located
     if container is None:
         return None
-    after = [e for e in container.iter("p", "div")
-             if (last is None or page.order[e] > page.order[last]) and signals.bold_line(e)]
+    after = [e for e in _after(container, last, page.order) if signals.bold_line(e)]
     if not after:
         return None
     signed = text_of(after[-1])
@@ -104,6 +103,23 @@ def _bold_line_author(page) -> str | None:
     if tail and tail[-1] >= len(page.blocks) - 3:
         del page.blocks[tail[-1]]
     return signed
+
+
+def _after(container, last, order) -> list:
+    """The <p> and <div> of `container` that come after `last` in document order. When `last`
+    is in the container, its own walk (lxml's) says which; else the page's document order."""
+    if last is None:
+        return list(container.iter("p", "div"))
+    if isinstance(last.tag, str):
+        found, after = False, []
+        for element in container.iter("p", "div", last.tag):
+            if element is last:
+                found = True
+            elif found and element.tag in ("p", "div"):
+                after.append(element)
+        if found:
+            return after
+    return [e for e in container.iter("p", "div") if order[e] > order[last]]
 
 
 def _trafilatura_byline(page) -> str | None:

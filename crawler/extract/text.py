@@ -135,15 +135,24 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
             tag = child.tag                       # (lxml makes a new string at each .tag)
             if not isinstance(tag, str) or tag in SKIP_TAGS:
                 pass
-            elif tag in BLOCK_TAGS and has_text(child):
-                if buffer:
-                    flush(buffer, element)
-                if next(child.iterdescendants(*BLOCK_TAGS), None) is not None:   # lxml filters
+            elif tag in BLOCK_TAGS and next(child.iterdescendants(*BLOCK_TAGS), None) is not None:
+                if has_text(child):               # a block of blocks: each one on its own
+                    if buffer:
+                        flush(buffer, element)
                     walk(child)
                 else:
-                    text = text_of(child)
+                    buffer.append(" ".join(child.itertext()))
+            elif tag in BLOCK_TAGS:               # an innermost block: its text, read once
+                shown = " ".join(child.itertext())
+                if shown and not shown.isspace():
+                    if buffer:
+                        flush(buffer, element)
+                    text = clean_text(shown) if next(child.iter("script", "style"), None) is None \
+                        else text_of(child)
                     if text:
                         out.append((text, child))
+                else:
+                    buffer.append(shown)
             elif tag == "br" and _next_is_br(child):
                 if buffer:
                     flush(buffer, element)   # <br><br>: a paragraph break in text without <p>
