@@ -135,7 +135,7 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
             tag = child.tag                       # (lxml makes a new string at each .tag)
             if not isinstance(tag, str) or tag in SKIP_TAGS:
                 pass
-            elif tag in BLOCK_TAGS and next(child.iterdescendants(*BLOCK_TAGS), None) is not None:
+            elif tag in BLOCK_TAGS and _holds_block(child):
                 if has_text(child):               # a block of blocks: each one on its own
                     if buffer:
                         flush(buffer, element)
@@ -166,6 +166,15 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
 
     walk(container)
     return out
+
+
+def _holds_block(element) -> bool:
+    """True when a block element is inside `element` (a comment's tag is no string: never in
+    BLOCK_TAGS)."""
+    for descendant in element.iterdescendants():
+        if descendant.tag in BLOCK_TAGS:
+            return True
+    return False
 
 
 def _next_is_br(br) -> bool:
