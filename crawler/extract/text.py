@@ -40,6 +40,8 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text).replace("\xa0", " ").replace("\u200b", "")
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text                       # no white space but single inner spaces: as it is
     return " ".join(text.split())         # str.split's white space is the same as re's \s
 
 
@@ -94,8 +96,18 @@ def compiled(selector: str) -> CSSSelector:
 
 def select(tree, selector: str) -> list:
     """`tree.cssselect(selector)`, with the selector compiled to XPath once per process (not on
-    every page: compiling was a tenth of the extraction's time)."""
+    every page: compiling was a tenth of the extraction's time); a bare tag name ("script") is
+    lxml's own walk: the same elements in the same order, without an XPath evaluation."""
+    tag = _bare_tag(selector)
+    if tag:
+        return list(tree.iter(tag))
     return compiled(selector)(tree)
+
+
+@lru_cache(maxsize=2048)
+def _bare_tag(selector: str) -> str | None:
+    """The tag name a selector is, lower case as cssselect's HTML translator makes it; or None."""
+    return selector.lower() if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", selector) else None
 
 
 def first_match(tree, selectors) -> tuple[object | None, str | None]:
