@@ -47,10 +47,23 @@ def clean_text(text: str | None) -> str:
 
 def text_of(element) -> str:
     """The text an element shows: scripts and styles inside it are not text."""
+    if not len(element) and isinstance(element.tag, str) and element.tag not in _CODE:
+        return clean_text(element.text)   # no children: its text is all of its itertext()
     if next(element.iter("script", "style"), None) is None:
         return clean_text(" ".join(element.itertext()))
     return clean_text(" ".join(element.xpath(
         ".//text()[not(ancestor::script) and not(ancestor::style)]")))
+
+
+_CODE = frozenset(("script", "style"))
+
+
+def _shown(element) -> str:
+    """" ".join(element.itertext()), without lxml's iterator for an element without children
+    (the common paragraph): then its text is all there is."""
+    if not len(element):
+        return element.text or ""
+    return " ".join(element.itertext())
 
 
 def inline_text(element) -> str:
@@ -155,7 +168,7 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
                 else:
                     buffer.append(" ".join(child.itertext()))
             elif tag in BLOCK_TAGS:               # an innermost block: its text, read once
-                shown = " ".join(child.itertext())
+                shown = _shown(child)
                 if shown and not shown.isspace():
                     if buffer:
                         flush(buffer, element)
@@ -169,7 +182,7 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
                 if buffer:
                     flush(buffer, element)   # <br><br>: a paragraph break in text without <p>
             else:
-                buffer.append(" ".join(child.itertext()))
+                buffer.append(_shown(child))
             tail = child.tail
             if tail:
                 buffer.append(tail)
