@@ -81,11 +81,16 @@ def noise(text: str) -> float:
     return bad / non_ascii + mess_ratio(text, 1.0)
 
 
+_decoded_utf8: tuple[bytes, str] | None = None     # the last body found valid UTF-8, and its text
+
+
 def _valid_utf8(body: bytes) -> bool:
+    global _decoded_utf8
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    _decoded_utf8 = (body, text)      # read_html takes it instead of decoding the page again
     return True
 
 
@@ -131,13 +136,20 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> tuple[str, 
 def read_html(body: bytes | str, content_type: str | None = None) -> Decoded:
     """The page's text (invalid bytes replaced, NUL bytes dropped) and how it was decided."""
     if isinstance(body, str):
-        return Decoded(body.replace("\x00", "") if "\x00" in body else body, "unicode", "text")
+        # (str.find: twice as fast as `in` on text that is not Latin-1)
+        return Decoded(body.replace("\x00", "") if body.find("\x00") >= 0 else body,
+                       "unicode", "text")
     codec, why = choose_encoding(body, content_type)
     if why == "bom":
         from w3lib.encoding import read_bom
         body = body[len(read_bom(body)[1] or b""):]
-    text = body.decode(codec, errors="replace")
-    return Decoded(text.replace("\x00", ""), codec, why)
+    global _decoded_utf8
+    known, _decoded_utf8 = _decoded_utf8, None
+    if codec == "utf-8" and known is not None and known[0] is body:
+        text = known[1]                   # valid UTF-8: the same text as decoding it again
+    else:
+        text = body.decode(codec, errors="replace")
+    return Decoded(text.replace("\x00", "") if text.find("\x00") >= 0 else text, codec, why)
 
 
 def looks_like_mojibake(text: str | None) -> bool:
