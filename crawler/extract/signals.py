@@ -11,6 +11,8 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from crawler.extract.dates import (date_spans, element_date, has_time, parse_date_text,
                                    parse_relative, time_spans)
 from crawler.extract.related import own_links
@@ -231,14 +233,21 @@ def near_headline(candidates, headline, order: DocumentOrder, container=None):
     return best[1] if best else None
 
 
+MARKER_WORDS = frozenset(("date", "time", "datetime", "publish", "published", "pubdate", "posted",
+                          "timestamp"))
+
+
 def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
     """A date in an element whose class names say date / time (a CMS's date marker), in the
     article header: near the headline, not in the text, not in a teaser box."""
-    found = [el for el in tree.iter() if isinstance(el.tag, str) and el.tag not in SKIP_TAGS
-             and words(el) & {"date", "time", "datetime", "publish", "published", "pubdate",
-                              "posted", "timestamp"}
-             and not inside(el, container) and not is_furniture(el)
-             and stamp_date(el)]
+    found = []
+    for el in tree.iter(etree.Element):               # (elements only: lxml skips comments)
+        class_, id_ = el.get("class"), el.get("id")
+        if (class_ is None and id_ is None) or _words(class_, id_).isdisjoint(MARKER_WORDS) \
+                or el.tag in SKIP_TAGS:
+            continue                                   # no class / id word of a date marker
+        if not inside(el, container) and not is_furniture(el) and stamp_date(el):
+            found.append(el)
     element = near_headline(found, headline, order, container)
     return stamp_date(element) if element is not None else None
 
@@ -438,15 +447,20 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
     return value
 
 
+BYLINE_WORDS = frozenset(("author", "byline", "writer", "tacgia"))
+
+
 def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
     to the headline or right after the text."""
     found = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
-            continue
-        if not (words(element) & {"author", "byline", "writer", "tacgia"}
-                or (element.get("rel") or "").lower() == "author"):
+    for element in tree.iter(etree.Element):          # (elements only: lxml skips comments)
+        get = element.get
+        class_, id_, rel = get("class"), get("id"), get("rel")
+        if class_ is None and id_ is None and rel is None:
+            continue                                   # no class / id words, no rel=
+        if not (not _words(class_, id_).isdisjoint(BYLINE_WORDS)
+                or (rel or "").lower() == "author") or element.tag in SKIP_TAGS:
             continue
         text = text_of(element)
         if 0 < len(text) <= 50 and len(text.split()) <= 6 and not date_spans(text) \
