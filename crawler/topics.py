@@ -82,6 +82,14 @@ class Term:
     kind: str            # strong | weak | labour | labour-weak | negative | exclude
     weight: float        # points per match before the field weight (0 for exclude)
     words: tuple[str, ...]   # d-folded words, to check the diacritics of a match
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self):      # terms are counted in dicts, article after article: the
+        object.__setattr__(self, "_hash", hash(           # dataclass's hash, computed once
+            (self.text, self.topic, self.kind, self.weight, self.words)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass
