@@ -102,9 +102,28 @@ def ascii_letters(text: str | None) -> str:
     return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode())
 
 
+# cssselect's test of a class, `[@class and contains(@class, 'x') and contains(concat(' ',
+# normalize-space(@class), ' '), ' x ')]`, as two predicates one after the other: the same
+# elements (no position is asked; without a class attribute the first contains() is false),
+# and libxml2 runs the second, costly test only on the elements that passed the first
+# (a quarter less time for `div.x`; `*.x` keeps a first [@class] filter, which is faster there).
+_CLASS_TEST = re.compile(r"(?<=(\*|[\w-]))\[@class and contains\(@class, '([^']+)'\) and "
+                         r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' \2 '\)\]")
+
+
+def _split_class_test(match: re.Match) -> str:
+    name = match.group(2)
+    tests = (f"[contains(@class, '{name}')]"
+             f"[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
+    return ("[@class]" if match.group(1) == "*" else "") + tests
+
+
 @lru_cache(maxsize=2048)
-def compiled(selector: str) -> CSSSelector:
-    return CSSSelector(selector, translator="html")
+def compiled(selector: str) -> etree.XPath:
+    """The CSS selector as an XPath expression, compiled once (cssselect's translation, its
+    class tests split as above)."""
+    path = CSSSelector(selector, translator="html").path
+    return etree.XPath(_CLASS_TEST.sub(_split_class_test, path))
 
 
 def select(tree, selector: str) -> list:
