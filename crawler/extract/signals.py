@@ -136,11 +136,29 @@ class DocumentOrder:
     def __init__(self, tree):
         self.tree = tree
         self._index: dict | None = None
+        self._nodes: list = []
 
     def __getitem__(self, element) -> int:
         if self._index is None:
-            self._index = dict(zip(self.tree.iter(), itertools.count()))
+            self._nodes = list(self.tree.iter())
+            self._index = dict(zip(self._nodes, itertools.count()))
         return self._index.get(element, -1)
+
+    def around(self, tree, element, radius: int):
+        """The nodes of `tree` whose position is within `radius` of `element`'s, in document
+        order, as `tree.iter()` would give them now (a node removed since the positions were
+        counted is left out): all that `near_headline` can choose among. None when `tree` is
+        not the one these positions are of."""
+        if tree is not self.tree:
+            return None
+        anchor = self[element]
+        nodes = self._nodes[max(0, anchor - radius):max(0, anchor + radius + 1)]
+        return [node for node in nodes if _attached(node, tree)]
+
+
+def _attached(node, root) -> bool:
+    """`node` is `root` or inside it (not in a subtree dropped from it)."""
+    return node is root or any(ancestor is root for ancestor in node.iterancestors())
 
 
 def _without(text: str, spans) -> str:
@@ -237,6 +255,13 @@ MARKER_WORDS = frozenset(("date", "time", "datetime", "publish", "published", "p
                           "timestamp"))
 
 
+def _near(tree, headline, order: DocumentOrder):
+    """The nodes a stamp next to the headline can be: those within STAMP_WINDOW of it in
+    document order (`near_headline` takes no other), not every node of the page."""
+    window = order.around(tree, headline, STAMP_WINDOW)
+    return tree.iter() if window is None else window
+
+
 def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
     """A date in an element whose class names say date / time (a CMS's date marker), in the
     article header: near the headline, not in the text, not in a teaser box."""
@@ -271,7 +296,7 @@ def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
     if own and parse_date_text(own.group(1)):
         return parse_date_text(own.group(1))
     found = []
-    for element in tree.iter():
+    for element in _near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = (element.text or "") + " ".join(c.tail or "" for c in element)
@@ -289,7 +314,7 @@ def attribute_date(tree, headline, container, order: DocumentOrder) -> str | Non
     if headline is None:
         return None
     found = []
-    for element in tree.iter():
+    for element in _near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS or not element.attrib \
                 or element.tag in ("a", "img", "meta", "link"):
             continue
@@ -313,7 +338,7 @@ def relative_stamp(tree, headline, container, order: DocumentOrder, fetched_at) 
     if headline is None or not RELATIVE_ANYWHERE.search(tree.text_content()):
         return None
     found = []
-    for element in tree.iter():
+    for element in _near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = clean_text((element.text or "") + " ".join(c.tail or "" for c in element))
