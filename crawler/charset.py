@@ -76,17 +76,21 @@ def _sample(body: bytes) -> bytes:
 def noise(text: str) -> float:
     """How much `text` looks like mojibake or noise: 0 for clean text, higher for worse."""
     from charset_normalizer.md import mess_ratio
-    from ftfy.badness import badness
     non_ascii = sum(1 for c in text if ord(c) > 127) or 1
     bad = badness(text.replace(REPLACEMENT, "")) + 2 * text.count(REPLACEMENT)
     return bad / non_ascii + mess_ratio(text, 1.0)
 
 
+_decoded_utf8: tuple[bytes, str] | None = None     # the last body found valid UTF-8, and its text
+
+
 def _valid_utf8(body: bytes) -> bool:
+    global _decoded_utf8
     try:
-        body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    _decoded_utf8 = (body, text)      # read_html takes it instead of decoding the page again
     return True
 
 
@@ -132,13 +136,20 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> tuple[str, 
 def read_html(body: bytes | str, content_type: str | None = None) -> Decoded:
     """The page's text (invalid bytes replaced, NUL bytes dropped) and how it was decided."""
     if isinstance(body, str):
-        return Decoded(body.replace("\x00", ""), "unicode", "text")
+        # (str.find: twice as fast as `in` on text that is not Latin-1)
+        return Decoded(body.replace("\x00", "") if body.find("\x00") >= 0 else body,
+                       "unicode", "text")
     codec, why = choose_encoding(body, content_type)
     if why == "bom":
         from w3lib.encoding import read_bom
         body = body[len(read_bom(body)[1] or b""):]
-    text = body.decode(codec, errors="replace")
-    return Decoded(text.replace("\x00", ""), codec, why)
+    global _decoded_utf8
+    known, _decoded_utf8 = _decoded_utf8, None
+    if codec == "utf-8" and known is not None and known[0] is body:
+        text = known[1]                   # valid UTF-8: the same text as decoding it again
+    else:
+        text = body.decode(codec, errors="replace")
+    return Decoded(text.replace("\x00", "") if text.find("\x00") >= 0 else text, codec, why)
 
 
 def looks_like_mojibake(text: str | None) -> bool:
@@ -147,5 +158,104 @@ def looks_like_mojibake(text: str | None) -> bool:
     replaced) are not mojibake."""
     if not text:
         return False
-    from ftfy.badness import badness
-    return badness(text.replace(REPLACEMENT, "")) > len(text) // 5000
+    if REPLACEMENT in text:
+        text_checked = text.replace(REPLACEMENT, "")
+    else:
+        text_checked = text
+    return badness(text_checked, stop_above=len(text) // 5000) > len(text) // 5000
+
+
+# --- ftfy's badness, read only where it can match ---------------------------------------------
+#
+# ftfy's `badness(text)` is the number of matches of one large expression (`BADNESS_RE`: 37
+# alternatives of unlikely character sequences) run over the whole text: most of the cost of
+# reading a page after its parsing. Yet each alternative must contain at least one of a small
+# set of characters (the symbols, C1 controls and rare letters that mojibake is made of, as ftfy
+# itself lists them), and a match is at most a few characters long. So the same count is
+# obtained by running the expression only on the windows around those characters. The set and
+# the width are derived from ftfy's own expression when this module is imported (so a new ftfy
+# is followed, not copied); if its form is not one this derivation understands, the whole text
+# is read as before.
+
+# a letter of Vietnamese text: a vowel with the marks Vietnamese writes on vowels, or đ / Đ
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323")
+
+
+def _vietnamese_letter(char: str) -> bool:
+    import unicodedata
+    decomposed = unicodedata.normalize("NFD", char)
+    return char in "đĐ" or (decomposed[0].lower() in "aeiouy" and
+                             all(mark in _VIETNAMESE_MARKS for mark in decomposed[1:]))
+
+
+def _badness_windows():
+    """(the expression finding the characters every match of ftfy's BADNESS_RE contains, the
+    longest match's width), or None when BADNESS_RE's form is not understood."""
+    import re
+    try:
+        from re import _constants as C, _parser as parser
+        from ftfy.badness import BADNESS_RE
+        if BADNESS_RE.flags & (re.IGNORECASE | re.MULTILINE):
+            return None
+        parsed = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+        width = parsed.getwidth()[1]
+        if width >= C.MAXREPEAT or len(parsed.data) != 1 or parsed.data[0][0] is not C.BRANCH:
+            return None
+        allowed = {C.LITERAL, C.IN, C.MAX_REPEAT, C.ANY, C.AT}
+        wanted: set[str] = set()
+        for branch in parsed.data[0][1][1]:
+            options = []                  # the character sets this alternative must contain one of
+            for op, arg in branch.data:
+                if op not in allowed or (op is C.AT and arg is not C.AT_BEGINNING):
+                    return None           # a lookaround, a group, an anchor: not derived
+                if op is C.MAX_REPEAT and any(o not in (C.LITERAL, C.IN) for o, _ in arg[2].data):
+                    return None
+                chars = None
+                if op is C.LITERAL:
+                    chars = {chr(arg)}
+                elif op is C.IN and all(o in (C.LITERAL, C.RANGE) for o, _ in arg):
+                    chars = set()
+                    for o, a in arg:
+                        chars.update({chr(a)} if o is C.LITERAL else map(chr, range(a[0], a[1] + 1)))
+                if chars and not any(c.isascii() for c in chars):
+                    options.append(chars)
+            if not options:
+                return None
+            # the set least common in Vietnamese text: fewest of its lower-case letters (most of
+            # a text), then fewest of its letters, then the smallest
+            wanted |= min(options, key=lambda s: (
+                sum(_vietnamese_letter(c) and c.islower() for c in s),
+                sum(map(_vietnamese_letter, s)), len(s)))
+        return re.compile("[" + "".join(re.escape(c) for c in sorted(wanted)) + "]"), width
+    except Exception:        # an ftfy or Python whose expression or parser differs: read it all
+        return None
+
+
+_WINDOWS = _badness_windows()
+
+
+def badness(text: str, stop_above: int | None = None) -> int:
+    """ftfy's `badness(text)` (the number of unlikely character sequences), the same count, read
+    only in the windows around the characters every such sequence contains. With `stop_above`,
+    counting may stop once the count exceeds it."""
+    from ftfy.badness import BADNESS_RE
+    if _WINDOWS is None:
+        return len(BADNESS_RE.findall(text))
+    candidates, width = _WINDOWS
+    count = 0
+    start = end = -1
+    for m in candidates.finditer(text):
+        # every match holding this character lies within `width` of it; windows that touch are
+        # merged, so that no match is split and matches are counted left to right as in the text
+        low, high = max(0, m.start() - width), m.end() + width
+        if low <= end:
+            end = high
+            continue
+        if end >= 0:
+            count += len(BADNESS_RE.findall(text, start, end))
+            if stop_above is not None and count > stop_above:
+                return count
+        start, end = low, high
+    if end >= 0:
+        count += len(BADNESS_RE.findall(text, start, end))
+    return count

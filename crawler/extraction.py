@@ -47,7 +47,7 @@ from crawler.extract.dates import (better_date, element_date, has_time,  # noqa:
                                    parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
                                    VIETNAM)
 from crawler.extract.meta import PageMeta, page_metadata
-from crawler.extract.text import (FILE_NAME, SKIP_TAGS, clean_text, first_match, folded, inline_text,
+from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match, folded, inline_text,
                                   paragraph_blocks,
                                   paragraphs, same_text, select, text_of)  # noqa: F401
 
@@ -124,7 +124,7 @@ def parse_html(html: str | bytes):
     if not html.strip():
         raise ValueError("empty page")
     html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    return lxml.html.fromstring(html)
+    return lxml.html.fromstring(html, parser=HTML_PARSER)
 
 
 class _Reading:

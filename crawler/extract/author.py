@@ -104,8 +104,7 @@ def _bold_line_author(page) -> str | None:
         container = page.located
     if container is None:
         return None
-    after = [e for e in container.iter("p", "div")
-             if (last is None or page.order[e] > page.order[last]) and signals.bold_line(e)]
+    after = [e for e in _after(container, last, page.order) if signals.bold_line(e)]
     if not after:
         return None
     signed = text_of(after[-1])
@@ -142,6 +141,23 @@ def _stated_author(meta, publisher) -> str | None:
         if _not_the_account(signals.clean_author(value, publisher), meta):
             return value
     return None
+
+
+def _after(container, last, order) -> list:
+    """The <p> and <div> of `container` that come after `last` in document order. When `last`
+    is in the container, its own walk (lxml's) says which; else the page's document order."""
+    if last is None:
+        return list(container.iter("p", "div"))
+    if isinstance(last.tag, str):
+        found, after = False, []
+        for element in container.iter("p", "div", last.tag):
+            if element is last:
+                found = True
+            elif found and element.tag in ("p", "div"):
+                after.append(element)
+        if found:
+            return after
+    return [e for e in container.iter("p", "div") if order[e] > order[last]]
 
 
 def _trafilatura_byline(page) -> str | None:

@@ -6,9 +6,12 @@ of teaser links) and at the page's own statements (its site name, its descriptio
 """
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from crawler.extract.dates import (date_spans, element_date, has_time, parse_date_text,
                                    parse_relative, time_spans)
@@ -32,10 +35,18 @@ STAMP_WINDOW = 40       # elements either side of the headline a date line may s
 BRACKETED = re.compile(r"[(\[]([^()\[\]]{6,40})[)\]]\s*$")    # "Headline (06:00 20/11/2026)"
 
 
-def words(element) -> set[str]:
+def words(element) -> frozenset[str]:
     """The words of an element's class and id ("article__sapo" -> {"article", "sapo"})."""
-    value = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    return set(re.split(r"[\s_\-]+", value)) - {""}
+    return _words(element.get("class"), element.get("id"))
+
+
+_WORD_SEPARATOR = re.compile(r"[\s_\-]+")
+
+
+@lru_cache(maxsize=4096)
+def _words(class_: str | None, id_: str | None) -> frozenset[str]:
+    value = f"{class_ or ''} {id_ or ''}".lower()
+    return frozenset(_WORD_SEPARATOR.split(value)) - {""}
 
 
 def is_furniture(element, stop=None) -> bool:
@@ -186,11 +197,29 @@ class DocumentOrder:
     def __init__(self, tree):
         self.tree = tree
         self._index: dict | None = None
+        self._nodes: list = []
 
     def __getitem__(self, element) -> int:
         if self._index is None:
-            self._index = {el: i for i, el in enumerate(self.tree.iter())}
+            self._nodes = list(self.tree.iter())
+            self._index = dict(zip(self._nodes, itertools.count()))
         return self._index.get(element, -1)
+
+    def around(self, tree, element, radius: int):
+        """The nodes of `tree` whose position is within `radius` of `element`'s, in document
+        order, as `tree.iter()` would give them now (a node removed since the positions were
+        counted is left out): all that `near_headline` can choose among. None when `tree` is
+        not the one these positions are of."""
+        if tree is not self.tree:
+            return None
+        anchor = self[element]
+        nodes = self._nodes[max(0, anchor - radius):max(0, anchor + radius + 1)]
+        return [node for node in nodes if _attached(node, tree)]
+
+
+def _attached(node, root) -> bool:
+    """`node` is `root` or inside it (not in a subtree dropped from it)."""
+    return node is root or any(ancestor is root for ancestor in node.iterancestors())
 
 
 def _without(text: str, spans) -> str:
@@ -244,9 +273,20 @@ def in_teaser(element) -> bool:
         node = node.getparent()
         if node is None or node.tag in ("body", "article", "main"):
             return False
-        if len(node.text_content()) > 600:        # C speed: this runs on the rules' path
+        if _longer_than(node, 600):               # (this runs on the rules' path)
             return False
-        if any(len(a.text_content().split()) >= 4 for a in node.iter("a")):
+        if any(len("".join(a.itertext()).split()) >= 4 for a in node.iter("a")):
+            return True
+    return False
+
+
+def _longer_than(element, limit: int) -> bool:
+    """len(element.text_content()) > limit, reading no more of the text than it takes (the
+    text_content of an element is the join of its itertext())."""
+    size = 0
+    for text in element.itertext():
+        size += len(text)
+        if size > limit:
             return True
     return False
 
@@ -272,14 +312,28 @@ def near_headline(candidates, headline, order: DocumentOrder, container=None):
     return best[1] if best else None
 
 
+MARKER_WORDS = frozenset(("date", "time", "datetime", "publish", "published", "pubdate", "posted",
+                          "timestamp"))
+
+
+def _near(tree, headline, order: DocumentOrder):
+    """The nodes a stamp next to the headline can be: those within STAMP_WINDOW of it in
+    document order (`near_headline` takes no other), not every node of the page."""
+    window = order.around(tree, headline, STAMP_WINDOW)
+    return tree.iter() if window is None else window
+
+
 def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
     """A date in an element whose class names say date / time (a CMS's date marker), in the
     article header: near the headline, not in the text, not in a teaser box."""
-    found = [el for el in tree.iter() if isinstance(el.tag, str) and el.tag not in SKIP_TAGS
-             and words(el) & {"date", "time", "datetime", "publish", "published", "pubdate",
-                              "posted", "timestamp"}
-             and not inside(el, container) and not is_furniture(el)
-             and stamp_date(el)]
+    found = []
+    for el in tree.iter(etree.Element):               # (elements only: lxml skips comments)
+        class_, id_ = el.get("class"), el.get("id")
+        if (class_ is None and id_ is None) or _words(class_, id_).isdisjoint(MARKER_WORDS) \
+                or el.tag in SKIP_TAGS:
+            continue                                   # no class / id word of a date marker
+        if not inside(el, container) and not is_furniture(el) and stamp_date(el):
+            found.append(el)
     element = near_headline(found, headline, order, container)
     return stamp_date(element) if element is not None else None
 
@@ -303,7 +357,7 @@ def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
     if own and parse_date_text(own.group(1)):
         return parse_date_text(own.group(1))
     found = []
-    for element in tree.iter():
+    for element in _near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = (element.text or "") + " ".join(c.tail or "" for c in element)
@@ -321,7 +375,7 @@ def attribute_date(tree, headline, container, order: DocumentOrder) -> str | Non
     if headline is None:
         return None
     found = []
-    for element in tree.iter():
+    for element in _near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS or not element.attrib \
                 or element.tag in ("a", "img", "meta", "link"):
             continue
@@ -345,7 +399,7 @@ def relative_stamp(tree, headline, container, order: DocumentOrder, fetched_at) 
     if headline is None or not RELATIVE_ANYWHERE.search(tree.text_content()):
         return None
     found = []
-    for element in tree.iter():
+    for element in _near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = clean_text((element.text or "") + " ".join(c.tail or "" for c in element))
@@ -498,17 +552,22 @@ def clean_author(value: str | None, publisher: set[str]) -> str | None:
     return value
 
 
+BYLINE_WORDS = frozenset(("author", "byline", "writer", "tacgia"))
+
+
 def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
     """A short name in an element whose class names say author / byline (or rel=author), next
     to the headline or right after the text; not a link to the CMS's house account
     ("/author/admin/")."""
     from crawler.extract.meta import house_account
     found = []
-    for element in tree.iter():
-        if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
-            continue
-        if not (words(element) & {"author", "byline", "writer", "tacgia"}
-                or (element.get("rel") or "").lower() == "author"):
+    for element in tree.iter(etree.Element):          # (elements only: lxml skips comments)
+        get = element.get
+        class_, id_, rel = get("class"), get("id"), get("rel")
+        if class_ is None and id_ is None and rel is None:
+            continue                                   # no class / id words, no rel=
+        if not (not _words(class_, id_).isdisjoint(BYLINE_WORDS)
+                or (rel or "").lower() == "author") or element.tag in SKIP_TAGS:
             continue
         if any(house_account(a.get("href")) for a in element.iter("a")):
             continue

@@ -1,11 +1,13 @@
 """Text out of HTML elements: NFC, white space folded, paragraphs in page order, CSS selectors
-compiled once per process."""
+compiled once per process; and the one HTML parser every page is read with (`HTML_PARSER`)."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
 
+import lxml.html
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 # Elements whose text is one paragraph when they hold no other block inside them.
@@ -18,20 +20,50 @@ SKIP_TAGS = frozenset("script style noscript iframe form button select input tex
 FILE_NAME = re.compile(r"^[\w\-. ()]+\.(jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
 
 
+def _html_parser() -> etree.HTMLParser:
+    """lxml.html's parser with every element an `lxml.html.HtmlElement` chosen inside lxml:
+    lxml.html's own parser asks a Python function for each element's class (forms, inputs,
+    labels get their own), each time an element is touched, a tenth of a page's reading; no
+    field reads a form's fields."""
+    parser = lxml.html.HTMLParser()
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
+
+
+HTML_PARSER = _html_parser()
+
+
 def clean_text(text: str | None) -> str:
     """NFC, non-breaking spaces and runs of white space folded to one space, trimmed."""
     if not text:
         return ""
     text = unicodedata.normalize("NFC", text).replace("\xa0", " ").replace("\u200b", "")
-    return re.sub(r"\s+", " ", text).strip()
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text                       # no white space but single inner spaces: as it is
+    return " ".join(text.split())         # str.split's white space is the same as re's \s
 
 
 def text_of(element) -> str:
     """The text an element shows: scripts and styles inside it are not text."""
+    if not len(element) and isinstance(element.tag, str) and element.tag not in _CODE:
+        return clean_text(element.text)   # no children: its text is all of its itertext()
     if next(element.iter("script", "style"), None) is None:
         return clean_text(" ".join(element.itertext()))
     return clean_text(" ".join(element.xpath(
         ".//text()[not(ancestor::script) and not(ancestor::style)]")))
+
+
+_CODE = frozenset(("script", "style"))
+
+
+def _shown(element) -> str:
+    """" ".join(element.itertext()), without lxml's iterator for an element without children
+    (the common paragraph): then its text is all there is."""
+    if not len(element):
+        return element.text or ""
+    return " ".join(element.itertext())
 
 
 def inline_text(element) -> str:
@@ -70,15 +102,44 @@ def ascii_letters(text: str | None) -> str:
     return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode())
 
 
+# cssselect's test of a class, `[@class and contains(@class, 'x') and contains(concat(' ',
+# normalize-space(@class), ' '), ' x ')]`, as two predicates one after the other: the same
+# elements (no position is asked; without a class attribute the first contains() is false),
+# and libxml2 runs the second, costly test only on the elements that passed the first
+# (a quarter less time for `div.x`; `*.x` keeps a first [@class] filter, which is faster there).
+_CLASS_TEST = re.compile(r"(?<=(\*|[\w-]))\[@class and contains\(@class, '([^']+)'\) and "
+                         r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' \2 '\)\]")
+
+
+def _split_class_test(match: re.Match) -> str:
+    name = match.group(2)
+    tests = (f"[contains(@class, '{name}')]"
+             f"[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
+    return ("[@class]" if match.group(1) == "*" else "") + tests
+
+
 @lru_cache(maxsize=2048)
-def compiled(selector: str) -> CSSSelector:
-    return CSSSelector(selector, translator="html")
+def compiled(selector: str) -> etree.XPath:
+    """The CSS selector as an XPath expression, compiled once (cssselect's translation, its
+    class tests split as above)."""
+    path = CSSSelector(selector, translator="html").path
+    return etree.XPath(_CLASS_TEST.sub(_split_class_test, path))
 
 
 def select(tree, selector: str) -> list:
     """`tree.cssselect(selector)`, with the selector compiled to XPath once per process (not on
-    every page: compiling was a tenth of the extraction's time)."""
+    every page: compiling was a tenth of the extraction's time); a bare tag name ("script") is
+    lxml's own walk: the same elements in the same order, without an XPath evaluation."""
+    tag = _bare_tag(selector)
+    if tag:
+        return list(tree.iter(tag))
     return compiled(selector)(tree)
+
+
+@lru_cache(maxsize=2048)
+def _bare_tag(selector: str) -> str | None:
+    """The tag name a selector is, lower case as cssselect's HTML translator makes it; or None."""
+    return selector.lower() if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", selector) else None
 
 
 def first_match(tree, selectors) -> tuple[object | None, str | None]:
@@ -92,7 +153,10 @@ def first_match(tree, selectors) -> tuple[object | None, str | None]:
 
 
 def has_text(element) -> bool:
-    return any(t.strip() for t in element.itertext())
+    for text in element.itertext():
+        if text and not text.isspace():          # as `text.strip()`, without the copy
+            return True
+    return False
 
 
 def paragraph_blocks(container) -> list[tuple[str, object]]:
@@ -101,38 +165,60 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
     paragraph, paired with that block. Attributes (image alt, title) are never text."""
     out: list[tuple[str, object]] = []
 
+    def flush(buffer: list[str], element) -> None:
+        text = clean_text(" ".join(buffer))
+        if text:
+            out.append((text, element))
+        buffer.clear()
+
     def walk(element):
         buffer: list[str] = []
-
-        def flush():
-            text = clean_text(" ".join(buffer))
-            if text:
-                out.append((text, element))
-            buffer.clear()
-
         if element.text:
             buffer.append(element.text)
         for child in element:
-            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
+            tag = child.tag                       # (lxml makes a new string at each .tag)
+            if not isinstance(tag, str) or tag in SKIP_TAGS:
                 pass
-            elif child.tag in BLOCK_TAGS and has_text(child):
-                flush()
-                if any(isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in child.iterdescendants()):
+            elif tag in BLOCK_TAGS and _holds_block(child):
+                if has_text(child):               # a block of blocks: each one on its own
+                    if buffer:
+                        flush(buffer, element)
                     walk(child)
                 else:
-                    text = text_of(child)
+                    buffer.append(" ".join(child.itertext()))
+            elif tag in BLOCK_TAGS:               # an innermost block: its text, read once
+                shown = _shown(child)
+                if shown and not shown.isspace():
+                    if buffer:
+                        flush(buffer, element)
+                    text = clean_text(shown) if next(child.iter("script", "style"), None) is None \
+                        else text_of(child)
                     if text:
                         out.append((text, child))
-            elif child.tag == "br" and _next_is_br(child):
-                flush()                # <br><br>: a paragraph break in text without <p>
+                else:
+                    buffer.append(shown)
+            elif tag == "br" and _next_is_br(child):
+                if buffer:
+                    flush(buffer, element)   # <br><br>: a paragraph break in text without <p>
             else:
-                buffer.append(" ".join(child.itertext()))
-            if child.tail:
-                buffer.append(child.tail)
-        flush()
+                buffer.append(_shown(child))
+            tail = child.tail
+            if tail:
+                buffer.append(tail)
+        if buffer:
+            flush(buffer, element)
 
     walk(container)
     return out
+
+
+def _holds_block(element) -> bool:
+    """True when a block element is inside `element` (a comment's tag is no string: never in
+    BLOCK_TAGS)."""
+    for descendant in element.iterdescendants():
+        if descendant.tag in BLOCK_TAGS:
+            return True
+    return False
 
 
 def _next_is_br(br) -> bool:
