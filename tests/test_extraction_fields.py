@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from crawler.cli import main
 from crawler.extract.dates import (element_date, parse_date_text, parse_iso_datetime,
                                    parse_relative)
-from crawler.extract.signals import clean_author
+from crawler.extract.bylines import clean_author
 from crawler.extraction import extract_article, parse_html
 from crawler.sites import read_saved_page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract.signals import clean_author
+from crawler.extract.bylines import clean_author
 from crawler.extraction import extract_article
 
 TEXT = ("Công đoàn cơ sở đã tổ chức nhiều hoạt động thiết thực chăm lo cho đoàn viên, người lao "

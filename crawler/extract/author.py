@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract import signals
+from crawler.extract import bylines, signals
 from crawler.extract.text import folded, select, text_of
 
 
@@ -55,16 +55,16 @@ def read_author(page) -> None:
     last = next((e for _, e in reversed(page.blocks) if e is not None), None)
     text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
     layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
-              ("family-marker", lambda: signals.byline(page.tree, page.headline, text_end,
+              ("family-marker", lambda: bylines.byline(page.tree, page.headline, text_end,
                                                        page.order)),
-              ("labelled-byline", lambda: signals.labelled_byline(page.tree, page.headline,
+              ("labelled-byline", lambda: bylines.labelled_byline(page.tree, page.headline,
                                                                   page.order)),
               ("head-line", lambda: _head_name_line(page)),
               (meta.author_by, lambda: _stated_author(meta, publisher)),
               ("byline", lambda: _trafilatura_byline(page)
                if page.found.method == "generic" else None))   # a page of no known site
     for layer, read in layers:
-        author = _not_the_account(signals.clean_author(read(), publisher), meta)
+        author = _not_the_account(bylines.clean_author(read(), publisher), meta)
         if author:
             page.found.author = author
             page.answer("author", layer)
@@ -81,9 +81,9 @@ def clean_author_field(page) -> None:
     meta = page.meta
     publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
                                         page.url)
-    page.found.author = _not_the_account(signals.clean_author(page.found.author, publisher), meta)
+    page.found.author = _not_the_account(bylines.clean_author(page.found.author, publisher), meta)
     if page.found.author and page.blocks:   # a byline heading the text is not the text
-        index = signals.head_name_line(page.blocks, _scope(page))
+        index = bylines.head_name_line(page.blocks, _scope(page))
         if index is not None and folded(page.blocks[index][0]) == folded(page.found.author):
             del page.blocks[index]
     if not page.found.author:
@@ -95,7 +95,7 @@ def _bold_line_author(page) -> str | None:
     after them when trafilatura dropped it), removed from the body."""
     for index in range(len(page.blocks) - 1, max(-1, len(page.blocks) - 4), -1):
         text, element = page.blocks[index]
-        if element is not None and signals.bold_line(element):
+        if element is not None and bylines.bold_line(element):
             del page.blocks[index]
             return text
     container = page.container
@@ -104,7 +104,7 @@ def _bold_line_author(page) -> str | None:
         container = page.located
     if container is None:
         return None
-    after = [e for e in _after(container, last, page.order) if signals.bold_line(e)]
+    after = [e for e in _after(container, last, page.order) if bylines.bold_line(e)]
     if not after:
         return None
     signed = text_of(after[-1])
@@ -125,7 +125,7 @@ def _not_the_account(author: str | None, meta) -> str | None:
 def _head_name_line(page) -> str | None:
     """A bold line of names heading the text ("Mathatisi Sebusi/Mohalenyane Phakela"): the
     byline of papers that sign above the text; removed from the body when it answers."""
-    index = signals.head_name_line(page.blocks, _scope(page))
+    index = bylines.head_name_line(page.blocks, _scope(page))
     return re.sub(r"\s*/\s*", ", ", page.blocks[index][0]) if index is not None else None
 
 
@@ -138,7 +138,7 @@ def _stated_author(meta, publisher) -> str | None:
     """The first meta author (name=author, article:author, itemprop=author) that is a name:
     a page may state its publisher first and the writer after it."""
     for value in dict.fromkeys(v for v in (meta.author, *meta.authors_stated) if v):
-        if _not_the_account(signals.clean_author(value, publisher), meta):
+        if _not_the_account(bylines.clean_author(value, publisher), meta):
             return value
     return None
 
@@ -168,4 +168,4 @@ def _trafilatura_byline(page) -> str | None:
         found = extract_author(page.tree)
     except Exception:      # a library's internals must never break a page's reading
         return None
-    return None if signals.in_control(page.tree, found) else found
+    return None if bylines.in_control(page.tree, found) else found

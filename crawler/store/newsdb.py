@@ -46,11 +46,8 @@ import contextlib
 import json
 import logging
 import os
-import re
 import sqlite3
 import time
-import unicodedata
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +55,7 @@ from typing import TYPE_CHECKING
 from crawler import dedup
 from crawler.store.cluster import ClusterStore
 from crawler.store.rawpages import RawPageWriter, dictionaries_of, read_raw_page
+from crawler.store.replacement import replaces_another
 from crawler.store.runs import CrawlRuns, now_iso
 from crawler.store.schema import TOPIC_COLUMNS, VERSION_FIELDS as _VERSION_FIELDS, connect
 
@@ -92,40 +90,6 @@ def topic_values(topics: list[str] | None, labour_relevant: bool | None) -> dict
         return {"topics": None, "labour_relevant": None}
     return {"topics": json.dumps(list(topics), ensure_ascii=False, separators=(",", ":")),
             "labour_relevant": int(bool(labour_relevant))}
-
-
-# A change that keeps less than this share of the stored text's word triples, with another
-# title, is another article under the same address, not a revision (see `replaces_another`).
-REPLACEMENT_KEEPS = 0.5
-
-
-def _triples(text: str | None) -> set[tuple[str, ...]]:
-    words = _words(text)
-    return {tuple(words[i:i + 3]) for i in range(max(0, len(words) - 2))}
-
-
-def _words(text: str | None) -> list[str]:
-    return re.findall(r"\w+", unicodedata.normalize("NFC", (text or "").casefold()))
-
-
-def replaces_another(existing: dict, article: "Article") -> str | None:
-    """Why storing `article` over the stored row `existing` would make a different article a
-    "version" of it (None: a revision). Different site ids, or another title AND less than
-    REPLACEMENT_KEEPS of the stored text's word triples kept."""
-    if existing.get("article_id") and article.article_id \
-            and existing["article_id"] != article.article_id:
-        return (f"{existing['url']} holds article {existing['article_id']}; the page read there "
-                f"is article {article.article_id}")
-    if _words(existing.get("title")) == _words(article.title):
-        return None
-    old = _triples(existing.get("body"))
-    if not old:
-        return None
-    kept = len(old & _triples(article.body)) / len(old)
-    if kept >= REPLACEMENT_KEEPS:
-        return None
-    return (f"the title changed ({existing.get('title')!r} -> {article.title!r}) and only "
-            f"{kept:.0%} of the text is kept: another article under the same address")
 
 
 class NewsDB(CrawlRuns, ClusterStore):
