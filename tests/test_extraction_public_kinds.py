@@ -166,3 +166,23 @@ def test_a_source_credit_under_the_headline_is_not_a_byline():
 def test_the_publisher_after_a_name_is_left_out():
     assert clean_author("Minh Hà, Báo Lao Động Mẫu", {"baolaodongmau"}) == "Minh Hà"
     assert clean_author("red, ORF.at, Agenturen", {"orf", "orfat"}) is None
+
+
+@pytest.mark.parametrize("modified, want", [
+    # the page's metadata states +01:00: the time it shows without a zone is at +01:00
+    ("2026-11-21T09:00:00+01:00", "2026-11-20T16:00:00+07:00"),
+    # metadata in UTC says nothing of the page's own clock: Vietnam time, as shown
+    ("2026-11-21T02:00:00Z", "2026-11-20T10:00:00+07:00"),
+    # no metadata date: Vietnam time
+    (None, "2026-11-20T10:00:00+07:00"),
+])
+def test_a_time_shown_without_a_zone_is_in_the_zone_the_pages_metadata_states(modified, want):
+    head = f'<meta property="article:modified_time" content="{modified}">' if modified else ""
+    header = '<h1>Công nhân được hỗ trợ tiền thuê trọ</h1><p class="date">20.11.2026 10:00</p>'
+    assert extract_article(page(PARAGRAPHS, head, header), URL).published_at == want
+
+
+def test_a_day_shown_without_a_time_stays_that_day_whatever_the_pages_zone():
+    head = '<meta property="article:modified_time" content="2026-11-21T09:00:00-08:00">'
+    header = '<h1>Công nhân được hỗ trợ tiền thuê trọ</h1><p class="date">20.11.2026</p>'
+    assert extract_article(page(PARAGRAPHS, head, header), URL).published_at == "2026-11-20"

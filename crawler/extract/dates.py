@@ -13,7 +13,8 @@ one place for the site rules and every fallback (crawler/extraction.py finds the
   counted back from the fetch time: only ever the last layer, and marked approximate.
 
 Always ISO 8601 at +07:00, the same instant the page states (a time in another zone is
-converted, never relabelled); to the minute when a time is shown, the day alone when none is
+converted, never relabelled; a time stated without a zone is in the zone the page's metadata
+states with an offset other than UTC's, `page_zone`, else Vietnam time); to the minute when a time is shown, the day alone when none is
 (never invented, and a day without a time is never moved to another day).
 
 Why not dateparser for all of it: it reads every form above correctly (measured: Vietnamese,
@@ -24,9 +25,13 @@ htmldate is the generic layer for pages where none of these finds a date (extrac
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 
 VIETNAM = timezone(timedelta(hours=7))
+# The zone of the page being read, for the times it shows without one (`page_zone`).
+_PAGE_ZONE: ContextVar[timezone | None] = ContextVar("page_zone", default=None)
 
 # dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy (one separator throughout)
 DATE = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\d/]|[.\-]\d)")
@@ -78,7 +83,7 @@ def parse_date_text(text: str | None) -> str | None:
             hour += 12
         elif half in ("am", "sa") and hour == 12:
             hour = 0
-    zone = _zone(text)
+    zone = _zone(text) or _PAGE_ZONE.get()
     try:
         stamp = datetime(year, month, day, hour, minute, second, tzinfo=zone or VIETNAM)
     except ValueError:
@@ -168,6 +173,19 @@ def stated_zone(*values: str | None) -> timezone | None:
     return None
 
 
+@contextmanager
+def page_zone(zone: timezone | None):
+    """Within it, a time a page shows without a zone is read in `zone` (the offset the page's
+    metadata states: a page in Germany stating "+01:00" there and "20.11.2026 10:00" on the
+    page means 16:00 in Vietnam). UTC is not taken for it: a CMS often writes its stamps in UTC
+    while the page shows local time. None: Vietnam time."""
+    token = _PAGE_ZONE.set(zone if zone is not None and zone.utcoffset(None) else None)
+    try:
+        yield
+    finally:
+        _PAGE_ZONE.reset(token)
+
+
 def parse_iso_datetime(value: str | None, zone: timezone | None = None) -> str | None:
     """A machine-readable stamp (ISO 8601, an epoch in seconds or milliseconds), expressed at
     +07:00; a naive stamp is in `zone` (the zone the page's other stamps state), else Vietnam
@@ -190,7 +208,7 @@ def parse_iso_datetime(value: str | None, zone: timezone | None = None) -> str |
     if len(iso) <= 10 or (stamp.hour, stamp.minute, stamp.second) == (0, 0, 0):
         return stamp.date().isoformat()        # a day (a CMS's midnight is no time of day)
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=zone or VIETNAM)
+        stamp = stamp.replace(tzinfo=zone or _PAGE_ZONE.get() or VIETNAM)
     return stamp.astimezone(VIETNAM).replace(microsecond=0).isoformat()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from crawler.extract.dates import parse_iso_datetime, stated_zone
 from crawler.extract.text import clean_text
@@ -39,6 +39,7 @@ class PageMeta:
     tags: list[str] = field(default_factory=list)
     jsonld_article: bool = False          # a JSON-LD node of an Article type
     jsonld_author: str | None = None      # the Article's author(s) in JSON-LD, people only
+    zone: timezone | None = None          # the UTC offset the page's date metadata states
 
 
 def page_metadata(tree) -> PageMeta:
@@ -83,6 +84,7 @@ def page_metadata(tree) -> PageMeta:
     raw_modified = _local_not_utc(raw_modified, [_str(n.get("dateModified")) for n in nodes])
     zone = stated_zone(raw_published, raw_modified,
                        *(_str(n.get(k)) for n in nodes for k in ("datePublished", "dateModified")))
+    info.zone = zone
     info.published = parse_iso_datetime(raw_published, zone)
     info.published_by = "meta" if info.published else None
     info.modified = parse_iso_datetime(raw_modified, zone)

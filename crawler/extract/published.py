@@ -6,8 +6,8 @@ htmldate, and last a relative stamp counted back from the fetch time (marked app
 from __future__ import annotations
 
 from crawler.extract import signals
-from crawler.extract.dates import (better_date, element_date, has_time, parse_date_text,
-                                   parse_iso_datetime)
+from crawler.extract.dates import (better_date, element_date, has_time, page_zone,
+                                   parse_date_text, parse_iso_datetime)
 from crawler.extract.text import SKIP_TAGS, clean_text, select, text_of
 
 
@@ -18,7 +18,13 @@ def read_date(page) -> None:
     text); <time datetime>; a visible date line next to the headline; a time held in an
     attribute there (abbr[title], data-*); then, for a page that states no date of publication:
     its modified date, the date its feed or sitemap gave (`listed_date`), htmldate; last, a
-    relative stamp ("3 giờ trước") counted back from the fetch time, marked approximate."""
+    relative stamp ("3 giờ trước") counted back from the fetch time, marked approximate.
+    A time shown without a zone is in the zone the page's metadata states (`dates.page_zone`)."""
+    with page_zone(page.meta.zone):
+        _read_date(page)
+
+
+def _read_date(page) -> None:
     rules, meta = page.rules, page.meta
     elements = []
     for selector in rules.date:
