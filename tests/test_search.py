@@ -221,20 +221,26 @@ def one_index_layout() -> list[str]:
     ]
 
 
+def as_before_migration(path, migration: str, statements) -> None:
+    """Puts the search index of the file at `path` back as it was before `migration`: the
+    current index and triggers dropped, `statements` run, the migration unrecorded."""
+    raw = sqlite3.connect(path)
+    for name in search.TRIGGERS:
+        raw.execute(f"DROP TRIGGER {name}")
+    raw.execute("DROP TABLE articles_fts")
+    for statement in statements:
+        raw.execute(statement)
+    raw.execute(f"DELETE FROM _sqlite_migrations WHERE name LIKE '{migration} %'")
+    raw.commit()
+    raw.close()
+
+
 def test_a_database_of_the_one_index_layout_is_upgraded_in_place(tmp_path):
     path = tmp_path / "before-0012.db"
     with NewsDB(path) as news:
         for a in (UNION, LABOUR, BODY_ONLY, GATE):
             news.store_article(a)
-    raw = sqlite3.connect(path)   # as the version before migration 0012 left it
-    for name in search.TRIGGERS:
-        raw.execute(f"DROP TRIGGER {name}")
-    raw.execute("DROP TABLE articles_fts")
-    for statement in one_index_layout():
-        raw.execute(statement)
-    raw.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0012 %'")
-    raw.commit()
-    raw.close()
+    as_before_migration(path, "0012", one_index_layout())
     assert not search.has_fts(path)
     with NewsDB(path) as news:        # migration 0012
         assert search.has_fts(path)
@@ -256,20 +262,12 @@ def test_a_database_from_before_0013_loses_the_stored_evidence_and_positions_in_
         for a in (UNION, LABOUR, BODY_ONLY, GATE):
             news.store_article(a)
         before = news.db.execute("SELECT * FROM articles ORDER BY id").fetchall()
-    raw = sqlite3.connect(path)   # as the version before migration 0013 left it
-    for name in search.TRIGGERS:
-        raw.execute(f"DROP TRIGGER {name}")
-    raw.execute("DROP TABLE articles_fts")
     schema = {name: sql.replace(", detail=column", "") for name, sql in search._schema().items()}
     assert "detail" not in schema["articles_fts"]
-    for sql in schema.values():
-        raw.execute(sql)
-    raw.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
-    raw.execute("ALTER TABLE articles ADD COLUMN topic_terms TEXT")
-    raw.execute("""UPDATE articles SET topic_terms = '[{"term":"công đoàn"}]'""")
-    raw.execute("DELETE FROM _sqlite_migrations WHERE name LIKE '0013 %'")
-    raw.commit()
-    raw.close()
+    as_before_migration(path, "0013", [
+        *schema.values(), "INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')",
+        "ALTER TABLE articles ADD COLUMN topic_terms TEXT",
+        """UPDATE articles SET topic_terms = '[{"term":"công đoàn"}]'"""])
     assert not search.has_fts(path)
     with NewsDB(path) as news:        # migration 0013
         assert search.has_fts(path)
