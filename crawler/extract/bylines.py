@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.extract.dates import date_spans, parse_relative, time_spans
 from crawler.extract.signals import (RIGHT, DocumentOrder, _words, is_furniture, name_key,
-                                     near_headline, words)
+                                     near_headline, nodes_near, words)
 from crawler.extract.text import SKIP_TAGS, clean_text, folded, text_of
 
 
@@ -124,6 +124,9 @@ ELSEWHERE = frozenset("related relate relation lienquan sidebar widget popular m
                       "advert recommend suggest".split())
 
 
+LINE_TAGS = frozenset(("p", "li", "div", "span", "address"))
+
+
 def labelled_byline(tree, headline, order: DocumentOrder) -> str | None:
     """A short line next to the headline that opens with a byline label ("By Jane Roe",
     "Von: Bill McCarthy, Marisha Goldhamer", "Tác giả: Minh Hà") when no element is marked
@@ -132,11 +135,13 @@ def labelled_byline(tree, headline, order: DocumentOrder) -> str | None:
     if headline is None:
         return None
     found = []
-    for element in tree.iter("p", "li", "div", "span", "address"):
+    for element in nodes_near(tree, headline, order):       # near_headline takes no other
+        if element.tag not in LINE_TAGS:
+            continue
         text = _without_controls(element)
         if not 4 < len(text) <= 80 or not BYLINE_LABEL.match(text):
             continue
-        if any(isinstance(d.tag, str) and d.tag in ("p", "li", "div", "span", "address")
+        if any(isinstance(d.tag, str) and d.tag in LINE_TAGS
                and BYLINE_LABEL.match(_without_controls(d)) for d in element.iterdescendants()):
             continue                                   # the innermost line that says it
         if any(isinstance(n.tag, str) and (n.tag in SHELL_TAGS or words(n) & ELSEWHERE)

@@ -316,7 +316,7 @@ MARKER_WORDS = frozenset(("date", "time", "datetime", "publish", "published", "p
                           "timestamp"))
 
 
-def _near(tree, headline, order: DocumentOrder):
+def nodes_near(tree, headline, order: DocumentOrder):
     """The nodes a stamp next to the headline can be: those within STAMP_WINDOW of it in
     document order (`near_headline` takes no other), not every node of the page."""
     window = order.around(tree, headline, STAMP_WINDOW)
@@ -357,7 +357,7 @@ def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
     if own and parse_date_text(own.group(1)):
         return parse_date_text(own.group(1))
     found = []
-    for element in _near(tree, headline, order):
+    for element in nodes_near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = (element.text or "") + " ".join(c.tail or "" for c in element)
@@ -375,7 +375,7 @@ def attribute_date(tree, headline, container, order: DocumentOrder) -> str | Non
     if headline is None:
         return None
     found = []
-    for element in _near(tree, headline, order):
+    for element in nodes_near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS or not element.attrib \
                 or element.tag in ("a", "img", "meta", "link"):
             continue
@@ -399,7 +399,7 @@ def relative_stamp(tree, headline, container, order: DocumentOrder, fetched_at) 
     if headline is None or not RELATIVE_ANYWHERE.search(tree.text_content()):
         return None
     found = []
-    for element in _near(tree, headline, order):
+    for element in nodes_near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
             continue
         direct = clean_text((element.text or "") + " ".join(c.tail or "" for c in element))
