@@ -37,6 +37,9 @@ class Article:
     topics: list[str] | None = None
     labour_relevant: bool | None = None
     topic_terms: list[dict] | None = None
+    # the address the page was fetched from, when `url` is the canonical it declares (not
+    # stored): where the article goes if that canonical already holds another article
+    fetched_url: str | None = None
 
     @property
     def content_hash(self) -> str:

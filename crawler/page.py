@@ -131,6 +131,7 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
         html=body if isinstance(body, bytes) else None,
         etag=header("ETag"), last_modified=header("Last-Modified"),
         extracted_by=dict(found.extracted_by),
+        fetched_url=fetched if (fetched := canonical_url(url) if url else None) != target else None,
     )
     _tag_topics(page.article)
     return page

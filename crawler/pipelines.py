@@ -26,7 +26,9 @@ the ``crawl_runs`` row (see crawler/runs.py):
   counts here, not as new)
 * ``newscrawl/articles_failed``        not stored (database error, or a suspicious replacement:
   the page would make a different article a "version" of the one stored under its URL, problem
-  ``suspicious_replacement``, see NewsDB.store_article)
+  ``suspicious_replacement``, see NewsDB.store_article). When the URL was the canonical the
+  page declares, the article is first stored under the address it was fetched from instead
+  (problem ``bad_canonical``): a CMS that copies one canonical onto several articles loses none.
 * ``newscrawl/articles_without_date``  stored with an empty published_at
 * ``newscrawl/problem/db_error`` and ``newscrawl/problem_urls`` (at most 50), crawler/problems.py
 
@@ -38,6 +40,7 @@ concerns one article only (a constraint) is counted and the crawl goes on.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import time
@@ -151,6 +154,18 @@ class StoreArticlePipeline:
         except Exception as exc:    # a bug met by this article: it alone is not stored
             logger.exception("[%s] storing %s failed", item.site, item.url)
             return item, "failed", exc
+        if outcome == "suspicious" and item.fetched_url:
+            # the canonical the page declares holds another article (a CMS's copied canonical):
+            # the article is stored under the address it was fetched from
+            why = self.db.suspicious
+            moved = dataclasses.replace(item, url=item.fetched_url, fetched_url=None)
+            outcome = self.db.store_article(moved)
+            if outcome != "suspicious":
+                logger.info("[%s] the canonical %s of %s holds another article (%s): stored "
+                            "under the address it was fetched from", item.site, item.url,
+                            moved.url, why)
+                record_problem(self.stats, "bad_canonical", moved.url, logging.INFO)
+                item = moved
         if outcome == "suspicious":             # another article under a stored one's URL
             return item, outcome, self.db.suspicious
         return item, outcome, len(self.db.demoted)

@@ -83,6 +83,31 @@ def test_store_counts_new_then_unchanged_then_updated(crawler, tmp_path):
         assert db.raw_html("https://laodongthudo.vn/a-1.html") == b"<html>x</html>"
 
 
+def test_an_article_whose_canonical_holds_another_is_stored_where_it_was_fetched(crawler,
+                                                                                tmp_path):
+    pipe = StoreArticlePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    stored = article(url="https://laodongthudo.vn/cong-doan.html", article_id=None,
+                     title="Công đoàn quận tổ chức hội nghị",
+                     body="Hội nghị tổng kết công tác công đoàn năm với nhiều nội dung mới.")
+    pipe.process_item(stored)
+    other = article(url=stored.url, article_id=None, title="Giải chạy vì sức khỏe người lao động",
+                    body="Hàng nghìn vận động viên tham gia giải chạy tại công viên sáng nay.",
+                    fetched_url="https://laodongthudo.vn/giai-chay.html")
+    pipe.process_item(other)
+    without = article(url=stored.url, article_id=None, title="Một bài khác hẳn",
+                      body="Một nội dung khác hẳn, không giống bài nào đã lưu trước đây cả.")
+    pipe.process_item(without)          # fetched at the stored address itself: kept aside
+    pipe.close_spider()
+    with NewsDB(tmp_path / "news.db") as db:
+        rows = {r["url"]: r["title"] for r in db.db["articles"].rows}
+    assert rows == {stored.url: stored.title, other.fetched_url: other.title}
+    stats = crawler.stats
+    assert stats.get_value("newscrawl/articles_new") == 2
+    assert stats.get_value("newscrawl/problem/bad_canonical") == 1
+    assert stats.get_value("newscrawl/problem/suspicious_replacement") == 1
+
+
 def test_articles_are_written_a_batch_per_transaction(crawler, tmp_path):
     """NEWS_STORE_BATCH_ITEMS articles are committed together; fewer wait (a killed process
     loses them whole, never part of one: nothing of them is in the file); the rest are written
