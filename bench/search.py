@@ -309,7 +309,7 @@ def main(argv=None) -> int:
               "- The articles are the replay corpus (generated Vietnamese union and labour news, "
               "written by us): 'công đoàn' is in every one of them, so the common searches match "
               "up to all 100,000 articles, a harder case than a real archive.",
-              "- The machine is shared (2 cores, six other engineers' tests and crawls): see the "
+              "- The machine may be shared (2 cores): see the "
               "load average above; a request's time includes waiting for a core. Run again on a "
               "quiet machine for the code's own figures.",
               "- How a page stays fast (crawler/store/search.py): the results are read tier by tier "
