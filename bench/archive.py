@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.crawl import FAST, ceiling, load, machine, query, run_measured, write_report
+from bench.crawl import FAST, _hwm_mb, ceiling, load, machine, query, run_measured, write_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "archive.md"
@@ -50,14 +50,6 @@ _WEB = None
 def this_command() -> str:
     prefix = f"PYTHONPATH={os.environ['PYTHONPATH']} " if os.environ.get("PYTHONPATH") else ""
     return prefix + shlex.join([sys.executable, "-m", "bench.archive", *sys.argv[1:]])
-
-
-def _hwm_mb() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _read(a):
