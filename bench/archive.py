@@ -38,7 +38,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.crawl import FAST, _hwm_mb, ceiling, load, machine, query, run_measured, write_report
+from bench.crawl import (FAST, _hwm_mb, article_pages, ceiling, load, machine, query, run_measured,
+                         write_report)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "archive.md"
@@ -182,27 +183,13 @@ def kind_of(name: str) -> str:
     return "other"
 
 
-def article_pages(web) -> list[tuple[str, str]]:
-    """(url, html text) of the article page of every article of every site the crawl crawls
-    (the replay's declared sites included), and of the syndicated copies it also fetches."""
-    from replay.web import ALL_SITES
-
-    pages = []
-    for article in web.articles(sites=ALL_SITES) + web.copies():
-        parts = urlsplit(article.url)
-        response = web.respond("GET", parts.netloc,
-                               parts.path + (f"?{parts.query}" if parts.query else ""))
-        if response.status == 200:
-            pages.append((article.url, response.body.decode("utf-8", errors="replace")))
-    return pages
-
-
 def crawl_part(per_site: int, work: Path, log) -> dict:
     from replay.server import ReplayServer
-    from replay.web import ReplayWeb
+    from replay.web import ALL_SITES, ReplayWeb
 
     web = ReplayWeb(articles_per_site=per_site)
-    pages = article_pages(web)
+    # every site the crawl crawls (the replay's declared sites included)
+    pages = article_pages(web, sites=ALL_SITES)
     top = ceiling(pages, clock=time.process_time)     # CPU, not wall: other work slows the clock
     top["cpu_per_page_ms"] = 1000 * top["trafilatura_s"] / top["pages"]
     log(f"ceiling: trafilatura {top['cpu_per_page_ms']:.2f} ms CPU per page over "

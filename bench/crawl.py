@@ -83,10 +83,11 @@ def cpu_self() -> float:
 
 # --- the ceiling ---------------------------------------------------------------------------
 
-def article_pages(web) -> list[tuple[str, str]]:
-    """(url, html text) of every article page the replay serves (what a full crawl stores)."""
+def article_pages(web, sites: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(url, html text) of every article page the replay serves (what a full crawl stores), and
+    of the syndicated copies: of `sites` (default: ReplayWeb.articles' default, the family sites)."""
     pages = []
-    for article in web.articles() + web.copies():
+    for article in (web.articles(sites=sites) if sites else web.articles()) + web.copies():
         parts = urlsplit(article.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         response = web.respond("GET", parts.netloc, target)
