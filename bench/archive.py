@@ -199,7 +199,7 @@ def crawl_part(per_site: int, work: Path, log) -> dict:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--backfill",
                "--since", "2000-01-01", *FAST]
-    with ReplayServer(web=ReplayWeb(articles_per_site=per_site)) as server:
+    with ReplayServer(web=web) as server:     # the web the ceiling read: one corpus, built once
         crawl = run_measured(command, {**env, **server.env()}, work / "crawl.log")
     runs = query(db, "select * from crawl_runs order by id")
     crawl["new"] = sum(r["articles_new"] or 0 for r in runs)
