@@ -68,9 +68,8 @@ def request_audit(server, host: str) -> tuple[int, list[str]]:
     from protego import Protego
 
     from crawler.settings import USER_AGENT
-    from replay.web import ReplayWeb
     made = [r for r in server.requests if r.host in (host, "www." + host)]
-    robots = ReplayWeb().respond("GET", host, "/robots.txt")
+    robots = server.web.respond("GET", host, "/robots.txt")    # read directly: not logged
     rules = Protego.parse(robots.body.decode("utf-8") if robots.status == 200 else "")
     forbidden = [r.target for r in made if not rules.can_fetch(f"https://{host}{r.target}", USER_AGENT)]
     return len(made), forbidden
