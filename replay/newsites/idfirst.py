@@ -14,6 +14,7 @@ import json
 from ..model import ReplayArticle
 from ..render import parse_iso, path_of
 from .base import RSS, XML, Answer, NewSite, Section, a, t, text
+from .text import slug
 
 
 class IdFirstSite(NewSite):
@@ -31,7 +32,6 @@ class IdFirstSite(NewSite):
     page_size = 8
 
     def article_url(self, art: ReplayArticle) -> str:
-        from .text import slug
         return f"https://{self.host}{art.section_path}/{art.article_id}-{slug(art.title)}.html"
 
     def page_path(self, section: Section, n: int) -> str:

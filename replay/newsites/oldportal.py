@@ -15,6 +15,7 @@ import re
 from ..model import ReplayArticle
 from ..render import parse_iso, path_of
 from .base import Answer, NewSite, Section, a, html, t
+from .text import slug
 
 
 class OldPortalSite(NewSite):
@@ -31,7 +32,6 @@ class OldPortalSite(NewSite):
     page_size = 12
 
     def article_url(self, art: ReplayArticle) -> str:
-        from .text import slug
         return f"https://{self.host}/bai-viet/{slug(art.title)}_{art.article_id}.htm"
 
     def page_path(self, section: Section, n: int) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from ..model import ReplayArticle
 from ..render import parse_iso, path_of
+from ..site_pages import PDF_BYTES
 from .base import XML, Answer, NewSite, Section, a, t, text
+from .text import slug
 
 PDF_PATH = "/van-ban/ke-hoach-thang-cong-nhan-2026.pdf"
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
@@ -30,14 +32,12 @@ class PortalSite(NewSite):
     first_id = 61200
 
     def article_url(self, art: ReplayArticle) -> str:
-        from .text import slug
         return f"https://{self.host}/detail/{art.article_id}/{slug(art.title)}.html"
 
     def special(self, path: str, query: str) -> Answer | None:
         if path == "/sitemap.xml":
             return text(self.urlset(self.articles), XML)
         if path == PDF_PATH:
-            from ..web import PDF_BYTES
             return Answer(200, [("Content-Type", "application/pdf")], PDF_BYTES)
         return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..model import ReplayArticle
 from ..render import path_of
 from .base import NewSite, Section, a, t
+from .text import slug
 
 
 class VideoSite(NewSite):
@@ -20,7 +21,6 @@ class VideoSite(NewSite):
     first_id = 91000
 
     def article_url(self, art: ReplayArticle) -> str:
-        from .text import slug
         return f"https://{self.host}/video/{slug(art.title)}-{art.article_id}.html"
 
     def _page(self, title: str, main: str) -> str:

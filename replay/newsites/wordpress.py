@@ -14,6 +14,7 @@ import re
 from ..model import ReplayArticle
 from ..render import parse_iso, path_of
 from .base import RSS, XML, Answer, NewSite, Section, a, html, t, text
+from .text import slug
 
 
 class WordPressSite(NewSite):
@@ -31,7 +32,7 @@ class WordPressSite(NewSite):
 
     def article_url(self, art: ReplayArticle) -> str:
         when = parse_iso(art.published_at)
-        return f"https://{self.host}/{when:%Y/%m/%d}/{_slug(art.title)}/"
+        return f"https://{self.host}/{when:%Y/%m/%d}/{slug(art.title)}/"
 
     def page_path(self, section: Section, n: int) -> str:
         return section.path if n <= 1 else f"{section.path}page/{n}/"
@@ -149,8 +150,3 @@ class WordPressSite(NewSite):
                 'method="post"><p>Email của bạn sẽ không được hiển thị công khai.</p><textarea name="comment">'
                 '</textarea><input type="submit" value="Gửi bình luận"></form></div></div>')
         return self._page(f"{art.title} - {self.title}", main, art.url, meta, "post-template-default single")
-
-
-def _slug(title: str) -> str:
-    from .text import slug
-    return slug(title)
