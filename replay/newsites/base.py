@@ -62,6 +62,7 @@ class NewSite:
     title = ""
     sections: list[Section] = []
     page_size = 10
+    paging = "?page={n}"     # what listing page n (n > 1) adds to its section's path
     robots = "User-agent: *\nDisallow: /search\n"
     first_id = 48000
     # links the header shows besides the sections (label, path): pages that are not listings
@@ -90,16 +91,19 @@ class NewSite:
 
     def page_path(self, section: Section, n: int) -> str:
         """Listing page n of a section."""
-        return section.path if n <= 1 else f"{section.path}?page={n}"
+        return section.path if n <= 1 else section.path + self.paging.format(n=n)
+
+    def section_at(self, path: str) -> Section | None:
+        """The section whose listing is at `path`, if any."""
+        return next((s for s in self.sections if s.path == path), None)
 
     def parse_page(self, path: str, query: str) -> tuple[Section | None, int]:
         """(section, page number) of a listing request."""
-        q = parse_qs(query)
-        for section in self.sections:
-            if path == section.path:
-                value = (q.get("page") or ["1"])[0]
-                return section, int(value) if value.isdigit() else -1
-        return None, 0
+        section = self.section_at(path)
+        if section is None:
+            return None, 0
+        value = (parse_qs(query).get("page") or ["1"])[0]
+        return section, int(value) if value.isdigit() else -1
 
     # --- answers -----------------------------------------------------------------------------
     def respond(self, target: str) -> Answer:

@@ -30,12 +30,10 @@ class IdFirstSite(NewSite):
     extra_menu = [("Video", "/video"), ("Tòa soạn", "/toa-soan")]
     first_id = 230400
     page_size = 8
+    paging = "/trang-{n}"
 
     def article_url(self, art: ReplayArticle) -> str:
         return f"https://{self.host}{art.section_path}/{art.article_id}-{slug(art.title)}.html"
-
-    def page_path(self, section: Section, n: int) -> str:
-        return section.path if n <= 1 else f"{section.path}/trang-{n}"
 
     def parse_page(self, path: str, query: str):
         base, sep, n = path.rpartition("/trang-")
@@ -43,8 +41,7 @@ class IdFirstSite(NewSite):
             path, page = base, int(n)
         else:
             page = 1
-        section = next((s for s in self.sections if s.path == path), None)
-        return section, page
+        return self.section_at(path), page
 
     def feeds(self) -> dict[str, tuple[str, list[ReplayArticle]]]:
         out = {"/rss/tin-moi.rss": ("Tin mới", self.articles[:15])}

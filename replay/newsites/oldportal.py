@@ -30,17 +30,14 @@ class OldPortalSite(NewSite):
     extra_menu = [("Giới thiệu", "/gioi-thieu.htm"), ("Đăng nhập", "/thanh-vien/dang-nhap.aspx")]
     first_id = 705300
     page_size = 12
+    paging = "?p={n}"
 
     def article_url(self, art: ReplayArticle) -> str:
         return f"https://{self.host}/bai-viet/{slug(art.title)}_{art.article_id}.htm"
 
-    def page_path(self, section: Section, n: int) -> str:
-        return section.path if n <= 1 else f"{section.path}?p={n}"
-
     def parse_page(self, path: str, query: str):
-        section = next((s for s in self.sections if s.path == path), None)
         m = re.fullmatch(r"p=(\d+)", query)
-        return section, int(m.group(1)) if m else (1 if not query else -1)
+        return self.section_at(path), int(m.group(1)) if m else (1 if not query else -1)
 
     def special(self, path: str, query: str) -> Answer | None:
         if path == "/thanh-vien/dang-nhap.aspx":

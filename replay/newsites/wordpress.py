@@ -29,27 +29,24 @@ class WordPressSite(NewSite):
               "Disallow: /wp-login.php\nDisallow: /?s=\n\n"
               "Sitemap: https://congdoanbinhduong.org.vn/wp-sitemap.xml\n")
     extra_menu = [("Giới thiệu", "/gioi-thieu/"), ("Liên hệ", "/lien-he/")]
+    paging = "page/{n}/"
 
     def article_url(self, art: ReplayArticle) -> str:
         when = parse_iso(art.published_at)
         return f"https://{self.host}/{when:%Y/%m/%d}/{slug(art.title)}/"
 
-    def page_path(self, section: Section, n: int) -> str:
-        return section.path if n <= 1 else f"{section.path}page/{n}/"
-
     def parse_page(self, path: str, query: str):
         m = re.fullmatch(r"(/category/[a-z0-9\-]+/)(?:page/(\d+)/)?", path)
         if not m:
             return None, 0
-        section = next((s for s in self.sections if s.path == m.group(1)), None)
-        return section, int(m.group(2) or 1)
+        return self.section_at(m.group(1)), int(m.group(2) or 1)
 
     def special(self, path: str, query: str) -> Answer | None:
         if path == "/feed/":
             return text(self.rss(self.articles[:10], self.title, f"https://{self.host}/"), RSS)
         m = re.fullmatch(r"(/category/[a-z0-9\-]+/)feed/", path)
-        if m and m.group(1) in self.by_section:
-            section = next(s for s in self.sections if s.path == m.group(1))
+        section = self.section_at(m.group(1)) if m else None
+        if section is not None:
             return text(self.rss(self.by_section[section.path][:10], f"{section.label} - {self.title}",
                                  f"https://{self.host}{section.path}"), RSS)
         if path == "/wp-sitemap.xml":
