@@ -32,10 +32,9 @@ from replay.server import ReplayServer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def crawl_once(scenario, db, server, *args):
-    env = {**os.environ, **server.env()}
-    result, rss_kb, seconds = run_measured(crawl_command(db, *args), env=env, cwd=ROOT)
-    return result, rss_kb, seconds
+def crawl_once(db, server, *args):
+    """(CompletedProcess, peak RSS KiB, seconds) of one crawl into `db` through `server`."""
+    return run_measured(crawl_command(db, *args), env={**os.environ, **server.env()}, cwd=ROOT)
 
 
 def last_run_id(db) -> int:
@@ -65,8 +64,7 @@ def main(argv=None) -> int:
              "(replay/hostile.py), not real sites.", ""]
     # the regular replay first, as `make demo` crawls it: how loud is a crawl where nothing is wrong
     with ReplayServer() as server:
-        result, rss_kb, seconds = run_measured(crawl_command(work / "demo.db"),
-                                               env={**os.environ, **server.env()}, cwd=ROOT)
+        result, rss_kb, seconds = crawl_once(work / "demo.db", server)
     levels = Counter(level for line in result.stderr.splitlines()
                      for level in ("ERROR", "WARNING") if f"] {level}:" in line)
     lines += ["## The regular replay (`make demo`'s crawl, no fault)", "",
@@ -83,7 +81,7 @@ def main(argv=None) -> int:
             server = ReplayServer(web=scenario.web, faults=scenario.next_run_faults()).start()
             extra = ["-s", "NEWS_REFRESH_DAYS=36500", "-s", "NEWS_REFRESH_AFTER_HOURS=0"]
         try:
-            result, rss_kb, seconds = crawl_once(scenario, db, server, *extra)
+            result, rss_kb, seconds = crawl_once(db, server, *extra)
             requests = server.requests
         finally:
             (scenario.faults if number == 1 else server.faults).stop()
