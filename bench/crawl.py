@@ -457,7 +457,7 @@ def write_report(lines: list[str], out: Path, work: Path, keep: bool) -> None:
     text = "\n".join(lines)
     print(text)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    out.write_text(text, encoding="utf-8")
     if not keep:
         import shutil
         shutil.rmtree(work, ignore_errors=True)
