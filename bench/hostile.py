@@ -26,6 +26,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from bench.crawl import write_report
 from replay.hostile import HostileScenario, crawl_command, run_measured
 from replay.server import ReplayServer
 
@@ -125,13 +126,7 @@ def main(argv=None) -> int:
               "- Peak RSS: `getrusage(RUSAGE_CHILDREN).ru_maxrss` of a wrapper around the crawl "
               "(the largest single process); spider seconds: crawl_runs started_at to "
               "finished_at.", ""]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text, encoding="utf-8")
-    if not args.keep:
-        import shutil
-        shutil.rmtree(work, ignore_errors=True)
+    write_report([*lines, ""], Path(args.out), work, bool(args.keep))    # "" ends it with a newline
     return 0 if ok else 1
 
 
