@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .base import Answer, NewSite
+from .base import HTML, Answer, NewSite
 from .idfirst import IdFirstSite
 from .oldportal import EmptySite, OldPortalSite
 from .portal import PDF_PATH, PortalSite
@@ -56,7 +56,7 @@ def respond(host: str, target: str, seed: int = 1) -> Answer | None:
     host = host.lower().split(":", 1)[0].rstrip(".")
     if host.startswith("www.") and host[4:] in HOSTS:
         location = f"https://{host[4:]}{target}"
-        return Answer(301, [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
+        return Answer(301, [("Location", location), ("Content-Type", HTML)],
                       f'<a href="{location}">Moved</a>'.encode())
     found = _sites(seed).get(host)
     return found.respond(target) if found is not None else None

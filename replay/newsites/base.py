@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 
 from ..model import ReplayArticle
 from ..render import parse_iso, path_of
+from ..site_pages import HTML
 from .text import UNION_KINDS, section_articles
 
-HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
 
