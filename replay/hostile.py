@@ -101,7 +101,6 @@ class HostileScenario:
         trap = self.web._listings[site][_norm(path)]
         trap.entries = trap.entries * TRAP_FACTOR
         self.planted: list[Planted] = []
-        self.listing_faults: dict[str, str] = {}
         ldtd, tttd, blc = (plain(self.web, s) for s in ("laodongthudo", "tuoitrethudo",
                                                           "baolaocai"))
         download = ("download_failed",)
@@ -130,7 +129,7 @@ class HostileScenario:
             # from the second article on: "canonical-other" points at the site's newest
             for art, (fault, expect, causes) in zip(arts[1:], plan):
                 self.planted.append(Planted(site, art.url, fault, expect, causes))
-        self.listing_faults = {
+        self.listing_faults: dict[str, str] = {
             "https://laodongthudo.vn/cong-doan": "links-private",
             self.web.listing_urls("laodongthudo")[1]: "links-schemes",
             "https://tuoitrethudo.vn/tin-tuc": "spellings",
