@@ -94,16 +94,14 @@ def checkpoints(n: int) -> list[int]:
 
 def fill(path: Path, n: int, log, minutes: float = 0) -> dict:
     global _WEB
+    from bench.store import crawl_order
     from crawler.store import NewsDB
     from replay.corpus import SITES
     from replay.web import ReplayWeb
 
     per_site = -(-n // len(SITES)) + 50
     _WEB = ReplayWeb(articles_per_site=per_site, cache_size=4)
-    queues = [_WEB.articles(s) for s in SITES]
-    order = []
-    for i in range(max(len(q) for q in queues)):
-        order += [q[i] for q in queues if i < len(q)]
+    order = crawl_order(_WEB)
     points = checkpoints(n)
     timings: dict[int, dict] = {}
     outcomes: dict[str, int] = {}
