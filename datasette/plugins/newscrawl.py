@@ -4,8 +4,8 @@
   ``PRAGMA query_only=1`` (on top of Datasette's ``mode=ro``), so nothing Datasette or another
   plugin does can write to the crawl database.
 * Search (crawler/store/search.py says how it matches and ranks): the SQL functions of its
-  query (``newscrawl_match(q)``, ``newscrawl_exact(q)``, ``newscrawl_tier(q, n)``,
-  ``newscrawl_excerpt(text, q)``, ``newscrawl_fold(text)``; read side only, the index triggers
+  queries (``newscrawl_tier(q, n)``, ``newscrawl_excerpt(text, q)``, ``newscrawl_match(q)``,
+  and ``newscrawl_fold(text)``; read side only, the index triggers
   need none of them); Datasette's ``escape_fts`` replaced by ``newscrawl_match``, so the articles
   table's own search box (``?_search=``) matches what the search page matches; the magic
   parameters ``:_newscrawl_limit``, ``:_newscrawl_offset``, ``:_newscrawl_end`` (one page of
@@ -315,7 +315,7 @@ def _host(url):
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     # For templates/row.html (the article page), table.html and query.html (the search pages).
-    return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
+    return {"newscrawl_json_list": _json_list,
             "newscrawl_topic_terms": topic_terms,
             "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
             "newscrawl_page": search_page(request) if request is not None else 1,
