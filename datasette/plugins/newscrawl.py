@@ -192,6 +192,11 @@ ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")                  # /<database>/
 ARTICLES_ANY = re.compile(r"^/[^/]+/articles(\.[a-z]+)?$")      # the same as HTML, JSON, CSV...
 
 
+def _is_search(keys) -> bool:
+    """Whether query keys ask the table for a search (?_search=, ?_search_<column>=)."""
+    return any(k.startswith("_search") and k != "_searchmode" for k in keys)
+
+
 def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
     """The query pairs to redirect a request for the articles table to, or None to serve it:
     * the HTML page without ?_col / ?_nocol: the reading columns (title, site, date, topics, lead);
@@ -206,7 +211,7 @@ def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str
     added = []
     if ARTICLES_PAGE.match(path) and not keys & {"_col", "_nocol"}:
         added += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
-    if any(k.startswith("_search") and k != "_searchmode" for k in keys):
+    if _is_search(keys):
         if not keys & {"_sort", "_sort_desc"}:
             added.append(("_sort_desc", "id"))
         if "_nofacet" not in keys and not any(k.startswith("_facet") for k in keys):
@@ -217,8 +222,7 @@ def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str
 def facets_link(request) -> str | None:
     """For a search of the articles table shown without facets: the same search with them
     (``_facet=site`` brings the table's facets back; articles_redirect then adds nothing)."""
-    if request is None or not request.args.get("_nofacet") or \
-            not any(k.startswith("_search") and k != "_searchmode" for k in request.args):
+    if request is None or not request.args.get("_nofacet") or not _is_search(request.args):
         return None
     pairs = [(k, v) for k in request.args.keys() if k != "_nofacet"
              for v in request.args.getlist(k)]
