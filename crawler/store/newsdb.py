@@ -422,11 +422,14 @@ class NewsDB(CrawlRuns, ClusterStore):
 
     def set_topics(self, changes: Iterable[tuple[int, dict]]) -> None:
         """Store recomputed topics {topics, labour_relevant} (as `topic_values`
-        gives them) of articles by id, in one transaction; the text and its hash stay."""
+        gives them) of articles by id, in one transaction; the text and its hash stay. No
+        change: no transaction (the write lock is not taken for nothing)."""
+        rows = [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes]
+        if not rows:
+            return
         with self.transaction():
             self.db.conn.executemany(
-                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?",
-                [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
+                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?", rows)
 
     def article_ref(self, article_id: int) -> tuple | None:
         """(url, site, site id, fetched_at) of the stored article `article_id`, or None."""
