@@ -461,6 +461,16 @@ def check(sites: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     sys.exit(0 if all(r["ok"] for r in rows) and samples_ok else 1)
 
 
+def _existing_db(db_path: str | None, settings=None) -> str:
+    """The database a command works on (--db, else the NEWS_DB setting of `settings`, by
+    default the project's: read only then); it must exist."""
+    if not db_path:
+        db_path = str((settings if settings is not None else project_settings()).get("NEWS_DB"))
+    if not os.path.isfile(db_path):
+        raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
+    return db_path
+
+
 @main.command()
 @click.option("--site", "site", metavar="SITE", default=None,
               help="Only this site's articles (default: every stored article).")
@@ -495,9 +505,7 @@ def reextract(site: str | None, db_path: str | None, jobs: int | None,
 
     settings = project_settings()
     settings.setdict(parse_overrides(overrides), priority="cmdline")
-    db_path = db_path or str(settings.get("NEWS_DB"))
-    if not os.path.isfile(db_path):
-        raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
+    db_path = _existing_db(db_path, settings)
     click.echo(f"Database: {os.path.abspath(db_path)}", err=True)
     if site is not None and site not in site_spiders():
         raise click.UsageError(f"unknown site: {site}. Known sites: "
@@ -563,9 +571,7 @@ def compact(db_path: str | None, batch: int, vacuum: bool) -> None:
     positions) is reused by later writes; --vacuum gives it back to the disk."""
     from crawler.store import NewsDB
 
-    db_path = db_path or str(project_settings().get("NEWS_DB"))
-    if not os.path.isfile(db_path):
-        raise click.ClickException(f"no database at {db_path}; choose one with --db PATH")
+    db_path = _existing_db(db_path)
     with NewsDB(db_path) as db:
         done = db.recompress_raw_pages(
             batch=batch, progress=lambda done, left: click.echo(

@@ -373,8 +373,11 @@ class NewsDB(CrawlRuns, ClusterStore):
         `batch` pages per committed transaction, in rowid order. Readers read every page
         throughout (either form); a killed run leaves each page in one form or the other and a
         rerun goes on. Returns the pages rewritten. `progress(done, left)` after each batch
-        (left: pages still in the zlib form)."""
+        (left: pages still in the zlib form: counted once, less those converted since; nothing
+        writes that form any more)."""
         done = last = 0
+        left = 0 if progress is None else self.db.execute(
+            "SELECT count(*) FROM raw_pages WHERE html_zlib IS NOT NULL").fetchone()[0]
         while True:
             rows = self.db.execute(
                 "SELECT r.rowid, r.url, r.html_zlib, r.html_zstd, COALESCE(a.site, p.site, '') "
@@ -397,9 +400,8 @@ class NewsDB(CrawlRuns, ClusterStore):
                         "WHERE url = ? AND html_zlib IS ? AND html_zstd IS ?",
                         [packed.html_zstd, packed.dictionary, url, old, blob])
                     done += 1
+                    left -= old is not None
             if progress is not None:
-                left = self.db.execute("SELECT count(*) FROM raw_pages "
-                                       "WHERE html_zlib IS NOT NULL").fetchone()[0]
                 progress(done, left)
 
     def vacuum(self) -> None:
@@ -420,11 +422,14 @@ class NewsDB(CrawlRuns, ClusterStore):
 
     def set_topics(self, changes: Iterable[tuple[int, dict]]) -> None:
         """Store recomputed topics {topics, labour_relevant} (as `topic_values`
-        gives them) of articles by id, in one transaction; the text and its hash stay."""
+        gives them) of articles by id, in one transaction; the text and its hash stay. No
+        change: no transaction (the write lock is not taken for nothing)."""
+        rows = [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes]
+        if not rows:
+            return
         with self.transaction():
             self.db.conn.executemany(
-                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?",
-                [(*(v[c] for c in TOPIC_COLUMNS), i) for i, v in changes])
+                "UPDATE articles SET topics = ?, labour_relevant = ? WHERE id = ?", rows)
 
     def article_ref(self, article_id: int) -> tuple | None:
         """(url, site, site id, fetched_at) of the stored article `article_id`, or None."""

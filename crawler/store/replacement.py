@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from crawler.dedup import shingles
+
 if TYPE_CHECKING:
     from crawler.items import Article
 
@@ -15,13 +17,17 @@ if TYPE_CHECKING:
 REPLACEMENT_KEEPS = 0.5
 
 
-def _triples(text: str | None) -> set[tuple[str, ...]]:
-    words = _words(text)
-    return {tuple(words[i:i + 3]) for i in range(max(0, len(words) - 2))}
+def _folded(text: str | None) -> str:
+    return unicodedata.normalize("NFC", (text or "").casefold())
+
+
+def _triples(text: str | None) -> set[bytes]:
+    """The text's word triples (dedup's shingles of 3 words), case folded."""
+    return shingles(_folded(text), size=3)
 
 
 def _words(text: str | None) -> list[str]:
-    return re.findall(r"\w+", unicodedata.normalize("NFC", (text or "").casefold()))
+    return re.findall(r"\w+", _folded(text))
 
 
 def replaces_another(existing: dict, article: "Article") -> str | None:

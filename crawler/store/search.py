@@ -98,8 +98,8 @@ def _nfc(text: str) -> str:
 def fold(text: str | None) -> str:
     """Lowercase, without tones or vowel marks, đ→d: 'Công Đoàn Hà Nội' -> 'cong doan ha noi'.
 
-    Each character of NFC text folds to exactly one character, so positions in fold(text) are
-    positions in text (excerpt() relies on it)."""
+    Each character of NFC text folds to exactly one character (so excerpt()'s letter classes,
+    _letter_classes(), hold one character per letter)."""
     if not text:
         return ""
     return _nfc(text).translate(_FOLD)
@@ -339,11 +339,11 @@ order by page.tier, page.id desc"""
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    """The SQL functions SEARCH_SQL calls, on `conn` (a reading connection: the index
-    triggers need none of them)."""
+    """The SQL functions SEARCH_SQL (and the feed query search_feed, datasette/metadata.json)
+    call, and newscrawl_fold, on `conn` (a reading connection: the index triggers need none of
+    them)."""
     conn.create_function("newscrawl_fold", 1, fold, deterministic=True)
     conn.create_function("newscrawl_match", 1, match_query, deterministic=True)
-    conn.create_function("newscrawl_exact", 1, exact_query, deterministic=True)
     conn.create_function("newscrawl_tier", 2, tier_query, deterministic=True)
     conn.create_function("newscrawl_excerpt", 2, excerpt, deterministic=True)
 

@@ -4,8 +4,8 @@
   ``PRAGMA query_only=1`` (on top of Datasette's ``mode=ro``), so nothing Datasette or another
   plugin does can write to the crawl database.
 * Search (crawler/store/search.py says how it matches and ranks): the SQL functions of its
-  query (``newscrawl_match(q)``, ``newscrawl_exact(q)``, ``newscrawl_tier(q, n)``,
-  ``newscrawl_excerpt(text, q)``, ``newscrawl_fold(text)``; read side only, the index triggers
+  queries (``newscrawl_tier(q, n)``, ``newscrawl_excerpt(text, q)``, ``newscrawl_match(q)``,
+  and ``newscrawl_fold(text)``; read side only, the index triggers
   need none of them); Datasette's ``escape_fts`` replaced by ``newscrawl_match``, so the articles
   table's own search box (``?_search=``) matches what the search page matches; the magic
   parameters ``:_newscrawl_limit``, ``:_newscrawl_offset``, ``:_newscrawl_end`` (one page of
@@ -192,6 +192,11 @@ ARTICLES_PAGE = re.compile(r"^/[^/]+/articles$")                  # /<database>/
 ARTICLES_ANY = re.compile(r"^/[^/]+/articles(\.[a-z]+)?$")      # the same as HTML, JSON, CSV...
 
 
+def _is_search(keys) -> bool:
+    """Whether query keys ask the table for a search (?_search=, ?_search_<column>=)."""
+    return any(k.startswith("_search") and k != "_searchmode" for k in keys)
+
+
 def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
     """The query pairs to redirect a request for the articles table to, or None to serve it:
     * the HTML page without ?_col / ?_nocol: the reading columns (title, site, date, topics, lead);
@@ -206,7 +211,7 @@ def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str
     added = []
     if ARTICLES_PAGE.match(path) and not keys & {"_col", "_nocol"}:
         added += [("_col", column) for column in ARTICLE_LIST_COLUMNS]
-    if any(k.startswith("_search") and k != "_searchmode" for k in keys):
+    if _is_search(keys):
         if not keys & {"_sort", "_sort_desc"}:
             added.append(("_sort_desc", "id"))
         if "_nofacet" not in keys and not any(k.startswith("_facet") for k in keys):
@@ -217,8 +222,7 @@ def articles_redirect(path: str, pairs: list[tuple[str, str]]) -> list[tuple[str
 def facets_link(request) -> str | None:
     """For a search of the articles table shown without facets: the same search with them
     (``_facet=site`` brings the table's facets back; articles_redirect then adds nothing)."""
-    if request is None or not request.args.get("_nofacet") or \
-            not any(k.startswith("_search") and k != "_searchmode" for k in request.args):
+    if request is None or not request.args.get("_nofacet") or not _is_search(request.args):
         return None
     pairs = [(k, v) for k in request.args.keys() if k != "_nofacet"
              for v in request.args.getlist(k)]
@@ -315,7 +319,7 @@ def _host(url):
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     # For templates/row.html (the article page), table.html and query.html (the search pages).
-    return {"newscrawl_json_list": _json_list, "newscrawl_json_objects": _json_objects,
+    return {"newscrawl_json_list": _json_list,
             "newscrawl_topic_terms": topic_terms,
             "newscrawl_host": _host, "newscrawl_articles_table_style": ARTICLES_TABLE_STYLE,
             "newscrawl_page": search_page(request) if request is not None else 1,
