@@ -51,7 +51,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _Scrap
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
-from crawler.problems import record_problem
+from crawler.problems import first_url, record_problem
 from crawler.urls import bare_host, canonical_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -186,12 +186,6 @@ class TargetPolicy:
         if self.allowed_domains and not same_site(url, self.allowed_domains):
             return f"{bare_host(host)} is off-site (allowed: {', '.join(self.allowed_domains)})"
         return None
-
-
-def first_url(request: Request) -> str:
-    """The URL a request chain started from: what a problem is recorded under (a redirect's
-    later hops are not the article's address, nor what the next run should retry)."""
-    return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
 class _PolicyMiddleware:
