@@ -132,8 +132,6 @@ class PoliteFetcher:
         return self.robots_for(url).can_fetch(url, self.user_agent or "*")
 
     def sitemaps_in_robots(self, url: str) -> list[str]:
-        if not self.obey_robots:
-            self.robots_for(url)
         return list(self.robots_for(url).sitemaps)
 
     # --- pages -----------------------------------------------------------------------------
