@@ -111,10 +111,8 @@ class Channels:
                         guesses.append(url)
         guesses = guesses[:settings.getint("NEWS_FEED_GUESSES")]
         for url in declared:            # a declared feed that fails is a problem of the run
-            request = self.fallback_request(url, self.parse_feed, meta={"declared": True})
-            if request is not None:
-                request.errback = self.on_download_error
-            yield request
+            yield self.fallback_request(url, self.parse_feed, errback=self.on_download_error,
+                                        meta={"declared": True})
         for url in announced + guesses:
             yield self.fallback_request(url, self.parse_feed)
 
