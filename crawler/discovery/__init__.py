@@ -47,7 +47,6 @@ from crawler.discovery.sections import Sections
 from crawler.urls import same_site
 
 STAGES = ("home", "sections", "feeds", "sitemaps")
-LAYERS = ("listing-rule", "listing-content", "home", "section", "feed", "sitemap")
 
 
 class Discovery(Listings, Sections, Channels, Reconciliation):
