@@ -208,9 +208,8 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     gone = stats.get("newscrawl/gone_start_pages") or []
     if gone and not any("start pages failed" in flag for flag in flags):
         answered = drift.get("start_urls", {}).get("answered_by") or {}
-        found = ", ".join(f"{LAYER_WORDS.get(k, k)} ({n})" for k, n in sorted(
-            answered.items(), key=lambda kv: -kv[1]) if k not in ("listing-rule",
-                                                               "listing-content"))
+        found = layer_counts({k: n for k, n in answered.items()
+                              if k not in ("listing-rule", "listing-content")})
         flags.append(f"rules drifted? start page gone: {'; '.join(gone[:3])}"
                      + (f"; articles came from {found}" if found else "")
                      + "; update the spider's start_urls")
@@ -263,6 +262,14 @@ LAYER_WORDS = {
     "url-shape": "the link to the next page number",
     "page-number": "the link numbered page+1",
 }
+
+
+def layer_counts(answered: dict[str, int]) -> str:
+    """The layers that answered, most answers first: "the feeds (3), the sitemaps (1)"."""
+    return ", ".join(f"{LAYER_WORDS.get(layer, layer)} ({n})"
+                     for layer, n in sorted(answered.items(), key=lambda kv: -kv[1]))
+
+
 # A rule's field name -> the article field its layers are counted under.
 RULE_FIELD = {"date": "published_at"}
 # Rules whose drift is flagged whenever they miss; the others (author, tags, section) only when a
@@ -322,11 +329,9 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
                 continue                # mostly pages without a byline / tags: not drift
             what = f"rules.{rule} matched {pages - missed} of {pages} pages"
         if answered:
-            best = sorted(answered.items(), key=lambda kv: -kv[1])
             noun = {"date": "dates", "body": "bodies", "listing_links": "links",
                     "pagination_links": "next pages", "start_urls": "articles"}.get(rule, f"{rule}s")
-            what += f"; {noun} came from " + ", ".join(
-                f"{LAYER_WORDS.get(layer, layer)} ({n})" for layer, n in best)
+            what += f"; {noun} came from " + layer_counts(answered)
         else:
             what += "; no fallback answered either"
         flags.append(f"rules drifted? {what}")
