@@ -202,8 +202,9 @@ class Channels:
             links += found
             if found and entry.get("publication_date"):     # a news sitemap's date, not lastmod
                 listed[found[0]] = entry["publication_date"].strip()
-        new_before_run = [u for u in links if u in self.found_this_run
-                          or not self.db.seen(self.name, u, self.article_id(u))[0]]
+        new_before_run = any(u in self.found_this_run
+                             or not self.db.seen(self.name, u, self.article_id(u))[0]
+                             for u in links)
         for request in self.new_article_requests(links, response.url, layer="sitemap",
                                                  source=response.url, listed=listed,
                                                  max_new=max(self.sitemap_articles_left, 0)):
