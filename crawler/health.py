@@ -343,37 +343,24 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
 def _fetch(url: str, settings: Any, policy: Any, max_hops: int = 5):
     """GET `url` through the environment's proxy, following at most `max_hops` redirects that the
     crawl's policy allows. Returns (HtmlResponse | TextResponse | None, error text | None)."""
-    import ssl
-    import urllib.error
-    import urllib.request
     from urllib.parse import urljoin
 
     from scrapy.http import HtmlResponse, Response
     from scrapy.http import Headers
 
+    from crawler.addsite.fetch import http_get, no_redirect_opener
     from crawler.charset import choose_encoding
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    context = ssl.create_default_context()
-    if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES", False):
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect)
+    opener = no_redirect_opener(settings)
     timeout = min(settings.getfloat("DOWNLOAD_TIMEOUT", 30), 60)
     maxsize = settings.getint("DOWNLOAD_MAXSIZE", 10 * 1024 * 1024)
     for _ in range(max_hops + 1):
         why = policy.refusal(url)
         if why:
             return None, f"refused: {why}"
-        request = urllib.request.Request(url, headers={"User-Agent": settings.get("USER_AGENT")})
         try:
-            with opener.open(request, timeout=timeout) as handle:
-                status, headers, body = handle.status, handle.headers, handle.read(maxsize + 1)
-        except urllib.error.HTTPError as error:
-            status, headers, body = error.code, error.headers, error.read(maxsize + 1)
+            status, headers, body = http_get(opener, url, settings.get("USER_AGENT"), timeout,
+                                             maxsize)
         except Exception as error:  # network trouble: report it, go on with the next site
             return None, f"{type(error).__name__}: {error}"
         if status in (301, 302, 303, 307, 308) and headers.get("Location"):
