@@ -273,17 +273,21 @@ class MetaRefreshGuardMiddleware(_PolicyMiddleware):
     (580): a ``<meta http-equiv=refresh>`` to a refused target (off-site, private, the proxy) is
     not followed, and the page is read as it is; the refusal is named (``refresh_refused``)."""
 
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.ignore_tags = crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = crawler.settings.getfloat("METAREFRESH_MAXDELAY")
+
     def process_response(self, request: Request, response: Any, spider: Any = None):
         from scrapy.http import HtmlResponse
         from scrapy.utils.response import get_meta_refresh
         if not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect"):
             return response
-        ignore = self.crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
         try:
-            interval, target = get_meta_refresh(response, ignore_tags=ignore)
+            interval, target = get_meta_refresh(response, ignore_tags=self.ignore_tags)
         except Exception:   # a page too broken to read its refresh: the page path says more
             return response
-        if not target or interval >= self.crawler.settings.getfloat("METAREFRESH_MAXDELAY"):
+        if not target or interval >= self.max_delay:
             return response
         why = self.target_refusal(target, request)
         if why is None:
