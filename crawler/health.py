@@ -478,7 +478,7 @@ def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str],
     the feed's articles down to the oldest one the page shows must all be on it; when it leads
     nowhere (a "load more" button fed by a script), every article of the feed must be."""
     from crawler.discovery.feeds import alternate_feeds, feed_entries
-    from crawler.discovery.pagination import next_from_anchors, next_page_anywhere
+    from crawler.discovery.pagination import next_listing_page
     feeds = list(getattr(spider_cls, "feed_urls", None) or []) or alternate_feeds(listing)
     if not feeds or not links:
         return None
@@ -494,8 +494,7 @@ def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str],
     anchors = [a for selector in spider_cls.pagination_links or ()
                for a in listing.css(selector)]
     is_listing = lambda url: not spider_cls.article_id(url)     # noqa: E731
-    has_next = bool(next_from_anchors(anchors, 1, listing.url) if anchors else None) or bool(
-        next_page_anywhere(listing, 1, is_listing)[0])
+    has_next = bool(next_listing_page(listing, 1, anchors, is_listing)[0])
     if has_next:
         last = max((i for i, url in enumerate(named) if url in shown), default=-1)
         named = named[:last + 1]
