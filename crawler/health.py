@@ -208,9 +208,8 @@ def assess_run(db: Any, spider: Any, stats: dict, settings: Any, run_id: int | N
     gone = stats.get("newscrawl/gone_start_pages") or []
     if gone and not any("start pages failed" in flag for flag in flags):
         answered = drift.get("start_urls", {}).get("answered_by") or {}
-        found = ", ".join(f"{LAYER_WORDS.get(k, k)} ({n})" for k, n in sorted(
-            answered.items(), key=lambda kv: -kv[1]) if k not in ("listing-rule",
-                                                               "listing-content"))
+        found = layer_counts({k: n for k, n in answered.items()
+                              if k not in ("listing-rule", "listing-content")})
         flags.append(f"rules drifted? start page gone: {'; '.join(gone[:3])}"
                      + (f"; articles came from {found}" if found else "")
                      + "; update the spider's start_urls")
@@ -263,6 +262,14 @@ LAYER_WORDS = {
     "url-shape": "the link to the next page number",
     "page-number": "the link numbered page+1",
 }
+
+
+def layer_counts(answered: dict[str, int]) -> str:
+    """The layers that answered, most answers first: "the feeds (3), the sitemaps (1)"."""
+    return ", ".join(f"{LAYER_WORDS.get(layer, layer)} ({n})"
+                     for layer, n in sorted(answered.items(), key=lambda kv: -kv[1]))
+
+
 # A rule's field name -> the article field its layers are counted under.
 RULE_FIELD = {"date": "published_at"}
 # Rules whose drift is flagged whenever they miss; the others (author, tags, section) only when a
@@ -322,11 +329,9 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
                 continue                # mostly pages without a byline / tags: not drift
             what = f"rules.{rule} matched {pages - missed} of {pages} pages"
         if answered:
-            best = sorted(answered.items(), key=lambda kv: -kv[1])
             noun = {"date": "dates", "body": "bodies", "listing_links": "links",
                     "pagination_links": "next pages", "start_urls": "articles"}.get(rule, f"{rule}s")
-            what += f"; {noun} came from " + ", ".join(
-                f"{LAYER_WORDS.get(layer, layer)} ({n})" for layer, n in best)
+            what += f"; {noun} came from " + layer_counts(answered)
         else:
             what += "; no fallback answered either"
         flags.append(f"rules drifted? {what}")
@@ -338,37 +343,24 @@ def drift_flags(drift: dict[str, dict], settings: Any) -> list[str]:
 def _fetch(url: str, settings: Any, policy: Any, max_hops: int = 5):
     """GET `url` through the environment's proxy, following at most `max_hops` redirects that the
     crawl's policy allows. Returns (HtmlResponse | TextResponse | None, error text | None)."""
-    import ssl
-    import urllib.error
-    import urllib.request
     from urllib.parse import urljoin
 
     from scrapy.http import HtmlResponse, Response
     from scrapy.http import Headers
 
+    from crawler.addsite.fetch import http_get, no_redirect_opener
     from crawler.charset import choose_encoding
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    context = ssl.create_default_context()
-    if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES", False):
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), NoRedirect)
+    opener = no_redirect_opener(settings)
     timeout = min(settings.getfloat("DOWNLOAD_TIMEOUT", 30), 60)
     maxsize = settings.getint("DOWNLOAD_MAXSIZE", 10 * 1024 * 1024)
     for _ in range(max_hops + 1):
         why = policy.refusal(url)
         if why:
             return None, f"refused: {why}"
-        request = urllib.request.Request(url, headers={"User-Agent": settings.get("USER_AGENT")})
         try:
-            with opener.open(request, timeout=timeout) as handle:
-                status, headers, body = handle.status, handle.headers, handle.read(maxsize + 1)
-        except urllib.error.HTTPError as error:
-            status, headers, body = error.code, error.headers, error.read(maxsize + 1)
+            status, headers, body = http_get(opener, url, settings.get("USER_AGENT"), timeout,
+                                             maxsize)
         except Exception as error:  # network trouble: report it, go on with the next site
             return None, f"{type(error).__name__}: {error}"
         if status in (301, 302, 303, 307, 308) and headers.get("Location"):
@@ -486,7 +478,7 @@ def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str],
     the feed's articles down to the oldest one the page shows must all be on it; when it leads
     nowhere (a "load more" button fed by a script), every article of the feed must be."""
     from crawler.discovery.feeds import alternate_feeds, feed_entries
-    from crawler.discovery.pagination import next_from_anchors, next_page_anywhere
+    from crawler.discovery.pagination import next_listing_page
     feeds = list(getattr(spider_cls, "feed_urls", None) or []) or alternate_feeds(listing)
     if not feeds or not links:
         return None
@@ -502,8 +494,7 @@ def _check_listing_against_feed(spider_cls: Any, listing: Any, links: list[str],
     anchors = [a for selector in spider_cls.pagination_links or ()
                for a in listing.css(selector)]
     is_listing = lambda url: not spider_cls.article_id(url)     # noqa: E731
-    has_next = bool(next_from_anchors(anchors, 1, listing.url) if anchors else None) or bool(
-        next_page_anywhere(listing, 1, is_listing)[0])
+    has_next = bool(next_listing_page(listing, 1, anchors, is_listing)[0])
     if has_next:
         last = max((i for i, url in enumerate(named) if url in shown), default=-1)
         named = named[:last + 1]

@@ -51,7 +51,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _Scrap
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 
-from crawler.problems import record_problem
+from crawler.problems import first_url, record_problem
 from crawler.urls import bare_host, canonical_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -188,12 +188,6 @@ class TargetPolicy:
         return None
 
 
-def first_url(request: Request) -> str:
-    """The URL a request chain started from: what a problem is recorded under (a redirect's
-    later hops are not the article's address, nor what the next run should retry)."""
-    return (request.meta.get("redirect_urls") or [request.url])[0]
-
-
 class _PolicyMiddleware:
     def __init__(self, crawler: Any):
         self.crawler = crawler
@@ -279,17 +273,21 @@ class MetaRefreshGuardMiddleware(_PolicyMiddleware):
     (580): a ``<meta http-equiv=refresh>`` to a refused target (off-site, private, the proxy) is
     not followed, and the page is read as it is; the refusal is named (``refresh_refused``)."""
 
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.ignore_tags = crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
+        self.max_delay = crawler.settings.getfloat("METAREFRESH_MAXDELAY")
+
     def process_response(self, request: Request, response: Any, spider: Any = None):
         from scrapy.http import HtmlResponse
         from scrapy.utils.response import get_meta_refresh
         if not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect"):
             return response
-        ignore = self.crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
         try:
-            interval, target = get_meta_refresh(response, ignore_tags=ignore)
+            interval, target = get_meta_refresh(response, ignore_tags=self.ignore_tags)
         except Exception:   # a page too broken to read its refresh: the page path says more
             return response
-        if not target or interval >= self.crawler.settings.getfloat("METAREFRESH_MAXDELAY"):
+        if not target or interval >= self.max_delay:
             return response
         why = self.target_refusal(target, request)
         if why is None:

@@ -33,7 +33,7 @@ from scrapy.http import HtmlResponse
 from crawler.discovery import Discovery
 from crawler.extraction import RULE_FIELDS, SiteRules
 from crawler.page import MOJIBAKE, Page, read_page
-from crawler.problems import report_problem
+from crawler.problems import first_url, report_problem
 from crawler.runs import crawl_db
 from crawler.store import TZ, now_iso
 from crawler.urls import canonical_url, same_site
@@ -326,7 +326,7 @@ class NewsSpider(Discovery, scrapy.Spider):
         request = failure.request
         if request.callback == self.parse_article:
             self.crawler.stats.inc_value("newscrawl/articles_failed")
-        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        first = first_url(request)
         hops = f" (after redirects to {request.url})" if first != request.url else ""
         report_problem(self, "download_failed", first,
                        f"{failure.getErrorMessage() or failure.type.__name__}{hops}; it will be "

@@ -172,8 +172,7 @@ class StoreArticlePipeline:
 
     def _count(self, item: Article, outcome: str, detail: Any) -> None:
         if outcome == "failed":
-            self.stats.inc_value("newscrawl/articles_failed")
-            record_problem(self.stats, "db_error", item.url)
+            self._not_stored(item)
             logger.error("[%s] not stored: %s: %s (database %s)", item.site, item.url, detail,
                          self.db.path)
             return

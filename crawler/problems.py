@@ -22,6 +22,12 @@ def record_problem(stats, kind: str, url: str, level: int = logging.ERROR) -> No
         stats.set_value("newscrawl/problem_urls", urls + [f"{kind} {url}"])
 
 
+def first_url(request) -> str:
+    """The URL a request chain started from: what a problem is recorded under (a redirect's
+    later hops are not the article's address, nor what the next run should retry)."""
+    return (request.meta.get("redirect_urls") or [request.url])[0]
+
+
 def report_problem(spider, kind: str, url: str, message: str, level: int = logging.ERROR) -> None:
     """Log `[site] kind: url: message` and count it for this run."""
     spider.logger.log(level, "[%s] %s: %s: %s", spider.name, kind, url, message)

@@ -68,7 +68,7 @@ def add_site_command(url: str, name: str | None, sections: tuple[str, ...], forc
             click.echo(declaration.report(refused.findings))
         click.echo(f"add-site: refused: {refused.message}", err=True)
         sys.exit(1)
-    command = "newscrawl add-site " + shlex.join([url, *(["--name", name] if name else [])])
+    command = "newscrawl add-site " + shlex.join([url, "--name", name])
     text = declaration.render(findings, name, command)
     click.echo(declaration.report(findings))
     path = declaration.write(directory, name, text, force=force)

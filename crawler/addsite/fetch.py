@@ -64,6 +64,29 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def no_redirect_opener(settings: Any):
+    """A urllib opener through the environment's proxy that hands back every 3xx as it is (the
+    caller checks each hop against the policy); TLS certificates verified only when
+    DOWNLOAD_VERIFY_CERTIFICATES is set, as in crawls."""
+    context = ssl.create_default_context()
+    if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES", False):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect)
+
+
+def http_get(opener: Any, url: str, user_agent: str | None, timeout: float,
+             max_size: int) -> tuple[int, Any, bytes]:
+    """(status, headers, at most `max_size` + 1 bytes of body) of one GET, whatever the status;
+    network trouble is raised (OSError)."""
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    try:
+        with opener.open(request, timeout=timeout) as handle:
+            return handle.status, handle.headers, handle.read(max_size + 1)
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read(max_size + 1)
+
+
 class PoliteFetcher:
     """Reads pages of one site (see the module docstring)."""
 
@@ -88,12 +111,7 @@ class PoliteFetcher:
         self.requests: list[tuple[str, str]] = []       # (url, "200" / "404" / error)
         self.robots: dict[str, Any] = {}                # origin -> Protego parser
         self.robots_text: dict[str, str] = {}
-        context = ssl.create_default_context()
-        if not settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES", False):
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        self.opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
-                                                  _NoRedirect)
+        self.opener = no_redirect_opener(settings)
 
     @property
     def seconds(self) -> float:
@@ -132,8 +150,6 @@ class PoliteFetcher:
         return self.robots_for(url).can_fetch(url, self.user_agent or "*")
 
     def sitemaps_in_robots(self, url: str) -> list[str]:
-        if not self.obey_robots:
-            self.robots_for(url)
         return list(self.robots_for(url).sitemaps)
 
     # --- pages -----------------------------------------------------------------------------
@@ -166,13 +182,9 @@ class PoliteFetcher:
                 time.sleep(wait)
         elif self.seconds >= self.max_seconds:
             raise BudgetSpent(f"{self.max_seconds:g} seconds")
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent or "newscrawl"})
         try:
-            try:
-                with self.opener.open(request, timeout=self.timeout) as handle:
-                    status, headers, body = handle.status, handle.headers, handle.read(self.max_size + 1)
-            except urllib.error.HTTPError as error:
-                status, headers, body = error.code, error.headers, error.read(self.max_size + 1)
+            status, headers, body = http_get(self.opener, url, self.user_agent or "newscrawl",
+                                             self.timeout, self.max_size)
         except OSError as error:
             self.requests.append((url, f"{type(error).__name__}: {error}"))
             raise

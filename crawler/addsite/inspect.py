@@ -183,8 +183,10 @@ def densest_container(html: bytes) -> str | None:
 BODY_RULE_GAIN = 1.05     # the generic reading holds this much more text than the container
 
 
-def infer_body_rule(spider_cls, samples: list[Sample]) -> tuple[str | None, str]:
-    """A body selector for the declaration, or None (the generic layer reads the body), and why.
+def infer_body_rule(spider_cls, samples: list[Sample]) -> tuple[str | None, str, list[Sample]]:
+    """A body selector for the declaration, or None (the generic layer reads the body), why, and
+    the samples as read with it (the good ones read again, the others as they were; `samples`
+    itself when there is no selector).
 
     Kept only when the same container (the element whose paragraphs hold the most text) is on at
     least 80 % of the good samples, every sample still reads as an article with it, and the
@@ -192,22 +194,24 @@ def infer_body_rule(spider_cls, samples: list[Sample]) -> tuple[str | None, str]
     from crawler.extraction import SiteRules
     good = [s for s in samples if s.ok and s.html]
     if len(good) < 3:
-        return None, "too few samples to compare"
+        return None, "too few samples to compare", samples
     selectors = [densest_container(s.html) for s in good]
     common = max(set(selectors), key=selectors.count)
     if common is None or selectors.count(common) < 0.8 * len(good):
-        return None, "no container shared by the samples"
+        return None, "no container shared by the samples", samples
     with_rule = type(spider_cls.__name__, (spider_cls,), {"rules": SiteRules(body=(common,))})
     again = [read_sample_page(with_rule, s.url, s.html, s.url, "text/html") for s in good]
     if not all(s.ok for s in again):
-        return None, f"{common} did not read every sample"
+        return None, f"{common} did not read every sample", samples
     generic = sum(s.text_chars for s in good)
     ruled = sum(s.text_chars for s in again)
     if generic < BODY_RULE_GAIN * ruled:
         return None, (f"the generic layer reads the samples as {common} holds them "
-                      f"({generic} vs {ruled} characters)")
+                      f"({generic} vs {ruled} characters)"), samples
+    reread = iter(again)
     return common, (f"the generic reading held {generic / max(ruled, 1):.2f}x the text of {common} "
-                    f"on {len(good)} samples (page furniture); every sample reads with it")
+                    f"on {len(good)} samples (page furniture); every sample reads with it"), \
+        [next(reread) if s.ok and s.html else s for s in samples]
 
 
 def _anchors(response) -> dict[str, str]:
@@ -483,12 +487,7 @@ def inspect_site(url: str, settings, name: str, sections: list[str] | None = Non
         except BudgetSpent as spent:
             run.budget_note = f"budget spent ({spent}) while reading samples"
             break
-    body_rule, body_why = infer_body_rule(spider_cls, samples)
-    if body_rule:
-        from crawler.extraction import SiteRules
-        spider_cls.rules = SiteRules(body=(body_rule,))
-        samples = [read_sample_page(spider_cls, s.url, s.html, s.url, "text/html")
-                   if s.ok and s.html else s for s in samples]
+    body_rule, body_why, samples = infer_body_rule(spider_cls, samples)
     findings = Findings(url=url, host=run.host, site_title=run.site_title, shape=shape,
                         shapes_considered=considered, sections=seen, feeds=run.feeds,
                         union_feeds=feeds, sitemaps=run.sitemaps, samples=samples,

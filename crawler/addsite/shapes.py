@@ -222,13 +222,14 @@ def infer(links: dict[str, list[str]]) -> tuple[Shape | None, list[tuple[str, in
         return len(distinct) + len(listed)
 
     ranked = sorted(groups.items(), key=lambda kv: -weight(kv[1]))
-    considered = []
+    considered, best = [], None
     for key, by_source in ranked:
         urls = list(dict.fromkeys(u for us in by_source.values() for u in us))
-        considered.append((build(key, [segs_of[u] for u in urls]).description, len(urls)))
-    key, by_source = ranked[0]
-    urls = list(dict.fromkeys(u for us in by_source.values() for u in us))
-    shape = _with_trailing_slash(build(key, [segs_of[u] for u in urls]), urls)
+        built = build(key, [segs_of[u] for u in urls])
+        considered.append((built.description, len(urls)))
+        best = best or (built, urls)
+    shape, urls = best
+    shape = _with_trailing_slash(shape, urls)
     shape.examples = urls[:3]
     return shape, considered
 

@@ -47,7 +47,6 @@ from crawler.discovery.sections import Sections
 from crawler.urls import same_site
 
 STAGES = ("home", "sections", "feeds", "sitemaps")
-LAYERS = ("listing-rule", "listing-content", "home", "section", "feed", "sitemap")
 
 
 class Discovery(Listings, Sections, Channels, Reconciliation):
@@ -66,13 +65,13 @@ class Discovery(Listings, Sections, Channels, Reconciliation):
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(key, n)
 
-    def fallback_request(self, url: str, callback, priority: int = 0, **kwargs):
-        """A request of a discovery stage, once per run (its errback only logs)."""
+    def fallback_request(self, url: str, callback, priority: int = 0, errback=None, **kwargs):
+        """A request of a discovery stage, once per run (its errback, unless given, only logs)."""
         if url in self.fallback_requested or not same_site(url, self.allowed_domains):
             return None
         self.fallback_requested.add(url)
-        return scrapy.Request(url, callback, errback=self.on_fallback_error, dont_filter=True,
-                              priority=priority, **kwargs)
+        return scrapy.Request(url, callback, errback=errback or self.on_fallback_error,
+                              dont_filter=True, priority=priority, **kwargs)
 
     def run_next_stage(self, spider=None) -> None:
         """spider_idle: the crawl so far is done; run the next stage that has something to

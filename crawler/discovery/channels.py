@@ -111,10 +111,8 @@ class Channels:
                         guesses.append(url)
         guesses = guesses[:settings.getint("NEWS_FEED_GUESSES")]
         for url in declared:            # a declared feed that fails is a problem of the run
-            request = self.fallback_request(url, self.parse_feed, meta={"declared": True})
-            if request is not None:
-                request.errback = self.on_download_error
-            yield request
+            yield self.fallback_request(url, self.parse_feed, errback=self.on_download_error,
+                                        meta={"declared": True})
         for url in announced + guesses:
             yield self.fallback_request(url, self.parse_feed)
 
@@ -204,8 +202,9 @@ class Channels:
             links += found
             if found and entry.get("publication_date"):     # a news sitemap's date, not lastmod
                 listed[found[0]] = entry["publication_date"].strip()
-        new_before_run = [u for u in links if u in self.found_this_run
-                          or not self.db.seen(self.name, u, self.article_id(u))[0]]
+        new_before_run = any(u in self.found_this_run
+                             or not self.db.seen(self.name, u, self.article_id(u))[0]
+                             for u in links)
         for request in self.new_article_requests(links, response.url, layer="sitemap",
                                                  source=response.url, listed=listed,
                                                  max_new=max(self.sitemap_articles_left, 0)):

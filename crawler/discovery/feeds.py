@@ -60,9 +60,3 @@ def feed_entries(body: bytes, content_type: str | None = None
             return [], "it answered an HTML page, not a feed (a JavaScript check or an error page?)"
         return [], "not a feed (RSS/Atom)"
     return [], None
-
-
-def feed_entry_links(body: bytes, content_type: str | None = None) -> tuple[list[str], str | None]:
-    """(the entries' links, in feed order; None or why this is not a feed)."""
-    entries, not_feed = feed_entries(body, content_type)
-    return [link for link, _ in entries], not_feed

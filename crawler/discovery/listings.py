@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from crawler.discovery.pagination import next_from_anchors, next_page_anywhere
+from crawler.discovery.pagination import next_listing_page
 from crawler.links import main_content_links
 from crawler.urls import canonical_url, same_site
 
@@ -60,11 +60,7 @@ class Listings:
             self.count(R + "pagination_links/pages")
             if not anchors:
                 self.count(R + "pagination_links/missed")
-        href, how = None, ""
-        if anchors:
-            href, how = next_from_anchors(anchors, page, response.url), "rule"
-        if not href:
-            href, how = next_page_anywhere(response, page, self.is_listing_url)
+        href, how = next_listing_page(response, page, anchors, self.is_listing_url)
         if href:
             self.count(f"newscrawl/pagination/{how}")
         return href

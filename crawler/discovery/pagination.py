@@ -173,6 +173,16 @@ def next_page_anywhere(response, page: int, is_listing_url) -> tuple[str | None,
     return None, ""
 
 
+def next_listing_page(response, page: int, anchors, is_listing_url) -> tuple[str | None, str]:
+    """The next listing page: from the anchors the site's `pagination_links` matched ("rule"),
+    else `next_page_anywhere`. (URL or None, how.)"""
+    if anchors:
+        href = next_from_anchors(anchors, page, response.url)
+        if href:
+            return href, "rule"
+    return next_page_anywhere(response, page, is_listing_url)
+
+
 def noscript_anchors(response) -> list:
     """Links written inside `<noscript>` when the parser kept its content as text."""
     out = []

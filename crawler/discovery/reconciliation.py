@@ -90,7 +90,7 @@ class Reconciliation:
             self.out_of_scope.add(url)
             self.count(C + "out_of_scope")
             self.logger.info("[%s] %s: found only by %s and not about labour: not stored", self.name,
-                             url, ", ".join(self.found_by.get(url) or ["?"]))
+                             url, ", ".join(channels))
         return False
 
     def channels_of(self, url: str) -> list[str]:
