@@ -145,30 +145,37 @@ class StoreArticlePipeline:
         """One article of the batch (store_article's own transaction nests in the batch's as a
         savepoint, so a failure undoes this article only): (item, outcome, copies it demoted;
         or why it failed). A database failure propagates: the batch is undone."""
-        try:
-            outcome = self.db.store_article(item)
-        except (sqlite3.Error, OSError) as exc:
-            if is_database_failure(exc) or isinstance(exc, OSError):
-                raise
-            return item, "failed", exc                          # a constraint: this one only
-        except Exception as exc:    # a bug met by this article: it alone is not stored
-            logger.exception("[%s] storing %s failed", item.site, item.url)
-            return item, "failed", exc
+        outcome, failure = self._store_one(item)
         if outcome == "suspicious" and item.fetched_url:
             # the canonical the page declares holds another article (a CMS's copied canonical):
             # the article is stored under the address it was fetched from
             why = self.db.suspicious
             moved = dataclasses.replace(item, url=item.fetched_url, fetched_url=None)
-            outcome = self.db.store_article(moved)
-            if outcome != "suspicious":
+            outcome, failure = self._store_one(moved)
+            if outcome not in ("suspicious", "failed"):
                 logger.info("[%s] the canonical %s of %s holds another article (%s): stored "
                             "under the address it was fetched from", item.site, item.url,
                             moved.url, why)
                 record_problem(self.stats, "bad_canonical", moved.url, logging.INFO)
-                item = moved
+            item = moved if outcome != "suspicious" else item
+        if outcome == "failed":
+            return item, outcome, failure
         if outcome == "suspicious":             # another article under a stored one's URL
             return item, outcome, self.db.suspicious
         return item, outcome, len(self.db.demoted)
+
+    def _store_one(self, item: Article) -> tuple[str, Exception | None]:
+        """store_article's outcome, or ("failed", why) when this article alone cannot be stored
+        (a constraint, a bug it meets); a database failure propagates."""
+        try:
+            return self.db.store_article(item), None
+        except (sqlite3.Error, OSError) as exc:
+            if is_database_failure(exc) or isinstance(exc, OSError):
+                raise
+            return "failed", exc                                # a constraint: this one only
+        except Exception as exc:    # a bug met by this article: it alone is not stored
+            logger.exception("[%s] storing %s failed", item.site, item.url)
+            return "failed", exc
 
     def _count(self, item: Article, outcome: str, detail: Any) -> None:
         if outcome == "failed":

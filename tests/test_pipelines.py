@@ -184,6 +184,40 @@ def test_a_failing_article_in_a_batch_undoes_only_itself(crawler, tmp_path, monk
         assert check.db["minhashes"].count == 2 and check.db["raw_pages"].count == 2
 
 
+def test_storing_under_the_fetched_address_that_fails_costs_that_article_only(crawler,
+                                                                               tmp_path,
+                                                                               monkeypatch):
+    pipe = StoreArticlePipeline.from_crawler(crawler)
+    pipe.open_spider()
+    stored = article(url="https://laodongthudo.vn/cong-doan.html", article_id=None,
+                     title="Công đoàn quận tổ chức hội nghị",
+                     body="Hội nghị tổng kết công tác công đoàn năm với nhiều nội dung mới.")
+    pipe.process_item(stored)
+    pipe.close_spider()
+    pipe.open_spider()
+    real = pipe.db.store_article
+
+    def store_article(item, *args, **kwargs):
+        if item.url.endswith("giai-chay.html"):
+            raise sqlite3.IntegrityError("CHECK constraint failed (test)")
+        return real(item, *args, **kwargs)
+
+    monkeypatch.setattr(pipe.db, "store_article", store_article)
+    pipe.batch_items, pipe.batch_seconds = 10, 3600.0      # both articles in one batch
+    pipe.process_item(article(url=stored.url, article_id=None,
+                              title="Giải chạy vì sức khỏe người lao động",
+                              body="Hàng nghìn vận động viên tham gia giải chạy sáng nay.",
+                              fetched_url="https://laodongthudo.vn/giai-chay.html"))
+    pipe.process_item(article(url="https://laodongthudo.vn/a-9.html", article_id="9",
+                              title="Bài khác", body="Một bài khác của cùng đợt ghi."))
+    pipe.close_spider()
+    with NewsDB(tmp_path / "news.db") as db:
+        assert sorted(r["url"] for r in db.db["articles"].rows) == [
+            "https://laodongthudo.vn/a-9.html", stored.url]
+    assert crawler.stats.get_value("newscrawl/articles_failed") == 1
+    assert crawler.stats.get_value("newscrawl/articles_new") == 2
+
+
 def test_an_unopenable_database_stops_the_crawl_before_it_starts(tmp_path, caplog):
     """The extension that records the run opens the database when the crawler is built, before
     the engine exists: a database it cannot use ends the crawl there (in a real crawl, with a
