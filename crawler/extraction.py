@@ -359,22 +359,22 @@ def read_body(page: _Reading) -> None:
     if container is not None:
         kept = {folded(l) for l in lines}
         blocks = [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)]
-        ours = [(t, e) for t, e in blocks if folded(t) in kept or _lines_kept(t, kept)]
-        runs = [(t, e) for t, e in blocks if _dropped_run(t, e, kept, page.url)]
+        ours, runs = [], []           # the paragraphs trafilatura kept; the runs it left out
+        for block in blocks:
+            if folded(block[0]) in kept or _lines_kept(block[0], kept):
+                ours.append(block)
+            elif _dropped_run(*block, page.url):
+                runs.append(block)
         if page.found.method == "site":      # the container's text: captions kept
             page.container = container
-            page.blocks = related.drop_related(
-                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
-                 or signals.is_caption(e, container, marked_only=True)], page.url)
+            page.blocks = _text_blocks(blocks, ours + runs, container, page.url)
             _image_from(page, container, "trafilatura")
         elif runs and sum(len(t) for t, _ in ours) >= 0.9 * sum(
                 len(l) for l in related.drop_related_lines(page.tree, lines, page.url)) \
                 and any(len(t) >= 150 and re.search(r"\w[.!?…]\s+\w", t) for t, _ in runs):
             # the generic path keeps trafilatura's text, but a text of <br> runs is read from
             # its block (when that block holds all of what trafilatura found)
-            page.blocks = related.drop_related(
-                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
-                 or signals.is_caption(e, container, marked_only=True)], page.url)
+            page.blocks = _text_blocks(blocks, ours + runs, container, page.url)
     if not page.blocks:
         page.blocks = [(l, None) for l in related.drop_related_lines(page.tree, lines, page.url)
                        if not FILE_NAME.match(l)]
@@ -405,10 +405,20 @@ def _drop_headline(page: _Reading) -> None:
             break
 
 
-def _dropped_run(text: str, element, kept: set[str], url: str | None) -> bool:
+def _text_blocks(blocks, chosen, container, url: str | None) -> list:
+    """The `chosen` blocks and the captions among `blocks`, in page order, without related-link
+    boxes."""
+    chosen = {id(block) for block in chosen}
+    return related.drop_related(
+        [block for block in blocks if id(block) in chosen
+         or signals.is_caption(block[1], container, marked_only=True)], url)
+
+
+def _dropped_run(text: str, element, url: str | None) -> bool:
     """A paragraph of loose text (runs separated by <br><br> in a block that holds other blocks)
-    that trafilatura left out: the article's text all the same, unless it is links."""
-    return len(text) >= 80 and folded(text) not in kept and not _lines_kept(text, kept) \
+    that trafilatura left out (the caller has found it is none of its lines): the article's
+    text all the same, unless it is links."""
+    return len(text) >= 80 \
         and any(isinstance(d.tag, str) and d.tag in ("p", "div", "figure", "table", "ul", "h2",
                                                      "h3", "blockquote")
                 for d in element.iterchildren()) \
