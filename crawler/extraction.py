@@ -36,6 +36,7 @@ import copy
 import html as html_lib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import lxml.html
 import trafilatura
@@ -151,6 +152,14 @@ class _Reading:
         self.visible: str | None = None   # the page's shown text, folded, when asked
         self.located = None               # where trafilatura's text sits (any path)
 
+    @cached_property
+    def identities(self) -> set[str]:
+        """Spellings of the site's own name (og:site_name, the JSON-LD publisher, the rules'
+        names, the host): never a title, never an author."""
+        meta = self.meta
+        return signals.site_identities((meta.site_name, meta.publisher, *self.rules.names),
+                                       self.url)
+
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
             self.found.extracted_by[name] = layer
@@ -218,8 +227,7 @@ def read_title(page: _Reading) -> None:
         page.headline = element
     else:
         page.missed("title")
-        identities = signals.site_identities((meta.site_name, meta.publisher, *rules.names),
-                                             page.url)
+        identities = page.identities
         h1 = _headline_h1(page)
         shown = _without_stamp(inline_text(h1)) if h1 is not None else None
         stated = [(name, _decoded(value)) for name, value in (
