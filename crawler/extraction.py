@@ -44,13 +44,13 @@ import trafilatura
 from crawler.extract import related, signals
 from crawler.extract.author import clean_author_field, read_author, rule_author
 from crawler.extract.published import read_date
-from crawler.extract.dates import (better_date, element_date, has_time,  # noqa: F401
-                                   parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
-                                   VIETNAM)
+from crawler.extract.dates import parse_date_text
+from crawler.extract.dates import parse_iso_datetime, parse_vietnamese_datetime  # noqa: F401
+#   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
-from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match, folded, inline_text,
-                                  paragraph_blocks,
-                                  paragraphs, same_text, select, text_of)  # noqa: F401
+from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match,
+                                  folded, inline_text, paragraph_blocks, same_text, select,
+                                  text_of)
 
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
 NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not found|không tìm thấy)|"

@@ -1,5 +1,5 @@
 """The author field of an article page, layer by layer (crawler/extraction.py reads the page once
-and calls `read_author`, then `clean_author`): the site's rule, the last right-aligned bold line
+and calls `read_author`, then `clean_author_field`): the site's rule, the last right-aligned bold line
 of the text (then removed from the body), a byline element, meta / JSON-LD, trafilatura's byline
 search; a label or the publisher's own name is never an author.
 """
