@@ -12,8 +12,8 @@ believed only when it can be this article's own address:
   fetched URL carries a site id too, the same id (another id is another article);
 * on the generic path (no pattern): not the home page, not a start page or feed of the spider,
   and not a parent path of the fetched URL (a section). A canonical already stored for a
-  different article is caught where articles are stored (crawler/store/newsdb.py: a page that
-  would replace another article's title and text is kept aside, flagged, never a "version").
+  different article is caught where articles are stored: the article goes under the address it
+  was fetched from (`Article.fetched_url`, crawler/pipelines.py), never a "version" of another.
 
 The page path (crawler/page.py) keeps the fetched URL when a canonical is refused and says why
 (`Page.bad_canonical`); the crawl records it as problem ``bad_canonical``.

@@ -81,19 +81,6 @@ def noise(text: str) -> float:
     return bad / non_ascii + mess_ratio(text, 1.0)
 
 
-_decoded_utf8: tuple[bytes, str] | None = None     # the last body found valid UTF-8, and its text
-
-
-def _valid_utf8(body: bytes) -> bool:
-    global _decoded_utf8
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    _decoded_utf8 = (body, text)      # read_html takes it instead of decoding the page again
-    return True
-
-
 def _detected(sample: bytes) -> str | None:
     from charset_normalizer import from_bytes
     best = from_bytes(sample).best()
@@ -102,16 +89,26 @@ def _detected(sample: bytes) -> str | None:
 
 def choose_encoding(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """(codec, why) the page `body` is read with; see the module docstring."""
+    codec, why, _ = _choose(body, content_type)
+    return codec, why
+
+
+def _choose(body: bytes, content_type: str | None) -> tuple[str, str, str | None]:
+    """(codec, why, the text when deciding already decoded the whole body, else None)."""
     from w3lib.encoding import read_bom
     bom, _ = read_bom(body)
     if bom:
-        return codec_name(bom) or "utf-8", "bom"
+        return codec_name(bom) or "utf-8", "bom", None
     header, meta = declared_charsets(body, content_type)
     if body.isascii():
-        return header or meta or "utf-8", "ascii"
-    if _valid_utf8(body):          # multi-byte structure is no accident: UTF-8 it is
+        return header or meta or "utf-8", "ascii", None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:                          # multi-byte structure is no accident: UTF-8 it is
         return "utf-8", ("header" if header == "utf-8" else "meta" if meta == "utf-8"
-                         else "valid-utf-8")
+                         else "valid-utf-8"), text
     sample = _sample(body)
     candidates: list[tuple[str, str]] = []
     for codec, why in ((header, "header"), (meta, "meta"), ("utf-8", "default")):
@@ -121,7 +118,7 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> tuple[str, 
     if guess and guess not in (c for c, _ in candidates):
         candidates.append((guess, "detected"))
     if len(candidates) == 1:
-        return candidates[0]
+        return (*candidates[0], None)
     scored = []
     for rank, (codec, why) in enumerate(candidates):
         try:
@@ -130,26 +127,25 @@ def choose_encoding(body: bytes, content_type: str | None = None) -> tuple[str, 
             continue
         scored.append((round(noise(text), 4), rank, codec, why))
     _, _, codec, why = min(scored)
-    return codec, why
+    return codec, why, None
 
 
 def read_html(body: bytes | str, content_type: str | None = None) -> Decoded:
     """The page's text (invalid bytes replaced, NUL bytes dropped) and how it was decided."""
     if isinstance(body, str):
-        # (str.find: twice as fast as `in` on text that is not Latin-1)
-        return Decoded(body.replace("\x00", "") if body.find("\x00") >= 0 else body,
-                       "unicode", "text")
-    codec, why = choose_encoding(body, content_type)
-    if why == "bom":
-        from w3lib.encoding import read_bom
-        body = body[len(read_bom(body)[1] or b""):]
-    global _decoded_utf8
-    known, _decoded_utf8 = _decoded_utf8, None
-    if codec == "utf-8" and known is not None and known[0] is body:
-        text = known[1]                   # valid UTF-8: the same text as decoding it again
-    else:
+        return Decoded(_without_nul(body), "unicode", "text")
+    codec, why, text = _choose(body, content_type)
+    if text is None:              # (not None: valid UTF-8, already decoded whole in choosing)
+        if why == "bom":
+            from w3lib.encoding import read_bom
+            body = body[len(read_bom(body)[1] or b""):]
         text = body.decode(codec, errors="replace")
-    return Decoded(text.replace("\x00", "") if text.find("\x00") >= 0 else text, codec, why)
+    return Decoded(_without_nul(text), codec, why)
+
+
+def _without_nul(text: str) -> str:
+    # (str.find: twice as fast as `in` on text that is not Latin-1)
+    return text.replace("\x00", "") if text.find("\x00") >= 0 else text
 
 
 def looks_like_mojibake(text: str | None) -> bool:
@@ -158,11 +154,8 @@ def looks_like_mojibake(text: str | None) -> bool:
     replaced) are not mojibake."""
     if not text:
         return False
-    if REPLACEMENT in text:
-        text_checked = text.replace(REPLACEMENT, "")
-    else:
-        text_checked = text
-    return badness(text_checked, stop_above=len(text) // 5000) > len(text) // 5000
+    allowed = len(text) // 5000
+    return badness(text.replace(REPLACEMENT, ""), stop_above=allowed) > allowed
 
 
 # --- ftfy's badness, read only where it can match ---------------------------------------------

@@ -36,6 +36,7 @@ import copy
 import html as html_lib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import lxml.html
 import trafilatura
@@ -43,13 +44,13 @@ import trafilatura
 from crawler.extract import related, signals
 from crawler.extract.author import clean_author_field, read_author, rule_author
 from crawler.extract.published import read_date
-from crawler.extract.dates import (better_date, element_date, has_time,  # noqa: F401
-                                   parse_date_text, parse_iso_datetime, parse_vietnamese_datetime,
-                                   VIETNAM)
+from crawler.extract.dates import parse_date_text
+from crawler.extract.dates import parse_iso_datetime, parse_vietnamese_datetime  # noqa: F401
+#   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
-from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match, folded, inline_text,
-                                  paragraph_blocks,
-                                  paragraphs, same_text, select, text_of)  # noqa: F401
+from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match,
+                                  folded, inline_text, paragraph_blocks, same_text, select,
+                                  text_of)
 
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
 NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not found|không tìm thấy)|"
@@ -151,6 +152,14 @@ class _Reading:
         self.visible: str | None = None   # the page's shown text, folded, when asked
         self.located = None               # where trafilatura's text sits (any path)
 
+    @cached_property
+    def identities(self) -> set[str]:
+        """Spellings of the site's own name (og:site_name, the JSON-LD publisher, the rules'
+        names, the host): never a title, never an author."""
+        meta = self.meta
+        return signals.site_identities((meta.site_name, meta.publisher, *self.rules.names),
+                                       self.url)
+
     def answer(self, name: str, layer: str | None) -> None:
         if layer:
             self.found.extracted_by[name] = layer
@@ -218,8 +227,7 @@ def read_title(page: _Reading) -> None:
         page.headline = element
     else:
         page.missed("title")
-        identities = signals.site_identities((meta.site_name, meta.publisher, *rules.names),
-                                             page.url)
+        identities = page.identities
         h1 = _headline_h1(page)
         shown = _without_stamp(inline_text(h1)) if h1 is not None else None
         stated = [(name, _decoded(value)) for name, value in (
@@ -359,22 +367,22 @@ def read_body(page: _Reading) -> None:
     if container is not None:
         kept = {folded(l) for l in lines}
         blocks = [(t, e) for t, e in paragraph_blocks(container) if not FILE_NAME.match(t)]
-        ours = [(t, e) for t, e in blocks if folded(t) in kept or _lines_kept(t, kept)]
-        runs = [(t, e) for t, e in blocks if _dropped_run(t, e, kept, page.url)]
+        ours, runs = [], []           # the paragraphs trafilatura kept; the runs it left out
+        for block in blocks:
+            if folded(block[0]) in kept or _lines_kept(block[0], kept):
+                ours.append(block)
+            elif _dropped_run(*block, page.url):
+                runs.append(block)
         if page.found.method == "site":      # the container's text: captions kept
             page.container = container
-            page.blocks = related.drop_related(
-                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
-                 or signals.is_caption(e, container, marked_only=True)], page.url)
+            page.blocks = _text_blocks(blocks, ours + runs, container, page.url)
             _image_from(page, container, "trafilatura")
         elif runs and sum(len(t) for t, _ in ours) >= 0.9 * sum(
                 len(l) for l in related.drop_related_lines(page.tree, lines, page.url)) \
                 and any(len(t) >= 150 and re.search(r"\w[.!?…]\s+\w", t) for t, _ in runs):
             # the generic path keeps trafilatura's text, but a text of <br> runs is read from
             # its block (when that block holds all of what trafilatura found)
-            page.blocks = related.drop_related(
-                [(t, e) for t, e in blocks if (t, e) in ours or (t, e) in runs
-                 or signals.is_caption(e, container, marked_only=True)], page.url)
+            page.blocks = _text_blocks(blocks, ours + runs, container, page.url)
     if not page.blocks:
         page.blocks = [(l, None) for l in related.drop_related_lines(page.tree, lines, page.url)
                        if not FILE_NAME.match(l)]
@@ -405,10 +413,20 @@ def _drop_headline(page: _Reading) -> None:
             break
 
 
-def _dropped_run(text: str, element, kept: set[str], url: str | None) -> bool:
+def _text_blocks(blocks, chosen, container, url: str | None) -> list:
+    """The `chosen` blocks and the captions among `blocks`, in page order, without related-link
+    boxes."""
+    chosen = {id(block) for block in chosen}
+    return related.drop_related(
+        [block for block in blocks if id(block) in chosen
+         or signals.is_caption(block[1], container, marked_only=True)], url)
+
+
+def _dropped_run(text: str, element, url: str | None) -> bool:
     """A paragraph of loose text (runs separated by <br><br> in a block that holds other blocks)
-    that trafilatura left out: the article's text all the same, unless it is links."""
-    return len(text) >= 80 and folded(text) not in kept and not _lines_kept(text, kept) \
+    that trafilatura left out (the caller has found it is none of its lines): the article's
+    text all the same, unless it is links."""
+    return len(text) >= 80 \
         and any(isinstance(d.tag, str) and d.tag in ("p", "div", "figure", "table", "ul", "h2",
                                                      "h3", "blockquote")
                 for d in element.iterchildren()) \

@@ -84,26 +84,25 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
     (`NewsSpider.rules_at`; None: today's) and is what a relative stamp ("3 giờ trước") counts
     back from. `listed_date` is the date the feed or sitemap gave for this URL: the date layer
     after everything the page itself states (crawler/extract/dates.py)."""
+    fetched = canonical_url(url) if url else None
     if not is_html_type(content_type, body):
         refusal = f"not HTML: {content_type or 'PDF'}"
         found = Extracted(refusal=refusal)
-        target = canonical_url(url) if url else None
-        return Page(url=target, article_id=article_id_of(spider_cls, target), found=found,
+        return Page(url=fetched, article_id=article_id_of(spider_cls, fetched), found=found,
                     rejection=refusal, for_good=True)
     try:
         text = decode(body, content_type)
         found = extract_article(text, url or None, spider_cls.rules_at(fetched_at),
                                 fetched_at=fetched_at, listed_date=listed_date)
     except Exception as error:  # a broken page must not stop anything: say what broke
-        target = canonical_url(url) if url else None
-        return Page(url=target, article_id=article_id_of(spider_cls, target),
+        return Page(url=fetched, article_id=article_id_of(spider_cls, fetched),
                     found=Extracted(problems=[f"could not parse: {error!r}"]),
                     rejection=f"could not parse: {error!r}")
-    target = canonical_url(url) if url else None
+    target = fetched
     bad_canonical = None
     if found.canonical_url:
         declared = canonical_url(urljoin(url or "", found.canonical_url))
-        why = canonical_refusal(spider_cls, declared, target) if target else None
+        why = canonical_refusal(spider_cls, declared, fetched) if fetched else None
         if why is None:
             target = declared
         else:
@@ -131,7 +130,7 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
         html=body if isinstance(body, bytes) else None,
         etag=header("ETag"), last_modified=header("Last-Modified"),
         extracted_by=dict(found.extracted_by),
-        fetched_url=fetched if (fetched := canonical_url(url) if url else None) != target else None,
+        fetched_url=fetched if fetched != target else None,
     )
     _tag_topics(page.article)
     return page

@@ -1,5 +1,5 @@
 """The author field of an article page, layer by layer (crawler/extraction.py reads the page once
-and calls `read_author`, then `clean_author`): the site's rule, the last right-aligned bold line
+and calls `read_author`, then `clean_author_field`): the site's rule, the last right-aligned bold line
 of the text (then removed from the body), a byline element, meta / JSON-LD, trafilatura's byline
 search; a label or the publisher's own name is never an author.
 """
@@ -49,9 +49,7 @@ def read_author(page) -> None:
         page.found.author = signed
         page.answer("author", "bold-line")
         return
-    meta = page.meta
-    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
-                                        page.url)
+    meta, publisher = page.meta, page.identities
     last = next((e for _, e in reversed(page.blocks) if e is not None), None)
     text_end = page.container if page.found.extracted_by.get("body") == "rule" else last
     layers = (("jsonld", lambda: meta.jsonld_author),       # the publisher's own statement
@@ -78,10 +76,8 @@ def clean_author_field(page) -> None:
     when what is left is a label, a date or the publisher's own name."""
     if not page.found.author:
         return
-    meta = page.meta
-    publisher = signals.site_identities((meta.site_name, meta.publisher, *page.rules.names),
-                                        page.url)
-    page.found.author = _not_the_account(bylines.clean_author(page.found.author, publisher), meta)
+    page.found.author = _not_the_account(
+        bylines.clean_author(page.found.author, page.identities), page.meta)
     if page.found.author and page.blocks:   # a byline heading the text is not the text
         index = bylines.head_name_line(page.blocks, _scope(page))
         if index is not None and folded(page.blocks[index][0]) == folded(page.found.author):

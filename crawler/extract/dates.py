@@ -252,14 +252,9 @@ def parse_relative(text: str | None, fetched_at: str | datetime | None) -> str |
     (now when unknown): to the minute for minutes and hours, the day alone for days and more."""
     if not text or len(text) > 80:
         return None
-    if isinstance(fetched_at, datetime):
-        now = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=VIETNAM)
-    else:
-        stated = parse_iso_datetime(fetched_at) if fetched_at else None
-        now = datetime.fromisoformat(stated) if has_time(stated) else datetime.now(VIETNAM)
-    now = now.astimezone(VIETNAM)
     m = RELATIVE.search(text)
     if m:
+        now = _counted_from(fetched_at)
         unit = m.group(2).lower()
         unit = UNITS.get(unit) or UNITS.get(unit.rstrip("s"), "days")
         count = int(m.group(1))
@@ -268,10 +263,21 @@ def parse_relative(text: str | None, fetched_at: str | datetime | None) -> str |
         days = count * {"days": 1, "weeks": 7, "months": 30, "years": 365}[unit]
         return (now - timedelta(days=days)).date().isoformat()
     if YESTERDAY.search(text):
-        return (now - timedelta(days=1)).date().isoformat()
+        return (_counted_from(fetched_at) - timedelta(days=1)).date().isoformat()
     if TODAY.search(text):
-        return now.date().isoformat()
+        return _counted_from(fetched_at).date().isoformat()
     return None
+
+
+def _counted_from(fetched_at: str | datetime | None) -> datetime:
+    """The fetch time at +07:00 (now when unknown): read only once a relative form is found
+    (most texts asked are not one: an author candidate, a line near the headline)."""
+    if isinstance(fetched_at, datetime):
+        now = fetched_at if fetched_at.tzinfo else fetched_at.replace(tzinfo=VIETNAM)
+    else:
+        stated = parse_iso_datetime(fetched_at) if fetched_at else None
+        now = datetime.fromisoformat(stated) if has_time(stated) else datetime.now(VIETNAM)
+    return now.astimezone(VIETNAM)
 
 
 def has_time(iso: str | None) -> bool:

@@ -354,8 +354,9 @@ def header_stamp(tree, headline, container, order: DocumentOrder) -> str | None:
     if headline is None:
         return None
     own = BRACKETED.search(text_of(headline))
-    if own and parse_date_text(own.group(1)):
-        return parse_date_text(own.group(1))
+    stamped = parse_date_text(own.group(1)) if own else None
+    if stamped:
+        return stamped
     found = []
     for element in nodes_near(tree, headline, order):
         if not isinstance(element.tag, str) or element.tag in SKIP_TAGS:
