@@ -83,13 +83,18 @@ def test_store_counts_new_then_unchanged_then_updated(crawler, tmp_path):
         assert db.raw_html("https://laodongthudo.vn/a-1.html") == b"<html>x</html>"
 
 
+def meeting() -> Article:
+    """A stored article whose URL another page will declare as its canonical."""
+    return article(url="https://laodongthudo.vn/cong-doan.html", article_id=None,
+                   title="Công đoàn quận tổ chức hội nghị",
+                   body="Hội nghị tổng kết công tác công đoàn năm với nhiều nội dung mới.")
+
+
 def test_an_article_whose_canonical_holds_another_is_stored_where_it_was_fetched(crawler,
                                                                                 tmp_path):
     pipe = StoreArticlePipeline.from_crawler(crawler)
     pipe.open_spider()
-    stored = article(url="https://laodongthudo.vn/cong-doan.html", article_id=None,
-                     title="Công đoàn quận tổ chức hội nghị",
-                     body="Hội nghị tổng kết công tác công đoàn năm với nhiều nội dung mới.")
+    stored = meeting()
     pipe.process_item(stored)
     other = article(url=stored.url, article_id=None, title="Giải chạy vì sức khỏe người lao động",
                     body="Hàng nghìn vận động viên tham gia giải chạy tại công viên sáng nay.",
@@ -189,9 +194,7 @@ def test_storing_under_the_fetched_address_that_fails_costs_that_article_only(cr
                                                                                monkeypatch):
     pipe = StoreArticlePipeline.from_crawler(crawler)
     pipe.open_spider()
-    stored = article(url="https://laodongthudo.vn/cong-doan.html", article_id=None,
-                     title="Công đoàn quận tổ chức hội nghị",
-                     body="Hội nghị tổng kết công tác công đoàn năm với nhiều nội dung mới.")
+    stored = meeting()
     pipe.process_item(stored)
     pipe.close_spider()
     pipe.open_spider()
