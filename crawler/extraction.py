@@ -49,8 +49,8 @@ from crawler.extract.dates import parse_iso_datetime, parse_vietnamese_datetime 
 #   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
 from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match,
-                                  folded, inline_text, paragraph_blocks, same_text, select,
-                                  text_of)
+                                  folded, folded_text_if_short, inline_text, paragraph_blocks,
+                                  same_text, select, text_of)
 
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
 NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not found|không tìm thấy)|"
@@ -489,8 +489,9 @@ def _noise_boxes(tree, headings) -> list:
     boxes = list(tree.iter("form"))
     wanted = {folded(h) for h in headings}
     if wanted:
+        longest = max(map(len, wanted))
         for element in tree.iter("h2", "h3", "h4", "h5", "div", "span", "p", "strong"):
-            if folded(text_of(element)) not in wanted:
+            if folded_text_if_short(element, longest) not in wanted:
                 continue
             box = element.getparent()
             if box is not None and box.tag not in ("body", "html", "main", "article") \

@@ -17,7 +17,7 @@ from crawler.extract.dates import (date_spans, element_date, has_time, parse_dat
                                    parse_relative, time_spans)
 from crawler.extract.related import own_links
 from crawler.extract.text import (BLOCK_TAGS, SKIP_TAGS, ascii_letters, clean_text, folded,
-                                  text_of)
+                                  folded_text_if_short, text_of)
 
 SEPARATOR = re.compile(r"\s+[|–—\-:»·*•]\s+|\s*[|｜ㅣ：]\s*|\s+[–—]\s*|\s*[–—]\s+|(?<=\w)-\s+")
 # Class / id words of page furniture that is never the article's own header or text.
@@ -499,6 +499,7 @@ def locate_container(tree, lines: list[str]):
     wanted = {folded(l): len(l) for l in lines if len(l) >= 30}
     if not wanted:
         return None, None
+    longest = max(map(len, wanted))
     matched = []
     loose = []                       # blocks with text runs of their own (<br><br>, no <p>)
     for element in tree.iter(*CONTENT_TAGS):
@@ -507,7 +508,7 @@ def locate_container(tree, lines: list[str]):
             loose.append(element)
         if element.tag == "div" and element.find(".//div") is not None:
             continue
-        key = folded(text_of(element))
+        key = folded_text_if_short(element, longest)
         if key in wanted:
             matched.append((element, wanted[key]))
             wanted[key] = 0

@@ -90,9 +90,38 @@ def inline_text(element) -> str:
     return clean_text("".join(out))
 
 
+_NOT_WORD = re.compile(r"\W+")
+
+
+@lru_cache(maxsize=8192)
 def folded(text: str | None) -> str:
-    """For comparing texts: lower case, letters and digits only, single spaces."""
-    return re.sub(r"\W+", " ", clean_text(text).lower()).strip()
+    """For comparing texts: lower case, letters and digits only, single spaces. Remembered: the
+    fallbacks compare the same texts many times on a page (each element's text with the lines
+    trafilatura kept, link texts with teasers, headings with the noise headings), and a site's
+    menus and boxes recur on all its pages (nine in ten asked on the "redesign" replay)."""
+    return _NOT_WORD.sub(" ", clean_text(text).lower()).strip()
+
+
+def folded_text_if_short(element, longest: int) -> str | None:
+    """`folded(text_of(element))`, or None when that is longer than `longest` characters, found
+    without reading all of a long element's text. The text is the element's pieces joined with
+    spaces, so the folded text of its first pieces is the start of the whole's: once that is
+    too long, so is the whole. For "is this element's text one of these phrases?" asked of
+    every element of a page, where text_of of each wrapper reads its whole subtree again."""
+    if next(element.iter("script", "style"), None) is not None:
+        shown = folded(text_of(element))
+        return shown if len(shown) <= longest else None
+    pieces = []
+    size = 0
+    check = 2 * longest + 64            # raw characters read before the first look
+    for piece in element.itertext():
+        pieces.append(piece)
+        size += len(piece)
+        if size > check:
+            if len(folded(" ".join(pieces))) > longest:
+                return None
+            check = 2 * size            # (looked at again only when the text has doubled)
+    return folded(" ".join(pieces))      # text_of: clean_text(" ".join(itertext())), folded
 
 
 def ascii_letters(text: str | None) -> str:
