@@ -6,6 +6,7 @@ article text (crawler/extraction.py drops them from the body).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from crawler.extract.text import folded, text_of
@@ -21,17 +22,24 @@ RELATED_HEADING = re.compile(r"^\W*(tin|bài|video)?\s*(liên quan|cùng chủ �
 
 def own_links(element, url: str | None) -> list:
     """The links of `element` that point to pages of the same site (relative, or same host)."""
-    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    host = _host(url or "")
     found = []
     for link in element.iter("a"):
         href = (link.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        target = (urlsplit(href).hostname or "").removeprefix("www.")
+        target = _host(href)
         if not target or not host or target == host or target.endswith("." + host) \
                 or host.endswith("." + target):
             found.append(link)
     return found
+
+
+@lru_cache(maxsize=8192)
+def _host(address: str) -> str:
+    """The host of a link without "www.", "" for a relative one; remembered, as a site's menus
+    and boxes link the same addresses from every page (urlsplit was a third of own_links)."""
+    return (urlsplit(address).hostname or "").removeprefix("www.")
 
 
 def is_link_item(text: str, element, url: str | None) -> bool:
