@@ -14,7 +14,7 @@ from lxml import etree
 from crawler.extract.dates import date_spans, parse_relative, time_spans
 from crawler.extract.signals import (RIGHT, DocumentOrder, _words, is_furniture, name_key,
                                      near_headline, nodes_near, words)
-from crawler.extract.text import SKIP_TAGS, clean_text, folded, text_of
+from crawler.extract.text import SKIP_TAGS, clean_text, folded, text_if_short, text_of
 
 
 def bold_line(element) -> bool:
@@ -99,8 +99,8 @@ def byline(tree, headline, text_end, order: DocumentOrder) -> str | None:
             continue
         if any(house_account(a.get("href")) for a in element.iter("a")):
             continue
-        text = _without_controls(element)
-        if 0 < len(text) <= 50 and len(text.split()) <= 6 and not date_spans(text) \
+        text = _without_controls(element, longest=50)
+        if text and len(text.split()) <= 6 and not date_spans(text) \
                 and not is_furniture(element):
             found.append(element)
     if not found:
@@ -138,8 +138,8 @@ def labelled_byline(tree, headline, order: DocumentOrder) -> str | None:
     for element in nodes_near(tree, headline, order):       # near_headline takes no other
         if element.tag not in LINE_TAGS:
             continue
-        text = _without_controls(element)
-        if not 4 < len(text) <= 80 or not BYLINE_LABEL.match(text):
+        text = _without_controls(element, longest=80)     # (a wrapper's text is not read)
+        if text is None or not 4 < len(text) or not BYLINE_LABEL.match(text):
             continue
         if any(isinstance(d.tag, str) and d.tag in LINE_TAGS
                and BYLINE_LABEL.match(_without_controls(d)) for d in element.iterdescendants()):
@@ -210,9 +210,11 @@ def in_control(tree, name: str | None) -> bool:
                                        or (e.tag == "a" and house_account(e.get("href")))))
 
 
-def _without_controls(element) -> str:
-    """The element's text without what its buttons say."""
+def _without_controls(element, longest: int | None = None) -> str | None:
+    """The element's text without what its buttons say; with `longest`, None when that text is
+    longer (a long element's text is then not read to its end: text_if_short)."""
     if next(element.iter("button"), None) is None:
-        return text_of(element)
-    return clean_text(" ".join(element.xpath(".//text()[not(ancestor::button) and "
+        return text_of(element) if longest is None else text_if_short(element, longest)
+    text = clean_text(" ".join(element.xpath(".//text()[not(ancestor::button) and "
                                              "not(ancestor::script) and not(ancestor::style)]")))
+    return text if longest is None or len(text) <= longest else None

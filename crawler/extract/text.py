@@ -102,26 +102,43 @@ def folded(text: str | None) -> str:
     return _NOT_WORD.sub(" ", clean_text(text).lower()).strip()
 
 
+def text_if_short(element, longest: int) -> str | None:
+    """`text_of(element)`, or None when that is longer than `longest` characters: for "is this
+    a short line?" asked of every element near the headline, where text_of of a wrapper would
+    read the whole article. See `_if_short`."""
+    return _if_short(element, longest, clean_text)
+
+
 def folded_text_if_short(element, longest: int) -> str | None:
-    """`folded(text_of(element))`, or None when that is longer than `longest` characters, found
-    without reading all of a long element's text. The text is the element's pieces joined with
-    spaces, so the folded text of its first pieces is the start of the whole's: once that is
-    too long, so is the whole. For "is this element's text one of these phrases?" asked of
-    every element of a page, where text_of of each wrapper reads its whole subtree again."""
-    if next(element.iter("script", "style"), None) is not None:
-        shown = folded(text_of(element))
-        return shown if len(shown) <= longest else None
-    pieces = []
-    size = 0
-    check = 2 * longest + 64            # raw characters read before the first look
-    for piece in element.itertext():
-        pieces.append(piece)
-        size += len(piece)
-        if size > check:
-            if len(folded(" ".join(pieces))) > longest:
-                return None
-            check = 2 * size            # (looked at again only when the text has doubled)
-    return folded(" ".join(pieces))      # text_of: clean_text(" ".join(itertext())), folded
+    """`folded(text_of(element))`, or None when that is longer than `longest` characters: for
+    "is this element's text one of these phrases?" asked of every element of a page. See
+    `_if_short`."""
+    return _if_short(element, longest, folded)
+
+
+def _if_short(element, longest: int, read) -> str | None:
+    """read(text_of(element)) when it is at most `longest` characters long, else None, without
+    reading all of a long element's text. `read` is clean_text or folded: for both, the reading
+    of the first pieces of a text joined with spaces is the start of the reading of the whole
+    (a space starts a new word and composes with nothing), so once it is too long, so is the
+    whole."""
+    if not len(element) and element.tag not in _CODE:
+        shown = read(element.text)            # no children: its text is all there is
+    elif next(element.iter("script", "style"), None) is not None:
+        shown = read(text_of(element))
+    else:
+        pieces = []
+        size = 0
+        check = 2 * longest + 64            # raw characters read before the first look
+        for piece in element.itertext():
+            pieces.append(piece)
+            size += len(piece)
+            if size > check:
+                if len(read(" ".join(pieces))) > longest:
+                    return None
+                check = 2 * size            # (looked at again only when the text has doubled)
+        shown = read(" ".join(pieces))      # text_of: clean_text(" ".join(itertext()))
+    return shown if len(shown) <= longest else None
 
 
 def ascii_letters(text: str | None) -> str:
