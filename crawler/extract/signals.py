@@ -291,9 +291,10 @@ def _longer_than(element, limit: int) -> bool:
     return False
 
 
-def near_headline(candidates, headline, order: DocumentOrder, container=None):
+def near_headline(candidates, headline, order: DocumentOrder, container=None, accept=None):
     """The candidate closest to the headline in document order (within STAMP_WINDOW elements,
-    before the text's container when it is known), after it on a tie."""
+    before the text's container when it is known), after it on a tie. `accept(candidate)`, a
+    further test that costs more, is asked only of candidates in the window."""
     if headline is None:
         return None
     anchor = order[headline]
@@ -304,7 +305,7 @@ def near_headline(candidates, headline, order: DocumentOrder, container=None):
         if abs(distance) > STAMP_WINDOW or (limit is not None and limit > anchor
                                              and order[element] > limit):
             continue
-        if in_teaser(element):
+        if in_teaser(element) or (accept is not None and not accept(element)):
             continue
         key = (abs(distance), distance < 0)
         if best is None or key < best[0]:
@@ -326,16 +327,24 @@ def nodes_near(tree, headline, order: DocumentOrder):
 def marker_date(tree, headline, container, order: DocumentOrder) -> str | None:
     """A date in an element whose class names say date / time (a CMS's date marker), in the
     article header: near the headline, not in the text, not in a teaser box."""
+    if headline is None:
+        return None                                    # (near_headline would choose none)
     found = []
     for el in tree.iter(etree.Element):               # (elements only: lxml skips comments)
         class_, id_ = el.get("class"), el.get("id")
         if (class_ is None and id_ is None) or _words(class_, id_).isdisjoint(MARKER_WORDS) \
                 or el.tag in SKIP_TAGS:
             continue                                   # no class / id word of a date marker
-        if not inside(el, container) and not is_furniture(el) and stamp_date(el):
+        if not inside(el, container) and not is_furniture(el):
             found.append(el)
-    element = near_headline(found, headline, order, container)
-    return stamp_date(element) if element is not None else None
+    dates = {}                                         # a stamp read only near the headline
+
+    def dated(element) -> bool:
+        dates[element] = stamp_date(element)
+        return bool(dates[element])
+
+    element = near_headline(found, headline, order, container, accept=dated)
+    return dates[element] if element is not None else None
 
 
 def time_element_date(tree, headline, container, order: DocumentOrder) -> str | None:
@@ -503,12 +512,15 @@ def locate_container(tree, lines: list[str]):
     matched = []
     loose = []                       # blocks with text runs of their own (<br><br>, no <p>)
     for element in tree.iter(*CONTENT_TAGS):
-        direct = (element.text or "") + "".join(c.tail or "" for c in element)
+        if not len(element):         # no children: its own text is all of its text
+            direct = element.text or ""
+            key = folded(direct)
+        else:
+            direct = (element.text or "") + "".join(c.tail or "" for c in element)
+            key = None if element.tag == "div" and element.find(".//div") is not None \
+                else folded_text_if_short(element, longest)
         if len(direct.strip()) >= 30:
             loose.append(element)
-        if element.tag == "div" and element.find(".//div") is not None:
-            continue
-        key = folded_text_if_short(element, longest)
         if key in wanted:
             matched.append((element, wanted[key]))
             wanted[key] = 0
