@@ -38,6 +38,9 @@ class Decoded:
     text: str
     encoding: str              # Python codec name, e.g. "utf-8", "cp1258"
     why: str                   # "bom", "header", "meta", "detected", "default", "ascii"
+    # the body itself when `text` is exactly its UTF-8 reading (valid UTF-8, no byte order mark,
+    # no NUL byte): the HTML parser can read those bytes instead of the text (no re-encoding)
+    utf8: bytes | None = None
 
 
 def codec_name(label: str | None) -> str | None:
@@ -135,12 +138,14 @@ def read_html(body: bytes | str, content_type: str | None = None) -> Decoded:
     if isinstance(body, str):
         return Decoded(_without_nul(body), "unicode", "text")
     codec, why, text = _choose(body, content_type)
+    exact = text is not None or (codec == "utf-8" and why == "ascii")
     if text is None:              # (not None: valid UTF-8, already decoded whole in choosing)
         if why == "bom":
             from w3lib.encoding import read_bom
             body = body[len(read_bom(body)[1] or b""):]
         text = body.decode(codec, errors="replace")
-    return Decoded(_without_nul(text), codec, why)
+    clean = _without_nul(text)
+    return Decoded(clean, codec, why, utf8=body if exact and clean is text else None)
 
 
 def _without_nul(text: str) -> str:

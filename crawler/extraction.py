@@ -48,9 +48,9 @@ from crawler.extract.dates import parse_date_text
 from crawler.extract.dates import parse_iso_datetime, parse_vietnamese_datetime  # noqa: F401
 #   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
-from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, clean_text, first_match,
-                                  folded, folded_text_if_short, inline_text, paragraph_blocks,
-                                  same_text, select, text_of)
+from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, UTF8_HTML_PARSER,
+                                  clean_text, first_match, folded, folded_text_if_short,
+                                  inline_text, paragraph_blocks, same_text, select, text_of)
 
 MIN_ARTICLE_CHARS = 200   # shorter bodies are video-only pages, stubs, "not found" pages
 NOT_FOUND = re.compile(r"^\W*(?:(?:lỗi|error)\s*)?404\s*(?:$|[-–—|:]|not found|không tìm thấy)|"
@@ -119,25 +119,36 @@ class Extracted:
 
 # --- parsing --------------------------------------------------------------------------------
 
-def parse_html(html: str | bytes):
+def parse_html(html: str | bytes, utf8: bytes | None = None):
+    """The page's tree. `utf8`: the bytes `html` was read from when it is exactly their UTF-8
+    reading (crawler/charset.py's Decoded.utf8): parsed as bytes, the same tree a little
+    sooner; not when the text opens with an XML declaration (cut from the text) or with white
+    space other than ASCII's six (lxml tells a whole document from a fragment by a regex that
+    reads a str's white space more widely than bytes')."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
     if not html.strip():
         raise ValueError("empty page")
-    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
-    return lxml.html.fromstring(html, parser=HTML_PARSER)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", html)
+    if utf8 is not None and text is html:
+        start = html[:256]
+        opening = start[:len(start) - len(start.lstrip())]
+        if len(opening) < len(start) and not opening.strip(" \t\n\r\f\v"):
+            return lxml.html.fromstring(utf8, parser=UTF8_HTML_PARSER)
+    return lxml.html.fromstring(text, parser=HTML_PARSER)
 
 
 class _Reading:
     """One page being read: the tree, its metadata, the rules, and what was found so far."""
 
     def __init__(self, html: str, url: str | None, rules: SiteRules | None,
-                 fetched_at: str | None = None, listed_date: str | None = None):
+                 fetched_at: str | None = None, listed_date: str | None = None,
+                 utf8: bytes | None = None):
         self.html = html
         self.url = url
         self.fetched_at = fetched_at      # what a relative stamp counts back from
         self.listed_date = listed_date    # the date the feed / sitemap gave for this URL
-        self.tree = parse_html(html)
+        self.tree = parse_html(html, utf8)
         self.meta: PageMeta = page_metadata(self.tree)
         if not url and self.meta.canonical and self.meta.canonical.startswith("http"):
             self.url = self.meta.canonical      # a saved page read without its address
@@ -185,11 +196,13 @@ class _Reading:
 
 def extract_article(html: str | bytes, url: str | None = None,
                     rules: SiteRules | None = None, fetched_at: str | None = None,
-                    listed_date: str | None = None) -> Extracted:
-    """Extract the article on one page. `rules` None means the generic path (no site rules)."""
+                    listed_date: str | None = None, utf8: bytes | None = None) -> Extracted:
+    """Extract the article on one page. `rules` None means the generic path (no site rules).
+    `utf8`: the bytes the text was read from, when it is exactly their UTF-8 reading (parsed
+    as they are: see parse_html)."""
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
-    page = _Reading(html, url, rules, fetched_at, listed_date)
+    page = _Reading(html, url, rules, fetched_at, listed_date, utf8)
     for selector in page.rules.noise:
         for element in select(page.tree, selector):
             if element.getparent() is not None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from crawler.canonical import canonical_refusal
-from crawler.charset import looks_like_mojibake
+from crawler.charset import looks_like_mojibake, read_html
 from crawler.extraction import MIN_ARTICLE_CHARS, Extracted, extract_article
 from crawler.items import Article
 from crawler.topics import VocabularyError, classify
@@ -53,7 +53,6 @@ class Page:
 def decode(body: bytes | str, content_type: str | None = None) -> str:
     """The page's text, decoded as the crawl decodes it (crawler/charset.py: header, meta and
     what the text is weighed together; invalid bytes replaced)."""
-    from crawler.charset import read_html
     return read_html(body, content_type).text
 
 
@@ -91,9 +90,10 @@ def read_page(spider_cls, body: bytes | str, url: str, content_type: str | None 
         return Page(url=fetched, article_id=article_id_of(spider_cls, fetched), found=found,
                     rejection=refusal, for_good=True)
     try:
-        text = decode(body, content_type)
-        found = extract_article(text, url or None, spider_cls.rules_at(fetched_at),
-                                fetched_at=fetched_at, listed_date=listed_date)
+        decoded = read_html(body, content_type)
+        found = extract_article(decoded.text, url or None, spider_cls.rules_at(fetched_at),
+                                fetched_at=fetched_at, listed_date=listed_date,
+                                utf8=decoded.utf8)
     except Exception as error:  # a broken page must not stop anything: say what broke
         return Page(url=fetched, article_id=article_id_of(spider_cls, fetched),
                     found=Extracted(problems=[f"could not parse: {error!r}"]),

@@ -20,12 +20,12 @@ SKIP_TAGS = frozenset("script style noscript iframe form button select input tex
 FILE_NAME = re.compile(r"^[\w\-. ()]+\.(jpe?g|png|gif|webp|bmp|tiff?)$", re.I)
 
 
-def _html_parser() -> etree.HTMLParser:
+def _html_parser(encoding: str | None = None) -> etree.HTMLParser:
     """lxml.html's parser with every element an `lxml.html.HtmlElement` chosen inside lxml:
     lxml.html's own parser asks a Python function for each element's class (forms, inputs,
     labels get their own), each time an element is touched, a tenth of a page's reading; no
-    field reads a form's fields."""
-    parser = lxml.html.HTMLParser()
+    field reads a form's fields. With `encoding`, for bytes known to be in it."""
+    parser = lxml.html.HTMLParser(encoding=encoding)
     parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
         element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
         pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
@@ -33,6 +33,9 @@ def _html_parser() -> etree.HTMLParser:
 
 
 HTML_PARSER = _html_parser()
+# the same parser for a page's bytes when they are valid UTF-8 (crawler/charset.py's
+# Decoded.utf8): the same tree as from their text, without lxml re-encoding the text for libxml2
+UTF8_HTML_PARSER = _html_parser("utf-8")
 
 
 def clean_text(text: str | None) -> str:
