@@ -144,8 +144,9 @@ def read_html(body: bytes | str, content_type: str | None = None) -> Decoded:
             from w3lib.encoding import read_bom
             body = body[len(read_bom(body)[1] or b""):]
         text = body.decode(codec, errors="replace")
-    clean = _without_nul(text)
-    return Decoded(clean, codec, why, utf8=body if exact and clean is text else None)
+    if exact and body.find(b"\x00") < 0:     # (a NUL byte is a NUL in UTF-8 text: looked for
+        return Decoded(text, codec, why, utf8=body)   # in the bytes, four times as fast)
+    return Decoded(_without_nul(text), codec, why)
 
 
 def _without_nul(text: str) -> str:
