@@ -212,9 +212,46 @@ class DocumentOrder:
         not the one these positions are of."""
         if tree is not self.tree:
             return None
+        if self._index is None and _attached(element, tree):
+            # positions not counted yet: the same window, walked from `element` (counting every
+            # node of the page cost more than the rest of the search on pages that ask nothing
+            # else of the order)
+            return _walk_back(element, tree, radius)[::-1] + [element] + \
+                _walk_on(element, tree, radius)
         anchor = self[element]
         nodes = self._nodes[max(0, anchor - radius):max(0, anchor + radius + 1)]
         return [node for node in nodes if _attached(node, tree)]
+
+
+def _walk_back(node, root, count: int) -> list:
+    """Up to `count` nodes before `node` in `root.iter()` order, nearest first."""
+    found = []
+    while len(found) < count and node is not root:
+        before = node.getprevious()
+        if before is None:
+            node = node.getparent()
+        else:
+            node = before
+            while len(node):                # its last descendant comes just before
+                node = node[-1]
+        found.append(node)
+    return found
+
+
+def _walk_on(node, root, count: int) -> list:
+    """Up to `count` nodes after `node` in `root.iter()` order."""
+    found = []
+    while len(found) < count:
+        if len(node):
+            node = node[0]
+        else:
+            while node is not root and node.getnext() is None:
+                node = node.getparent()
+            if node is root:
+                break
+            node = node.getnext()
+        found.append(node)
+    return found
 
 
 def _attached(node, root) -> bool:
@@ -295,7 +332,7 @@ def near_headline(candidates, headline, order: DocumentOrder, container=None, ac
     """The candidate closest to the headline in document order (within STAMP_WINDOW elements,
     before the text's container when it is known), after it on a tie. `accept(candidate)`, a
     further test that costs more, is asked only of candidates in the window."""
-    if headline is None:
+    if headline is None or not candidates:
         return None
     anchor = order[headline]
     limit = order[container] if container is not None else None
