@@ -1,13 +1,19 @@
 """crawler/extract/text.py's fast paths give what the plain definitions give: selectors as
 lxml's cssselect finds them, white space folded as `re.sub(r"\\s+", " ", text).strip()`, an
-element's text as the join of its itertext()."""
+element's text as the join of its itertext(), a short text read only up to its limit, a page
+parsed from its UTF-8 bytes as from its text, the window around a headline walked as counted."""
 import random
 import re
 import unicodedata
 
 from lxml.cssselect import CSSSelector
 
-from crawler.extract.text import clean_text, paragraph_blocks, select, text_of
+from lxml import etree
+
+from crawler.charset import read_html
+from crawler.extract.signals import DocumentOrder
+from crawler.extract.text import (clean_text, folded, folded_text_if_short, paragraph_blocks,
+                                  select, text_if_short, text_of)
 from crawler.extraction import parse_html
 
 PAGE = """<html><head><title>t</title><script>var a = "<p class='tags'>x</p>";</script>
@@ -52,3 +58,50 @@ def test_text_of_and_blocks_read_each_element_as_its_itertext():
     main = select(tree, "div#main")[0]
     assert [t for t, _ in paragraph_blocks(main)] == ["One", "Two three", "loose", "text",
                                                        "spaced text"]
+
+
+LONG_PAGE = PAGE.replace("</body>", "<div class='wrap'><h3>Tin khác</h3><ul>" + "".join(
+    f"<li><a href='/{n}'>Bài {n}: công  nhân\xa0và công đoàn…</a> <i>{n}/11</i></li>"
+    for n in range(40)) + "</ul><p>e\u0301 — x</p></div></body>")
+
+
+def test_short_texts_are_the_texts_or_none_when_longer():
+    tree = parse_html(LONG_PAGE)
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        shown = text_of(element)
+        for longest in (0, 5, 12, 40, 200, 5000):
+            assert text_if_short(element, longest) == (shown if len(shown) <= longest else None)
+            key = folded(shown)
+            assert folded_text_if_short(element, longest) == (key if len(key) <= longest
+                                                              else None)
+
+
+def test_a_page_parsed_from_its_utf8_bytes_is_the_tree_of_its_text():
+    pages = [LONG_PAGE, "\n  " + LONG_PAGE, "<p>a fragment, é</p>",
+             '<html><head><meta charset="windows-1258"></head><body><p>Công đoàn</p></body></html>',
+             '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',
+             "\u00a0<html><body><p>no-break space first</p></body></html>",
+             "\x1c<html><body><p>a separator first</p></body></html>"]
+    for page in pages:
+        decoded = read_html(page.encode("utf-8"), "text/html; charset=utf-8")
+        assert decoded.utf8 == page.encode("utf-8") and decoded.text == page
+        assert etree.tostring(parse_html(decoded.text, decoded.utf8)) == \
+            etree.tostring(parse_html(page)), page[:40]
+    # not exactly the text: no bytes to parse
+    assert read_html(b"<p>a\x00b</p>").utf8 is None
+    assert read_html(b"\xef\xbb\xbf<p>bom</p>").utf8 is None
+    assert read_html("<p>Công đoàn</p>".encode("cp1258"), "text/html; charset=windows-1258").utf8 \
+        is None
+
+
+def test_the_window_around_an_element_walked_is_the_window_counted():
+    tree = parse_html(LONG_PAGE)
+    nodes = list(tree.iter())
+    for element in nodes:
+        for radius in (0, 1, 3, 40):
+            walked = DocumentOrder(tree).around(tree, element, radius)
+            counted = DocumentOrder(tree)
+            counted[tree]                                   # positions counted first
+            assert walked == counted.around(tree, element, radius)
