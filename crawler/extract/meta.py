@@ -43,17 +43,32 @@ class PageMeta:
 
 
 def page_metadata(tree) -> PageMeta:
-    # {(attribute, value): [content, ...]} of every <meta> with a content, in page order: one
-    # pass, instead of compiling and running an XPath per name and attribute
+    # One pass over the document's <meta>, <title>, <link> and <script> elements (all of the
+    # document, as //meta ...), instead of a walk of the page for each kind or an XPath per name:
+    # {(attribute, value): [content, ...]} of every <meta> with a content, in page order; the
+    # <title>s; the hrefs of rel="canonical" links, the og:url contents; the JSON-LD texts.
     metas: dict[tuple[str, str], list[str]] = {}
-    for element in tree.getroottree().iter("meta"):     # all of the document, as //meta
-        content = element.get("content")
-        if content is None:
-            continue
-        for attr in ("property", "name", "itemprop"):
-            value = element.get(attr)
-            if value is not None:
-                metas.setdefault((attr, value.lower()), []).append(content)
+    titles, canonicals, og_urls, json_texts = [], [], [], []
+    for element in tree.getroottree().iter("meta", "title", "link", "script"):
+        tag = element.tag
+        if tag == "meta":
+            content = element.get("content")
+            if content is None:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                value = element.get(attr)
+                if value is not None:
+                    metas.setdefault((attr, value.lower()), []).append(content)
+            if element.get("property") == "og:url":
+                og_urls.append(content)
+        elif tag == "title":
+            titles.append(element)
+        elif tag == "link":
+            href = element.get("href")
+            if href is not None and element.get("rel") == "canonical":
+                canonicals.append(href)
+        elif element.get("type") == "application/ld+json" and element.text is not None:
+            json_texts.append(element.text)
 
     def meta(*names):
         for name in names:
@@ -63,7 +78,6 @@ def page_metadata(tree) -> PageMeta:
                     return clean_text(found[0])
         return None
 
-    titles = tree.getroottree().findall(".//title")
     info = PageMeta(
         title=meta("og:title", "twitter:title"),
         title_tag=clean_text(titles[0].text_content()) if titles else None,
@@ -77,7 +91,7 @@ def page_metadata(tree) -> PageMeta:
     )
     # a naive stamp is in the zone the page's other stamps state (a page in Germany that
     # writes "2024-08-05 20:59:59" in one place and "+02:00" in another), else Vietnam time
-    nodes = [n for n in _json_ld(tree) if isinstance(n, dict)]
+    nodes = [n for n in _json_ld(json_texts) if isinstance(n, dict)]
     raw_published = meta("article:published_time", "datepublished", "pubdate", "publishdate")
     raw_modified = meta("article:modified_time", "datemodified", "og:updated_time", "lastmod")
     raw_published = _local_not_utc(raw_published, [_str(n.get("datePublished")) for n in nodes])
@@ -107,8 +121,7 @@ def page_metadata(tree) -> PageMeta:
         value = meta(name)
         if value and value not in info.descriptions:
             info.descriptions.append(value)
-    canonical = tree.xpath('//link[@rel="canonical"]/@href') or tree.xpath(
-        '//meta[@property="og:url"]/@content')
+    canonical = canonicals or og_urls
     info.canonical = canonical[0].strip() if canonical else None
     if not info.tags and meta("keywords", "news_keywords"):
         info.tags = [clean_text(t) for t in meta("keywords", "news_keywords").split(",") if t.strip()]
@@ -202,8 +215,9 @@ def house_account(url: str | None) -> bool:
     return bool(url) and bool(HOUSE_ACCOUNT.search(url))
 
 
-def _json_ld(tree):
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+def _json_ld(texts):
+    """The nodes of the page's JSON-LD (the texts of its <script type="application/ld+json">)."""
+    for script in texts:
         try:
             data = json.loads(script)
         except ValueError:
