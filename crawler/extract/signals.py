@@ -564,6 +564,8 @@ def locate_container(tree, lines: list[str]):
     missing = {line: weight for line, weight in wanted.items() if weight}
     if missing and loose:            # lines that are runs of a block's own text
         for element in reversed(loose):          # inner blocks before their wrappers
+            if not missing:
+                break                                # (every line found: nothing to add)
             whole = folded(text_of(element))
             found = [line for line in missing if line in whole]
             if found:
