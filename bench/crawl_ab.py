@@ -2,7 +2,7 @@
 
     git archive <rev> | tar -x -C /tmp/before
     python -m bench.crawl_ab --before /tmp/before [--articles-per-site 150] [--rounds 2]
-                             [--reextract]
+                             [--reextract] [--variant redesign]
 
 Each round runs one `newscrawl crawl --backfill` of `ReplayWeb(articles_per_site=N)` (every site,
 against a ReplayServer on 127.0.0.1) with the code under --before (PYTHONPATH), then one with this
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
                         help="a checkout (git archive) of the other version")
     parser.add_argument("--articles-per-site", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--variant", default=None,
+                        help="a layout variant of the replay (replay/variants.py), e.g. redesign")
     parser.add_argument("--reextract", action="store_true",
                         help="also run `newscrawl reextract` of each crawl's database with the "
                              "same version, and print its CPU per article")
@@ -48,7 +50,8 @@ def main(argv=None) -> int:
             db = work / f"{name}-{rnd}.db"
             command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db),
                        "--backfill", "--since", "2000-01-01", "-q", *FAST]
-            with ReplayServer(web=ReplayWeb(articles_per_site=args.articles_per_site)) as server:
+            with ReplayServer(web=ReplayWeb(articles_per_site=args.articles_per_site,
+                                            variant=args.variant)) as server:
                 # run in the checkout: `python -m` puts the working directory first on
                 # sys.path, so PYTHONPATH alone ran this checkout's code for both
                 r = run_measured(command, {**os.environ, **server.env(), "PYTHONPATH": str(root)},
