@@ -369,7 +369,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                              progress: "Callable[[int, int], None] | None" = None) -> int:
         """Compress again, in place, the raw pages still in the old zlib form (before migration
         0010) and those kept without a dictionary (their site had none yet): zstd with their
-        site's dictionary (trained from them when the site has none and has enough pages),
+        site's dictionary (trained from them when the site has none and has enough pages; a page
+        of a site still without one is kept in the dense dictionary-less form, rawpages.pack's
+        `dense`: the crawl writes such pages at a fast level until the dictionary is trained),
         `batch` pages per committed transaction, in rowid order. Readers read every page
         throughout (either form); a killed run leaves each page in one form or the other and a
         rerun goes on. Returns the pages rewritten. `progress(done, left)` after each batch
@@ -391,10 +393,10 @@ class NewsDB(CrawlRuns, ClusterStore):
             with self.transaction():
                 for _, url, old, blob, site in rows:
                     html = read_raw_page(old, blob, None, self.dictionaries)
-                    packed = self.raw.pack(site, url, html)
+                    packed = self.raw.pack(site, url, html, dense=True)
                     self.raw.store_dictionary(packed, now_iso())
-                    if old is None and packed.dictionary is None:
-                        continue       # no dictionary for its site yet: it stays as it is
+                    if old is None and packed.dictionary is None and packed.html_zstd == blob:
+                        continue       # no dictionary for its site yet, and in the dense form
                     self.db.execute(
                         "UPDATE raw_pages SET html_zstd = ?, dictionary = ?, html_zlib = NULL "
                         "WHERE url = ? AND html_zlib IS ? AND html_zstd IS ?",
