@@ -197,10 +197,12 @@ class NewsDB(CrawlRuns, ClusterStore):
             self.db.execute("DELETE FROM not_articles WHERE url = ?", [article.url])
             existing = self._same_article(article)
             if existing is None or existing["content_hash"] != row["content_hash"]:
-                # the signature only of a text to store (not of an unchanged refetch)
+                # the signature only of a text to store (not of an unchanged refetch), and its
+                # LSH band keys, once (the candidates' lookup, then the stored rows)
                 sig = dedup.signature(article.body or "")
+                keys = None if sig is None else dedup.band_keys(sig)
             if existing is None:
-                matches = self._same_story(article, row["slug_key"], sig)
+                matches = self._same_story(article, row["slug_key"], sig, keys)
                 earlier = [m for m in matches
                            if not _published_before(article.published_at, m[2])]
                 if earlier:   # a stored article is the original (the best match among them)
@@ -219,7 +221,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                     [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at,
                      json.dumps(found_by) if found_by else None],
                 )
-                self._put_signature(cur.lastrowid, sig)
+                self._put_signature(cur.lastrowid, sig, keys)
                 outcome = "new"
             elif existing["content_hash"] == row["content_hash"]:
                 # the same text: only topics computed with another vocabulary are refreshed
@@ -242,7 +244,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                     "updated_at = ? WHERE id = ?",
                     [*(row[c] for c in fields), changed_at, existing["id"]],
                 )
-                self._put_signature(existing["id"], sig)
+                self._put_signature(existing["id"], sig, keys)
                 outcome = "updated"
             if article.html is not None:
                 self._put_raw(article.site, existing["url"] if existing else article.url,
@@ -266,8 +268,10 @@ class NewsDB(CrawlRuns, ClusterStore):
             return None
         return dict(zip(names, found))
 
-    def _same_story(self, article: "Article", slug_key: str | None, sig) -> list[tuple]:
-        """Stored articles of OTHER sites (or hosts) telling the same story as `article`:
+    def _same_story(self, article: "Article", slug_key: str | None, sig,
+                    keys: list[int] | None = None) -> list[tuple]:
+        """Stored articles of OTHER sites (or hosts) telling the same story as `article`
+        (`sig` its body's signature, `keys` its band keys if computed already):
         [(id, url, published_at, method, similarity)], best match first."""
         if slug_key:
             # a mirror: another site's article whose own id is in the same last path segment
@@ -279,7 +283,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                 return [(*found, "same slug and id", 1.0)]
         if sig is None:
             return []
-        keys = dedup.band_keys(sig)
+        keys = dedup.band_keys(sig) if keys is None else keys
         # candidates: articles sharing an LSH band, and (syndication keeps headlines) articles
         # with the same title; both are index lookups, then the similarity decides
         candidates = self.db.execute(
@@ -298,7 +302,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                                 round(score, 3)))
         return sorted(matches, key=lambda m: -m[4])
 
-    def _put_signature(self, article_id: int, sig) -> None:
+    def _put_signature(self, article_id: int, sig, keys: list[int] | None = None) -> None:
+        """Store `sig` (None: none) as the article's signature, with its band keys (`keys`,
+        if computed already), in place of any it had: inside a write transaction."""
         old = self.db.execute("SELECT signature FROM minhashes WHERE article = ?",
                               [article_id]).fetchone()
         if old is not None:   # its band rows, by their keys (minhash_bands has no other index)
@@ -312,7 +318,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                         [article_id, dedup.to_blob(sig)])
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
-            [(key, article_id) for key in dedup.band_keys(sig)])
+            [(key, article_id) for key in (dedup.band_keys(sig) if keys is None else keys)])
 
     def _record_duplicate(self, copy_url: str, copy_site: str, copy_article_id: str | None,
                           original_url: str, method: str, similarity: float) -> None:
