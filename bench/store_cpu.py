@@ -12,6 +12,8 @@ read once with the crawl's page path (untimed), then, by time.process_time (this
 * ``store_article``: every article through `NewsDB.store_article` into a fresh database file, a
   batch of NEWS_STORE_BATCH_ITEMS per transaction as `StoreArticlePipeline` writes them (the two
   parts above included): the whole store side of a first crawl;
+* ``store_article, a later crawl``: the same pages again as other articles of their sites (new
+  URLs and site ids), by a new NewsDB on that file: each site's dictionary loaded, none trained;
 
 and the raw pages' bytes as stored (html_zstd) per page. Each figure is the median of --repeat
 runs. With --before DIR (a `git archive` of another version) the same runs are made with that
@@ -20,6 +22,7 @@ code too, interleaved round by round (each in its own process, run in DIR).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -48,6 +51,8 @@ def measure(per_site: int, repeat: int) -> dict:
             page.article.fetched_at = "2026-12-08T10:00:00+07:00"
             articles.append(page.article)
     n = len(articles)
+    later = [dataclasses.replace(a, url=a.url + "?later", article_id=f"{a.article_id}9",
+                                 title=f"{a.title} (2)") for a in articles]
     clock = time.process_time
     figures: dict[str, list[float]] = {}
 
@@ -91,6 +96,18 @@ def measure(per_site: int, repeat: int) -> dict:
                     db.store_article(a)
         add("store_article (all of it)", clock() - start)
         raw_bytes = db.db.execute("SELECT SUM(LENGTH(html_zstd)) FROM raw_pages").fetchone()[0]
+        db.close()
+
+        # a later crawl: the same pages as other articles of their site (new URLs and site ids:
+        # no copy of another site's story), stored by a new process whose sites have their
+        # dictionary already (loaded once per site, nothing trained)
+        db = NewsDB(work / f"store-{r}.db")
+        start = clock()
+        for i in range(0, n, NEWS_STORE_BATCH_ITEMS):
+            with db.transaction():
+                for a in later[i:i + NEWS_STORE_BATCH_ITEMS]:
+                    db.store_article(a)
+        add("store_article, a later crawl (dictionaries trained)", clock() - start)
         db.close()
     return {"pages": n, "raw_bytes_per_page": raw_bytes / n,
             "ms": {k: statistics.median(v) for k, v in figures.items()}}
