@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -109,6 +110,7 @@ def measure(per_site: int, repeat: int) -> dict:
                     db.store_article(a)
         add("store_article, a later crawl (dictionaries trained)", clock() - start)
         db.close()
+    shutil.rmtree(work, ignore_errors=True)
     return {"pages": n, "raw_bytes_per_page": raw_bytes / n,
             "ms": {k: statistics.median(v) for k, v in figures.items()}}
 
