@@ -156,6 +156,25 @@ def test_raw_pages_round_trip_with_a_dictionary_trained_per_site(tmp_path):
     db.close()
 
 
+def test_small_crawls_add_up_to_a_dictionary(tmp_path):
+    """Nightly crawls each storing fewer than TRAIN_PAGES pages of a site: the pages stored
+    by earlier runs count, and once TRAIN_PAGES are stored the site has its dictionary and
+    every one of its pages is kept with it."""
+    site, per_run = "tuoitrethudo", TRAIN_PAGES // 3 + 1
+    for run in range(3):                       # each run its own process's writer
+        db = NewsDB(tmp_path / "news.db")
+        store_pages(db, site, range(run * per_run, (run + 1) * per_run))
+        db.close()
+    db = NewsDB(tmp_path / "news.db")
+    assert db.db.execute("SELECT site, version FROM raw_page_dictionaries").fetchall() == [
+        (site, 1)]
+    assert db.db.execute("SELECT count(*), count(dictionary) FROM raw_pages").fetchone() == (
+        3 * per_run, 3 * per_run)
+    for i in range(3 * per_run):
+        assert db.raw_html(f"https://{site}.vn/bai-{i}.html") == site_page(site, i)
+    db.close()
+
+
 def test_each_page_is_kept_as_its_stored_dictionary_compresses_it_and_the_ratio_is_its_own(
         tmp_path):
     # a page is compressed with the dictionary at most once when it is trained (the pages kept

@@ -18,7 +18,8 @@ form); every reader (NewsDB.raw_html, reextract's workers, refused pages) goes t
 
 Writing (``RawPageWriter``, one per NewsDB): a page is compressed with its site's newest
 dictionary (loaded from the database once). The last pages of each site are remembered (at most
-``TRAIN_PAGES``, in memory); a dictionary is trained from them when
+``TRAIN_PAGES``, in memory; for a site without a dictionary, starting from its pages already
+stored without one, so that small nightly crawls add up); a dictionary is trained from them when
 
 1. the site has none yet (its first ``TRAIN_PAGES`` pages were stored without a dictionary: they
    are compressed again with the new one in the same transaction), or
@@ -177,7 +178,20 @@ class RawPageWriter:
                 state.dictionary, state.ratio = row[0], row[2]
                 state.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL,
                                                             dict_data=_dictionary(row[1]))
+            else:
+                state.recent.extend(self._stored_without_dictionary(site))
         return state
+
+    def _stored_without_dictionary(self, site: str) -> list[tuple[str, bytes, bytes, None]]:
+        """The site's last stored article pages kept without a dictionary, oldest first, as
+        `recent` holds them: a site whose crawls each store fewer than TRAIN_PAGES pages (the
+        nightly case) still gets its dictionary once that many are stored, over several runs."""
+        plain = zstandard.ZstdDecompressor()
+        rows = self.conn.execute(
+            "SELECT r.url, r.html_zstd FROM articles a JOIN raw_pages r ON r.url = a.url "
+            "WHERE a.site = ? AND r.dictionary IS NULL AND r.html_zstd IS NOT NULL "
+            "ORDER BY a.id DESC LIMIT ?", [site, TRAIN_PAGES]).fetchall()
+        return [(url, plain.decompress(blob), blob, None) for url, blob in reversed(rows)]
 
     def pack(self, site: str, url: str, data: bytes, dense: bool = False) -> Packed:
         """Compress `data` (the page of `url` on `site`); CPU only, nothing written. Without a
@@ -187,6 +201,8 @@ class RawPageWriter:
         blob = compressor.compress(data)
         if state.compressor is not None and data:
             state.window.append(len(blob) / len(data))
+        if state.recent and any(entry[0] == url for entry in state.recent):   # stored before
+            state.recent = deque((e for e in state.recent if e[0] != url), maxlen=TRAIN_PAGES)
         state.recent.append((url, data, blob, state.dictionary))
         if self._due(state):
             trained = self._train(state)
