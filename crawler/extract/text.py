@@ -96,13 +96,25 @@ def inline_text(element) -> str:
 _NOT_WORD = re.compile(r"\W+")
 
 
-@lru_cache(maxsize=8192)
 def folded(text: str | None) -> str:
-    """For comparing texts: lower case, letters and digits only, single spaces. Remembered: the
-    fallbacks compare the same texts many times on a page (each element's text with the lines
-    trafilatura kept, link texts with teasers, headings with the noise headings), and a site's
-    menus and boxes recur on all its pages (nine in ten asked on the "redesign" replay)."""
+    """For comparing texts: lower case, letters and digits only, single spaces. Remembered for
+    texts of up to REMEMBERED characters: the fallbacks compare the same texts many times on a
+    page (each element's text with the lines trafilatura kept, link texts with teasers, headings
+    with the noise headings), and a site's menus and boxes recur on all its pages (nine in ten
+    asked on the "redesign" replay); a page's whole text is not kept (memory)."""
+    if text is not None and len(text) > REMEMBERED:
+        return _fold(text)
+    return _remembered_fold(text)
+
+
+REMEMBERED = 1000
+
+
+def _fold(text: str | None) -> str:
     return _NOT_WORD.sub(" ", clean_text(text).lower()).strip()
+
+
+_remembered_fold = lru_cache(maxsize=4096)(_fold)
 
 
 def text_if_short(element, longest: int) -> str | None:
