@@ -147,6 +147,10 @@ DOWNLOADER_MIDDLEWARES = {
     # after decompression (590), before Scrapy's meta refresh (580): no off-site or private
     # refresh followed (the page is read as it is)
     "crawler.middlewares.MetaRefreshGuardMiddleware": 585,
+    # Scrapy's meta refresh (580), without decoding a page that declares none; after the charset
+    # (580: listed first, it sees responses after the CharsetMiddleware, as Scrapy's did)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
     # after decompression (590): the charset decided by what the text is (crawler/charset.py)
     "crawler.middlewares.CharsetMiddleware": 580,
 }

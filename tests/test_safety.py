@@ -241,6 +241,47 @@ def test_a_redirect_to_the_proxy_or_past_the_limit_is_refused_under_the_first_ur
     assert f"refresh_refused {first}" in crawler.stats.get_value("newscrawl/problem_urls")
 
 
+def test_a_page_declaring_no_refresh_is_not_decoded_to_look_for_one():
+    """MetaRefreshMiddleware (Scrapy's, in its place) and the guard answer a page whose first bytes
+    do not spell "refresh" without decoding it (Scrapy's get_meta_refresh decoded every page);
+    a refresh, on-site, in any case, or in UTF-16, is still followed as Scrapy follows it."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import MetaRefreshGuardMiddleware, MetaRefreshMiddleware
+
+    class Counted(HtmlResponse):
+        decoded = 0
+
+        @property
+        def text(self):
+            Counted.decoded += 1
+            return super().text
+
+    crawler = get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100})
+    crawler.spider = crawler._create_spider("site")
+    crawler.stats.open_spider()
+    follow = MetaRefreshMiddleware.from_crawler(crawler)
+    guard = MetaRefreshGuardMiddleware.from_crawler(crawler)
+    url = "https://laodongthudo.vn/bai-viet-160001.html"
+    plain = Counted(url, body=("<html><head><title>Tin</title></head><body>" + "<p>Công đoàn</p>"
+                               * 3000 + "<meta http-equiv=refresh content='0;url=/x'>"
+                               "</body></html>").encode())   # past the first 4,096 characters
+    for middleware in (guard, follow):
+        assert middleware.process_response(Request(url), plain) is plain
+    assert Counted.decoded == 0
+
+    for body in ('<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; url=/bai-moi-1.html">'
+                 '</head><body>x</body></html>'.encode(),
+                 '<html><head><meta http-equiv="refresh" content="0;url=/bai-moi-1.html">'
+                 '</head></html>'.encode("utf-16")):
+        page = HtmlResponse(url, body=body)
+        assert guard.process_response(Request(url), page) is page     # on-site: not refused
+        followed = follow.process_response(Request(url), page)
+        assert isinstance(followed, Request)
+        assert followed.url == "https://laodongthudo.vn/bai-moi-1.html"
+
+
 def test_links_never_fetched_are_counted_per_scheme_on_listing_pages_only():
     """IgnoredLinksMiddleware: javascript: / mailto: / ... links of a listing page, any case and
     quoting, counted per scheme; an article page's links are not looked at (not followed)."""
