@@ -153,6 +153,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.MetaRefreshMiddleware": 580,
     # after decompression (590): the charset decided by what the text is (crawler/charset.py)
     "crawler.middlewares.CharsetMiddleware": 580,
+    # Scrapy's proxy middleware (750), asking no_proxy once per host, not per request
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "crawler.middlewares.HttpProxyMiddleware": 750,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.RetryFailedMiddleware": 950,   # the next run fetches what failed
