@@ -130,7 +130,7 @@ _NOT_LOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl",
 # nothing of ours reads them (crawl_runs and the progress read CoreStats' and ours).
 DOWNLOADER_STATS = False
 # Scrapy's "Crawled (200)" / "Scraped from" DEBUG lines are not even made below LOG_LEVEL.
-LOGFORMATTER = "crawler.logformatter.QuietLogFormatter"
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 # --- When a site misbehaves (crawler/middlewares.py, crawler/health.py) --------------------
 DOWNLOADER_MIDDLEWARES = {
