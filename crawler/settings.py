@@ -129,6 +129,8 @@ _NOT_LOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl",
 # Scrapy's per-response byte and status counters (downloader/*, in the stats dump of `-v`):
 # nothing of ours reads them (crawl_runs and the progress read CoreStats' and ours).
 DOWNLOADER_STATS = False
+# Scrapy's stats collector without its per-access deprecation wrapper (crawler/stats.py).
+STATS_CLASS = "crawler.stats.StatsCollector"
 # Scrapy's "Crawled (200)" / "Scraped from" DEBUG lines are not even made below LOG_LEVEL.
 LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 

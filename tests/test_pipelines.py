@@ -293,6 +293,31 @@ def test_scrapys_per_page_log_records_are_not_made_below_the_log_level():
         assert made == (None, None) if quiet else all(made)
 
 
+def test_the_crawl_stats_count_as_scrapys():
+    """STATS_CLASS is crawler.stats' collector: Scrapy's MemoryStatsCollector, same values."""
+    import scrapy
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.sites import project_settings
+    from crawler.stats import StatsCollector
+
+    crawler = get_crawler(scrapy.Spider, {"STATS_CLASS": project_settings()["STATS_CLASS"]})
+    assert type(crawler.stats) is StatsCollector
+    ours, scrapys = crawler.stats, MemoryStatsCollector(crawler)
+    for stats in (ours, scrapys):
+        stats.open_spider()
+        stats.inc_value("newscrawl/layer/title/meta")
+        stats.inc_value("newscrawl/layer/title/meta", 2)
+        stats.max_value("depth", 3)
+        stats.max_value("depth", 1)
+        stats.min_value("first", 5)
+        stats.set_value("newscrawl/run_id", 7)
+    assert ours.get_stats() == scrapys.get_stats() == {
+        "newscrawl/layer/title/meta": 3, "depth": 3, "first": 5, "newscrawl/run_id": 7}
+    assert ours.get_value("missing", 0) == 0
+
+
 def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
     rec = CrawlRunRecorder.from_crawler(crawler)
     run_id = crawler.stats.get_value("newscrawl/run_id")
