@@ -2,7 +2,7 @@
 100,000 articles, crawl CPU per article page beside trafilatura's, reextract rate, memory.
 
     python -m bench.archive [--articles 100000] [--crawl-articles-per-site 250]
-                            [--no-crawl] [--out FILE] [--keep DIR]
+                            [--no-crawl] [--variant NAME] [--out FILE] [--keep DIR]
 
 1. **Archive**: a fresh database filled with `--articles` articles of
    `ReplayWeb(articles_per_site=...)` (site by site in turn, as a backfill stores them), each
@@ -181,11 +181,11 @@ def kind_of(name: str) -> str:
     return "other"
 
 
-def crawl_part(per_site: int, work: Path, log) -> dict:
+def crawl_part(per_site: int, work: Path, log, variant: str | None = None) -> dict:
     from replay.server import ReplayServer
     from replay.web import ALL_SITES, ReplayWeb
 
-    web = ReplayWeb(articles_per_site=per_site)
+    web = ReplayWeb(articles_per_site=per_site, variant=variant)
     # every site the crawl crawls (the replay's declared sites included)
     pages = article_pages(web, sites=ALL_SITES)
     top = ceiling(pages, clock=time.process_time)     # CPU, not wall: other work slows the clock
@@ -220,6 +220,9 @@ def main(argv=None) -> int:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--crawl-articles-per-site", type=int, default=250)
     parser.add_argument("--no-crawl", action="store_true")
+    parser.add_argument("--variant", default=None,
+                        help="crawl a layout variant of the replay (replay/variants.py, e.g. "
+                             "'redesign': markup written by someone who had not read the rules)")
     parser.add_argument("--minutes", type=float, default=0,
                         help="stop filling after this long (default: no limit); the report "
                              "says the size reached")
@@ -234,9 +237,12 @@ def main(argv=None) -> int:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     lines = ["# The archive at scale (issue 21)", ""] + machine() + [
         f"- command: `{this_command()}`",
-        "- pages: the replay's (markup we wrote ourselves), not the real sites'", ""]
+        "- pages: the replay's (markup we wrote ourselves), not the real sites'"
+        + (f"; the crawl's in layout variant {args.variant!r} (replay/variants.py, written by "
+           "someone who had not read the site rules)" if args.variant else ""), ""]
 
-    crawl = None if args.no_crawl else crawl_part(args.crawl_articles_per_site, work, log)
+    crawl = None if args.no_crawl else crawl_part(args.crawl_articles_per_site, work, log,
+                                                 args.variant)
     if not args.articles:       # the crawl part only
         lines += crawl_lines(crawl, args, work)
         write_report(lines, args.out, work, args.keep)
@@ -309,7 +315,8 @@ def crawl_lines(crawl: dict | None, args, work: Path) -> list[str]:
         top, c, r = crawl["ceiling"], crawl["crawl"], crawl["reextract"]
         per_page = 1000 * c["cpu"] / max(1, c["pages"])
         lines += ["## Crawl CPU per article page, beside trafilatura's", "",
-                  f"`ReplayWeb(articles_per_site={args.crawl_articles_per_site})`: "
+                  f"`ReplayWeb(articles_per_site={args.crawl_articles_per_site}"
+                  + (f", variant={args.variant!r}" if args.variant else "") + ")`: "
                   f"{top['pages']} article pages ({top['size_median'] / 1024:.0f} KB median).",
                   "", f"Crawl: `{shlex.join(crawl['command']).replace(str(work), '$TMP')}` "
                   "against a ReplayServer on 127.0.0.1 (in the bench process).", "",

@@ -36,9 +36,10 @@ _WORDS = re.compile(r"\w+", re.UNICODE)
 
 
 def shingles(text: str, size: int = 4) -> set[bytes]:
+    """The body's word `size`-grams, lower case, as UTF-8 (words joined by one space)."""
     words = _WORDS.findall(text.lower())
-    return {g.encode("utf-8")
-            for g in map(" ".join, zip(*(words[i:] for i in range(size))))}
+    # map in C rather than a set comprehension's Python-level loop (the same set)
+    return set(map(str.encode, map(" ".join, zip(*(words[i:] for i in range(size))))))
 
 
 # MinHash as datasketch 2.0 computes it (`MinHash(num_perm=128, seed=1)`, scheme "affine32": the
@@ -78,14 +79,18 @@ def signature(text: str) -> np.ndarray | None:
     return permuted.min(axis=0)
 
 
+_BAND_SALTS = [band.to_bytes(16, "little") for band in range(BANDS)]
+_BAND_BYTES = ROWS * 8
+
+
 def band_keys(sig: np.ndarray) -> list[int]:
     """One key per LSH band (a signed 64-bit integer: the band number and its rows, hashed):
     articles sharing any key are candidates."""
-    wide = sig.astype("<u8")
-    return [int.from_bytes(hashlib.blake2b(wide[band * ROWS:(band + 1) * ROWS].tobytes(),
-                                           digest_size=8, salt=band.to_bytes(16, "little")
-                                           ).digest(), "little", signed=True)
-            for band in range(BANDS)]
+    wide = sig.astype("<u8").tobytes()       # each band: its ROWS values as 64-bit integers
+    blake2b, size = hashlib.blake2b, _BAND_BYTES
+    return [int.from_bytes(blake2b(wide[band * size:(band + 1) * size], digest_size=8,
+                                   salt=salt).digest(), "little", signed=True)
+            for band, salt in enumerate(_BAND_SALTS)]
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

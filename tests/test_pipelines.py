@@ -170,8 +170,8 @@ def test_a_failing_article_in_a_batch_undoes_only_itself(crawler, tmp_path, monk
     db = pipe.db
     real = db._put_signature
 
-    def put_signature(article_id, sig):
-        real(article_id, sig)     # the row and its signature are written, then it fails
+    def put_signature(article_id, sig, *keys):
+        real(article_id, sig, *keys)     # the row and its signature are written, then it fails
         if db.db.execute("SELECT url FROM articles WHERE id = ?",
                          [article_id]).fetchone()[0].endswith("a-2.html"):
             raise error

@@ -22,7 +22,7 @@ import zstandard
 
 from crawler.items import Article
 from crawler.store import NewsDB, OpenError, now_iso
-from crawler.store.rawpages import HELD_OUT, TRAIN_PAGES
+from crawler.store.rawpages import HELD_OUT, PLAIN_LEVEL, TRAIN_PAGES, ZSTD_LEVEL
 from crawler.store.schema import BUSY_TIMEOUT_SECONDS, MIGRATIONS
 
 
@@ -154,6 +154,67 @@ def test_raw_pages_round_trip_with_a_dictionary_trained_per_site(tmp_path):
     db = NewsDB(tmp_path / "news.db")
     assert db.raw_html("https://laodongthudo.vn/bai-3.html") == site_page("laodongthudo", 3)
     db.close()
+
+
+def test_small_crawls_add_up_to_a_dictionary(tmp_path):
+    """Nightly crawls each storing fewer than TRAIN_PAGES pages of a site: the pages stored
+    by earlier runs count, and once TRAIN_PAGES are stored the site has its dictionary and
+    every one of its pages is kept with it."""
+    site, per_run = "tuoitrethudo", TRAIN_PAGES // 3 + 1
+    for run in range(3):                       # each run its own process's writer
+        db = NewsDB(tmp_path / "news.db")
+        store_pages(db, site, range(run * per_run, (run + 1) * per_run))
+        db.close()
+    db = NewsDB(tmp_path / "news.db")
+    assert db.db.execute("SELECT site, version FROM raw_page_dictionaries").fetchall() == [
+        (site, 1)]
+    assert db.db.execute("SELECT count(*), count(dictionary) FROM raw_pages").fetchone() == (
+        3 * per_run, 3 * per_run)
+    for i in range(3 * per_run):
+        assert db.raw_html(f"https://{site}.vn/bai-{i}.html") == site_page(site, i)
+    db.close()
+
+
+def test_each_page_is_kept_as_its_stored_dictionary_compresses_it_and_the_ratio_is_its_own(
+        tmp_path):
+    # a page is compressed with the dictionary at most once when it is trained (the pages kept
+    # without one, the held-out ones, the page being stored): what is kept is what the stored
+    # dictionary gives, and the stored ratio is that of the held-out pages
+    db = NewsDB(tmp_path / "news.db")
+    site = "laodongthudo"
+    store_pages(db, site, range(TRAIN_PAGES + 20))
+    ratio, data = db.db.execute("SELECT ratio, dictionary FROM raw_page_dictionaries").fetchone()
+    with_it = zstandard.ZstdCompressor(level=ZSTD_LEVEL,
+                                       dict_data=zstandard.ZstdCompressionDict(data))
+    for i in range(TRAIN_PAGES + 20):
+        kept = db.db.execute("SELECT html_zstd FROM raw_pages WHERE url = ?",
+                             [f"https://{site}.vn/bai-{i}.html"]).fetchone()[0]
+        assert kept == with_it.compress(site_page(site, i))
+    held_out = [site_page(site, i) for i in range(TRAIN_PAGES - HELD_OUT, TRAIN_PAGES)]
+    assert ratio == round(sum(len(with_it.compress(p)) for p in held_out)
+                          / sum(map(len, held_out)), 5)
+    db.close()
+
+
+def test_pages_before_a_dictionary_are_fast_then_compact_keeps_them_dense(tmp_path):
+    # a site without a dictionary yet: its pages at the fast level (compressed again when its
+    # dictionary is trained); `newscrawl compact` rewrites those that keep no dictionary in the
+    # dense form, once
+    db = NewsDB(tmp_path / "news.db")
+    store_pages(db, "baolaocai", range(10))
+    stored = dict(db.db.execute("SELECT url, html_zstd FROM raw_pages").fetchall())
+    url = "https://baolaocai.vn/bai-{}.html".format
+    fast, dense = (zstandard.ZstdCompressor(level=level) for level in (PLAIN_LEVEL, ZSTD_LEVEL))
+    assert all(stored[url(i)] == fast.compress(site_page("baolaocai", i)) for i in range(10))
+    assert db.recompress_raw_pages() == 10
+    stored = dict(db.db.execute("SELECT url, html_zstd FROM raw_pages WHERE dictionary IS NULL"
+                                ).fetchall())
+    assert all(stored[url(i)] == dense.compress(site_page("baolaocai", i)) for i in range(10))
+    assert db.recompress_raw_pages() == 0        # a rerun: nothing left to do
+    db.close()
+    with NewsDB(tmp_path / "news.db") as db:     # another writer: the same
+        assert db.recompress_raw_pages() == 0
+        assert all(db.raw_html(url(i)) == site_page("baolaocai", i) for i in range(10))
 
 
 def test_a_template_change_trains_a_new_version_and_old_pages_still_read(tmp_path):

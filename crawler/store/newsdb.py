@@ -197,10 +197,12 @@ class NewsDB(CrawlRuns, ClusterStore):
             self.db.execute("DELETE FROM not_articles WHERE url = ?", [article.url])
             existing = self._same_article(article)
             if existing is None or existing["content_hash"] != row["content_hash"]:
-                # the signature only of a text to store (not of an unchanged refetch)
+                # the signature only of a text to store (not of an unchanged refetch), and its
+                # LSH band keys, once (the candidates' lookup, then the stored rows)
                 sig = dedup.signature(article.body or "")
+                keys = None if sig is None else dedup.band_keys(sig)
             if existing is None:
-                matches = self._same_story(article, row["slug_key"], sig)
+                matches = self._same_story(article, row["slug_key"], sig, keys)
                 earlier = [m for m in matches
                            if not _published_before(article.published_at, m[2])]
                 if earlier:   # a stored article is the original (the best match among them)
@@ -219,7 +221,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                     [article.url, *(row[c] for c in _CONTENT_FIELDS), fetched_at,
                      json.dumps(found_by) if found_by else None],
                 )
-                self._put_signature(cur.lastrowid, sig)
+                self._put_signature(cur.lastrowid, sig, keys)
                 outcome = "new"
             elif existing["content_hash"] == row["content_hash"]:
                 # the same text: only topics computed with another vocabulary are refreshed
@@ -242,7 +244,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                     "updated_at = ? WHERE id = ?",
                     [*(row[c] for c in fields), changed_at, existing["id"]],
                 )
-                self._put_signature(existing["id"], sig)
+                self._put_signature(existing["id"], sig, keys)
                 outcome = "updated"
             if article.html is not None:
                 self._put_raw(article.site, existing["url"] if existing else article.url,
@@ -266,8 +268,10 @@ class NewsDB(CrawlRuns, ClusterStore):
             return None
         return dict(zip(names, found))
 
-    def _same_story(self, article: "Article", slug_key: str | None, sig) -> list[tuple]:
-        """Stored articles of OTHER sites (or hosts) telling the same story as `article`:
+    def _same_story(self, article: "Article", slug_key: str | None, sig,
+                    keys: list[int] | None = None) -> list[tuple]:
+        """Stored articles of OTHER sites (or hosts) telling the same story as `article`
+        (`sig` its body's signature, `keys` its band keys if computed already):
         [(id, url, published_at, method, similarity)], best match first."""
         if slug_key:
             # a mirror: another site's article whose own id is in the same last path segment
@@ -279,7 +283,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                 return [(*found, "same slug and id", 1.0)]
         if sig is None:
             return []
-        keys = dedup.band_keys(sig)
+        keys = dedup.band_keys(sig) if keys is None else keys
         # candidates: articles sharing an LSH band, and (syndication keeps headlines) articles
         # with the same title; both are index lookups, then the similarity decides
         candidates = self.db.execute(
@@ -298,7 +302,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                                 round(score, 3)))
         return sorted(matches, key=lambda m: -m[4])
 
-    def _put_signature(self, article_id: int, sig) -> None:
+    def _put_signature(self, article_id: int, sig, keys: list[int] | None = None) -> None:
+        """Store `sig` (None: none) as the article's signature, with its band keys (`keys`,
+        if computed already), in place of any it had: inside a write transaction."""
         old = self.db.execute("SELECT signature FROM minhashes WHERE article = ?",
                               [article_id]).fetchone()
         if old is not None:   # its band rows, by their keys (minhash_bands has no other index)
@@ -312,7 +318,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                         [article_id, dedup.to_blob(sig)])
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
-            [(key, article_id) for key in dedup.band_keys(sig)])
+            [(key, article_id) for key in (dedup.band_keys(sig) if keys is None else keys)])
 
     def _record_duplicate(self, copy_url: str, copy_site: str, copy_article_id: str | None,
                           original_url: str, method: str, similarity: float) -> None:
@@ -369,7 +375,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                              progress: "Callable[[int, int], None] | None" = None) -> int:
         """Compress again, in place, the raw pages still in the old zlib form (before migration
         0010) and those kept without a dictionary (their site had none yet): zstd with their
-        site's dictionary (trained from them when the site has none and has enough pages),
+        site's dictionary (trained from them when the site has none and has enough pages; a page
+        of a site still without one is kept in the dense dictionary-less form, rawpages.pack's
+        `dense`: the crawl writes such pages at a fast level until the dictionary is trained),
         `batch` pages per committed transaction, in rowid order. Readers read every page
         throughout (either form); a killed run leaves each page in one form or the other and a
         rerun goes on. Returns the pages rewritten. `progress(done, left)` after each batch
@@ -391,10 +399,10 @@ class NewsDB(CrawlRuns, ClusterStore):
             with self.transaction():
                 for _, url, old, blob, site in rows:
                     html = read_raw_page(old, blob, None, self.dictionaries)
-                    packed = self.raw.pack(site, url, html)
+                    packed = self.raw.pack(site, url, html, dense=True)
                     self.raw.store_dictionary(packed, now_iso())
-                    if old is None and packed.dictionary is None:
-                        continue       # no dictionary for its site yet: it stays as it is
+                    if old is None and packed.dictionary is None and packed.html_zstd == blob:
+                        continue       # no dictionary for its site yet, and in the dense form
                     self.db.execute(
                         "UPDATE raw_pages SET html_zstd = ?, dictionary = ?, html_zlib = NULL "
                         "WHERE url = ? AND html_zlib IS ? AND html_zstd IS ?",

@@ -18,7 +18,8 @@ form); every reader (NewsDB.raw_html, reextract's workers, refused pages) goes t
 
 Writing (``RawPageWriter``, one per NewsDB): a page is compressed with its site's newest
 dictionary (loaded from the database once). The last pages of each site are remembered (at most
-``TRAIN_PAGES``, in memory); a dictionary is trained from them when
+``TRAIN_PAGES``, in memory; for a site without a dictionary, starting from its pages already
+stored without one, so that small nightly crawls add up); a dictionary is trained from them when
 
 1. the site has none yet (its first ``TRAIN_PAGES`` pages were stored without a dictionary: they
    are compressed again with the new one in the same transaction), or
@@ -26,6 +27,14 @@ dictionary (loaded from the database once). The last pages of each site are reme
    compressed with the current dictionary is ``DEGRADED`` times the ratio the dictionary gave
    when it was trained. The new dictionary is a new version; pages written with the older one
    keep its id and read with it (dictionaries are never deleted).
+
+A page written while its site has no dictionary yet is compressed at the fast ``PLAIN_LEVEL``:
+in the common case (a site's first crawl stores ``TRAIN_PAGES`` pages or more) that form is thrown
+away when the dictionary is trained, a few pages later. Pages that keep it (a site with fewer pages
+so far, or whose pages came in crawls of fewer than ``TRAIN_PAGES`` each) are what ``newscrawl
+compact`` (``NewsDB.recompress_raw_pages``) rewrites: with the site's dictionary when there is
+one (or enough pages to train one), otherwise in the dense dictionary-less form (``ZSTD_LEVEL``,
+``pack(..., dense=True)``).
 
 Compression and training run inside the caller's write transaction, only for a page that is
 written (an unchanged refetch costs nothing): training takes ~0.1 s, once per site and template.
@@ -50,6 +59,11 @@ logger = logging.getLogger(__name__)
 # pages, CPU per 75 KB page: 256 KB dictionary at level 6: 2.42 KB, 0.30 ms; 1 MB at level 6:
 # 1.96 KB, 0.27 ms; 1 MB at level 7: 1.79 KB, 0.40 ms; level 8: 1.74 KB, 0.47 ms.
 ZSTD_LEVEL = 7
+# Pages written before their site has a dictionary: compressed again with it once it is trained
+# (their first form thrown away), so the fastest level. On the replay's 75 KB pages without a
+# dictionary (bench/results/cpu.md): level 1 0.13 ms, 17.1 KB; 3: 0.17 ms, 17.2 KB; 7: 0.75 ms,
+# 15.6 KB.
+PLAIN_LEVEL = 1
 # bytes; a page is 60-90 KB, most of it template. At most a sixth of the training pages' bytes
 # (~1.1 MB for 80 pages of 70 KB). 128 KB -> 2.8 KB per page, 256 KB -> 2.1 (level 6).
 DICTIONARY_SIZE = 1024 * 1024
@@ -145,7 +159,8 @@ class RawPageWriter:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        self.plain = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self.fast = zstandard.ZstdCompressor(level=PLAIN_LEVEL)    # no dictionary, for now
+        self.dense = zstandard.ZstdCompressor(level=ZSTD_LEVEL)    # no dictionary, to keep
         self._sites: dict[str, _Site] = {}
 
     def forget(self) -> None:
@@ -163,20 +178,36 @@ class RawPageWriter:
                 state.dictionary, state.ratio = row[0], row[2]
                 state.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL,
                                                             dict_data=_dictionary(row[1]))
+            else:
+                state.recent.extend(self._stored_without_dictionary(site))
         return state
 
-    def pack(self, site: str, url: str, data: bytes) -> Packed:
-        """Compress `data` (the page of `url` on `site`); CPU only, nothing written."""
+    def _stored_without_dictionary(self, site: str) -> list[tuple[str, bytes, bytes, None]]:
+        """The site's last stored article pages kept without a dictionary, oldest first, as
+        `recent` holds them: a site whose crawls each store fewer than TRAIN_PAGES pages (the
+        nightly case) still gets its dictionary once that many are stored, over several runs."""
+        plain = zstandard.ZstdDecompressor()
+        rows = self.conn.execute(
+            "SELECT r.url, r.html_zstd FROM articles a JOIN raw_pages r ON r.url = a.url "
+            "WHERE a.site = ? AND r.dictionary IS NULL AND r.html_zstd IS NOT NULL "
+            "ORDER BY a.id DESC LIMIT ?", [site, TRAIN_PAGES]).fetchall()
+        return [(url, plain.decompress(blob), blob, None) for url, blob in reversed(rows)]
+
+    def pack(self, site: str, url: str, data: bytes, dense: bool = False) -> Packed:
+        """Compress `data` (the page of `url` on `site`); CPU only, nothing written. Without a
+        dictionary for the site: at PLAIN_LEVEL, or at ZSTD_LEVEL when `dense` (a form to keep)."""
         state = self._site(site or "")
-        compressor = state.compressor or self.plain
+        compressor = state.compressor or (self.dense if dense else self.fast)
         blob = compressor.compress(data)
         if state.compressor is not None and data:
             state.window.append(len(blob) / len(data))
+        if state.recent and any(entry[0] == url for entry in state.recent):   # stored before
+            state.recent = deque((e for e in state.recent if e[0] != url), maxlen=TRAIN_PAGES)
         state.recent.append((url, data, blob, state.dictionary))
         if self._due(state):
             trained = self._train(state)
             if trained is not None:
-                blob = state.compressor.compress(data)
+                blob = trained
         return Packed(site or "", url, blob, state.dictionary, state.pending)
 
     @staticmethod
@@ -188,9 +219,13 @@ class RawPageWriter:
         return (len(state.window) == WINDOW and state.ratio is not None
                 and sum(state.window) / WINDOW > DEGRADED * state.ratio)
 
-    def _train(self, state: _Site) -> _Trained | None:
-        pages = [raw for _, raw, _, _ in state.recent if raw]
-        train, held_out = pages[:-HELD_OUT], pages[-HELD_OUT:]
+    def _train(self, state: _Site) -> bytes | None:
+        """Train the site's dictionary on its recent pages (state.pending, to be stored) and
+        return the last page (the one being packed) compressed with it; None: not trained."""
+        recent = list(state.recent)
+        pages = [i for i, (_, raw, _, _) in enumerate(recent) if raw]
+        train = [recent[i][1] for i in pages[:-HELD_OUT]]
+        held_out = pages[-HELD_OUT:]
         try:
             # fixed cover parameters: 3x faster than the default search, pages 1-2 % larger
             size = min(DICTIONARY_SIZE, sum(map(len, train)) // DICTIONARY_SHARE)
@@ -201,15 +236,23 @@ class RawPageWriter:
             state.recent.clear()
             return None
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=trained)
-        ratio = (sum(len(compressor.compress(p)) for p in held_out)
-                 / max(1, sum(len(p) for p in held_out)))
-        recompress = [(url, blob, compressor.compress(raw))
-                      for url, raw, blob, dictionary in state.recent if dictionary is None]
+        # each recent page compressed with it at most once: the pages kept without a dictionary
+        # (to store again), the held-out ones (the ratio), the last one (the page being packed)
+        again: dict[int, bytes] = {i: compressor.compress(raw)
+                                   for i, (_, raw, _, dictionary) in enumerate(recent)
+                                   if dictionary is None}
+        for i in (*held_out, len(recent) - 1):
+            if i not in again:
+                again[i] = compressor.compress(recent[i][1])
+        ratio = (sum(len(again[i]) for i in held_out)
+                 / max(1, sum(len(recent[i][1]) for i in held_out)))
+        recompress = [(url, blob, again[i]) for i, (url, _, blob, dictionary) in enumerate(recent)
+                      if dictionary is None]
         state.compressor, state.ratio, state.dictionary = compressor, ratio, None
         state.window.clear()
         state.recent.clear()
         state.pending = _Trained(trained.as_bytes(), len(train), ratio, recompress)
-        return state.pending
+        return again[len(recent) - 1]
 
     def save(self, packed: Packed, fetched_at: str, content_type: str, etag: str | None,
              last_modified: str | None, trained_at: str) -> None:
