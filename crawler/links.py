@@ -131,8 +131,11 @@ def main_content_links(response, is_article=None) -> list[str]:
     total = len(scope.xpath(".//a[@href]")) or 1
     order = {element: i for i, element in enumerate(scope.iter())}
 
+    joined: dict[str, str] = {}     # href -> absolute URL (a link is asked for by each box around it)
+
     def hrefs(element) -> list[str]:
-        return [response.urljoin(h.strip()) for h in element.xpath(".//a/@href")]
+        return [joined[h] if h in joined else joined.setdefault(h, response.urljoin(h.strip()))
+                for h in element.xpath(".//a/@href")]
 
     articles_in_scope = len({u for u in hrefs(scope) if is_article(u)}) if is_article else 0
 

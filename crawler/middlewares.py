@@ -18,6 +18,8 @@ Enabled in crawler/settings.py:
   ``redirect_loop`` / ``redirect_chain``, under the chain's FIRST URL (the article's address).
 * ``MetaRefreshGuardMiddleware``: the same for ``<meta http-equiv=refresh>``; the page is read as
   it is (problem ``refresh_refused``).
+* ``MetaRefreshMiddleware`` (replaces Scrapy's, same place): Scrapy's, but a page whose first bytes
+  do not even spell "refresh" is not decoded to look for one (`may_declare_refresh`).
 * ``NamedOffsiteMiddleware`` (replaces Scrapy's downloader OffsiteMiddleware, which drops at
   DEBUG without calling the errback): every drop named, problem ``offsite_dropped``.
 * ``RobotsTxtMiddleware`` (replaces Scrapy's): robots.txt fetched once per host per run (no
@@ -25,6 +27,8 @@ Enabled in crawler/settings.py:
   rules (Scrapy 2.19 let all but the first through unchecked); a robots.txt that answers 5xx or
   not at all disallows the host for the run (RFC 9309), said once without a traceback (problem
   ``robots_unreachable``, flag "robots.txt unreachable?").
+* ``HttpProxyMiddleware`` (replaces Scrapy's, same place): Scrapy's, asking ``no_proxy`` once per
+  host (Scrapy's asks urllib for every request, which reads the whole environment each time).
 * ``CharsetMiddleware``: every page is read with the charset crawler/charset.py decides from the
   header, the page's ``<meta charset>`` and what the decoded text is, instead of the header always
   winning (``iso-8859-1`` from a web server's default config over a UTF-8 page gives mojibake).
@@ -44,9 +48,12 @@ import socket
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from weakref import WeakKeyDictionary
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware as _ScrapyHttpProxy
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware as _ScrapyOffsite
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware as _ScrapyMetaRefresh
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
@@ -268,6 +275,39 @@ class RedirectGuardMiddleware(_PolicyMiddleware):
         return response
 
 
+# Scrapy looks for <meta http-equiv=refresh> in the first 4,096 characters of the page's text: at
+# most this many bytes in any encoding (4 bytes a character at most).
+_REFRESH_SCAN_BYTES = 4 * 4096
+
+
+_may_refresh: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()   # response -> answer
+
+
+def may_declare_refresh(response: Any) -> bool:
+    """False when the page certainly declares no ``<meta http-equiv=refresh>`` where Scrapy looks
+    for one (its first 4,096 characters): the bytes that hold them do not spell "refresh" in
+    ASCII, in any case. Then nothing needs decoding: Scrapy's `get_meta_refresh` decodes the whole
+    body (`response.text`) to answer, and an article page's text is never read through Scrapy
+    (the page path decodes its bytes itself), so that was a full decode per page for nothing.
+    Bytes with a NUL (UTF-16 / UTF-32, or a broken page) are left to Scrapy's own reading.
+    Answered once per response (the guard and the MetaRefreshMiddleware both ask)."""
+    answer = _may_refresh.get(response)
+    if answer is None:
+        head = response.body[:_REFRESH_SCAN_BYTES]
+        answer = _may_refresh[response] = b"\x00" in head or b"refresh" in head.lower()
+    return answer
+
+
+class MetaRefreshMiddleware(_ScrapyMetaRefresh):
+    """Scrapy's MetaRefreshMiddleware (same setting, same place), which does not decode a page
+    that declares no refresh (`may_declare_refresh`)."""
+
+    def process_response(self, request: Request, response: Any, spider: Any = None):
+        if isinstance(response, TextResponse) and not may_declare_refresh(response):
+            return response
+        return super().process_response(request, response)
+
+
 class MetaRefreshGuardMiddleware(_PolicyMiddleware):
     """Downloader middleware, between decompression (590) and Scrapy's MetaRefreshMiddleware
     (580): a ``<meta http-equiv=refresh>`` to a refused target (off-site, private, the proxy) is
@@ -281,7 +321,8 @@ class MetaRefreshGuardMiddleware(_PolicyMiddleware):
     def process_response(self, request: Request, response: Any, spider: Any = None):
         from scrapy.http import HtmlResponse
         from scrapy.utils.response import get_meta_refresh
-        if not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect"):
+        if not isinstance(response, HtmlResponse) or request.meta.get("dont_redirect") \
+                or not may_declare_refresh(response):
             return response
         try:
             interval, target = get_meta_refresh(response, ignore_tags=self.ignore_tags)
@@ -317,6 +358,41 @@ class NamedOffsiteMiddleware(_ScrapyOffsite):
                 first_url(request), request.url, refused, ", ".join(allowed))
             record_problem(self.crawler.stats, "offsite_dropped", first_url(request), level)
             raise
+
+
+class HttpProxyMiddleware(_ScrapyHttpProxy):
+    """Scrapy's HttpProxyMiddleware (same setting, same place), which asks whether ``no_proxy``
+    exempts a host once per host: Scrapy's asks urllib's `proxy_bypass` for every request, and it
+    reads the whole environment each time (~0.4 % of a crawl's CPU through the replay's proxy).
+    The proxies themselves are read once, when the middleware is built, as Scrapy does."""
+
+    def __init__(self, auth_encoding: str | None = "latin-1"):
+        super().__init__(auth_encoding)
+        self._bypassed: dict[str, bool] = {}
+
+    def bypassed(self, host: str) -> bool:
+        """True when ``no_proxy`` exempts `host` (urllib's answer, asked once per host)."""
+        answer = self._bypassed.get(host)
+        if answer is None:
+            from urllib.request import proxy_bypass
+            answer = self._bypassed[host] = bool(proxy_bypass(host))
+        return answer
+
+    def process_request(self, request: Request, spider: Any = None):
+        if "proxy" in request.meta or not self.proxies:
+            return super().process_request(request)      # Scrapy's own path
+        from scrapy.utils.httpobj import urlparse_cached
+        parsed = urlparse_cached(request)
+        scheme = parsed.scheme
+        creds, proxy_url, used = None, None, None
+        # as Scrapy's: no_proxy applies to http(s) only
+        if (scheme not in {"http", "https"} or (parsed.hostname and not
+                                                 self.bypassed(parsed.hostname))) \
+                and scheme in self.proxies:
+            used = scheme
+            creds, proxy_url = self.proxies[scheme]
+        self._set_proxy_and_creds(request, proxy_url, creds, used)
+        return None
 
 
 IGNORED_LINKS = "newscrawl/problem/ignored_link_"     # + scheme: counted, no URL kept

@@ -129,8 +129,10 @@ _NOT_LOADED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl",
 # Scrapy's per-response byte and status counters (downloader/*, in the stats dump of `-v`):
 # nothing of ours reads them (crawl_runs and the progress read CoreStats' and ours).
 DOWNLOADER_STATS = False
+# Scrapy's stats collector without its per-access deprecation wrapper (crawler/stats.py).
+STATS_CLASS = "crawler.stats.StatsCollector"
 # Scrapy's "Crawled (200)" / "Scraped from" DEBUG lines are not even made below LOG_LEVEL.
-LOGFORMATTER = "crawler.logformatter.QuietLogFormatter"
+LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
 # --- When a site misbehaves (crawler/middlewares.py, crawler/health.py) --------------------
 DOWNLOADER_MIDDLEWARES = {
@@ -147,8 +149,15 @@ DOWNLOADER_MIDDLEWARES = {
     # after decompression (590), before Scrapy's meta refresh (580): no off-site or private
     # refresh followed (the page is read as it is)
     "crawler.middlewares.MetaRefreshGuardMiddleware": 585,
+    # Scrapy's meta refresh (580), without decoding a page that declares none; after the charset
+    # (580: listed first, it sees responses after the CharsetMiddleware, as Scrapy's did)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
     # after decompression (590): the charset decided by what the text is (crawler/charset.py)
     "crawler.middlewares.CharsetMiddleware": 580,
+    # Scrapy's proxy middleware (750), asking no_proxy once per host, not per request
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "crawler.middlewares.HttpProxyMiddleware": 750,
 }
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.RetryFailedMiddleware": 950,   # the next run fetches what failed

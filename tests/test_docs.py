@@ -17,7 +17,9 @@ def _commands() -> dict[str, click.Command]:
     found = {}
 
     def walk(prefix: str, group: click.Group) -> None:
-        for name, command in group.commands.items():
+        context = click.Context(group)
+        for name in group.list_commands(context):       # the ones imported when used too
+            command = group.get_command(context, name)
             found[f"{prefix}{name}"] = command
             if isinstance(command, click.Group):
                 walk(f"{prefix}{name} ", command)

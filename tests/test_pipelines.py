@@ -255,6 +255,69 @@ def test_extensions_are_scrapys_but_the_two_that_are_off():
     assert settings.REMOTE_CONTROL_ENABLED is False and settings.TELNETCONSOLE_ENABLED is False
 
 
+def test_every_setting_is_one_scrapy_knows_or_ours():
+    """A misspelt setting is silently ignored (LOGFORMATTER for LOG_FORMATTER kept Scrapy's
+    per-page log records): every upper-case name of crawler/settings.py is a Scrapy setting, a
+    NEWS_* one, or one of its module constants."""
+    from scrapy.settings import default_settings
+
+    from crawler import settings
+    names = {n for n in vars(settings) if n.isupper() and not n.startswith("_")}
+    unknown = {n for n in names if not hasattr(default_settings, n) and not n.startswith("NEWS_")}
+    # module constants; REQUEST_FINGERPRINTER_IMPLEMENTATION: read by Scrapy before 2.19 only
+    assert unknown <= {"DEFAULT_NEWS_DB", "CONFIG_FILE", "REQUEST_FINGERPRINTER_IMPLEMENTATION"}
+
+
+def test_scrapys_per_page_log_records_are_not_made_below_the_log_level():
+    """The crawl's log formatter is crawler.logformatter's: no "Crawled (200)" / "Scraped from"
+    record at LOG_LEVEL WARNING (what `newscrawl crawl` runs at), Scrapy's own at DEBUG."""
+    import scrapy
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.logformatter import QuietLogFormatter
+    from crawler.sites import project_settings
+
+    class Site(scrapy.Spider):
+        name = "site"
+
+    request = Request("https://laodongthudo.vn/a-1.html")
+    response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+    for level, quiet in (("WARNING", True), ("DEBUG", False)):
+        crawler = get_crawler(Site, {"LOG_FORMATTER": project_settings()["LOG_FORMATTER"],
+                                     "LOG_LEVEL": level})
+        assert isinstance(crawler.logformatter, QuietLogFormatter)
+        spider = crawler._create_spider()
+        made = (crawler.logformatter.crawled(request, response, spider),
+                crawler.logformatter.scraped({"title": "x"}, response, spider))
+        assert made == (None, None) if quiet else all(made)
+
+
+def test_the_crawl_stats_count_as_scrapys():
+    """STATS_CLASS is crawler.stats' collector: Scrapy's MemoryStatsCollector, same values."""
+    import scrapy
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler.sites import project_settings
+    from crawler.stats import StatsCollector
+
+    crawler = get_crawler(scrapy.Spider, {"STATS_CLASS": project_settings()["STATS_CLASS"]})
+    assert type(crawler.stats) is StatsCollector
+    ours, scrapys = crawler.stats, MemoryStatsCollector(crawler)
+    for stats in (ours, scrapys):
+        stats.open_spider()
+        stats.inc_value("newscrawl/layer/title/meta")
+        stats.inc_value("newscrawl/layer/title/meta", 2)
+        stats.max_value("depth", 3)
+        stats.max_value("depth", 1)
+        stats.min_value("first", 5)
+        stats.set_value("newscrawl/run_id", 7)
+    assert ours.get_stats() == scrapys.get_stats() == {
+        "newscrawl/layer/title/meta": 3, "depth": 3, "first": 5, "newscrawl/run_id": 7}
+    assert ours.get_value("missing", 0) == 0
+
+
 def test_run_recorder_writes_crawl_runs_row(crawler, tmp_path):
     rec = CrawlRunRecorder.from_crawler(crawler)
     run_id = crawler.stats.get_value("newscrawl/run_id")

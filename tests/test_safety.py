@@ -241,6 +241,86 @@ def test_a_redirect_to_the_proxy_or_past_the_limit_is_refused_under_the_first_ur
     assert f"refresh_refused {first}" in crawler.stats.get_value("newscrawl/problem_urls")
 
 
+def test_a_page_declaring_no_refresh_is_not_decoded_to_look_for_one():
+    """MetaRefreshMiddleware (Scrapy's, in its place) and the guard answer a page whose first bytes
+    do not spell "refresh" without decoding it (Scrapy's get_meta_refresh decoded every page);
+    a refresh, on-site, in any case, or in UTF-16, is still followed as Scrapy follows it."""
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import MetaRefreshGuardMiddleware, MetaRefreshMiddleware
+
+    class Counted(HtmlResponse):
+        decoded = 0
+
+        @property
+        def text(self):
+            Counted.decoded += 1
+            return super().text
+
+    crawler = get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100})
+    crawler.spider = crawler._create_spider("site")
+    crawler.stats.open_spider()
+    follow = MetaRefreshMiddleware.from_crawler(crawler)
+    guard = MetaRefreshGuardMiddleware.from_crawler(crawler)
+    url = "https://laodongthudo.vn/bai-viet-160001.html"
+    plain = Counted(url, body=("<html><head><title>Tin</title></head><body>" + "<p>Công đoàn</p>"
+                               * 3000 + "<meta http-equiv=refresh content='0;url=/x'>"
+                               "</body></html>").encode())   # past the first 4,096 characters
+    for middleware in (guard, follow):
+        assert middleware.process_response(Request(url), plain) is plain
+    assert Counted.decoded == 0
+
+    for body in ('<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; url=/bai-moi-1.html">'
+                 '</head><body>x</body></html>'.encode(),
+                 '<html><head><meta http-equiv="refresh" content="0;url=/bai-moi-1.html">'
+                 '</head></html>'.encode("utf-16")):
+        page = HtmlResponse(url, body=body)
+        assert guard.process_response(Request(url), page) is page     # on-site: not refused
+        followed = follow.process_response(Request(url), page)
+        assert isinstance(followed, Request)
+        assert followed.url == "https://laodongthudo.vn/bai-moi-1.html"
+
+
+def test_the_proxy_middleware_sets_what_scrapys_sets_asking_no_proxy_once_per_host(monkeypatch):
+    """HttpProxyMiddleware (Scrapy's, in its place) gives each request the proxy, credentials and
+    marks Scrapy's gives it, no_proxy included, but asks urllib about no_proxy once per host."""
+    import urllib.request
+
+    from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware as Scrapys
+    from scrapy.http import Request
+
+    from crawler.middlewares import HttpProxyMiddleware
+
+    monkeypatch.setenv("https_proxy", "http://user:secret@127.0.0.1:8899")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:8898")
+    monkeypatch.setenv("no_proxy", "nld.com.vn,.laodong.vn")
+    asked = []
+    real = urllib.request.proxy_bypass
+    monkeypatch.setattr(urllib.request, "proxy_bypass", lambda host: asked.append(host) or
+                        real(host))
+    ours, theirs = HttpProxyMiddleware(), Scrapys()
+    urls = ["https://laodongthudo.vn/a-1.html", "https://laodongthudo.vn/a-2.html",
+            "http://laodongthudo.vn/robots.txt", "https://nld.com.vn/b-3.htm",
+            "https://www.laodong.vn/c-4.ldo", "ftp://laodongthudo.vn/f"]
+    for url in urls:
+        mine, scrapys = Request(url), Request(url)
+        assert ours.process_request(mine) is None and theirs.process_request(scrapys) is None
+        assert mine.meta == scrapys.meta, url
+        assert mine.headers == scrapys.headers, url
+    assert Request(urls[0]).meta == {}
+    for url in urls[:2]:
+        request = Request(url)
+        ours.process_request(request)
+        assert request.meta["proxy"] == "http://127.0.0.1:8899"
+        assert request.headers[b"Proxy-Authorization"].startswith(b"Basic ")
+    bypassed = Request(urls[3])
+    ours.process_request(bypassed)
+    assert "proxy" not in bypassed.meta
+    # ours asked once per host (Scrapy's asks for every http(s) request)
+    assert sorted(asked) == ["laodongthudo.vn", "nld.com.vn", "www.laodong.vn"]
+
+
 def test_links_never_fetched_are_counted_per_scheme_on_listing_pages_only():
     """IgnoredLinksMiddleware: javascript: / mailto: / ... links of a listing page, any case and
     quoting, counted per scheme; an article page's links are not looked at (not followed)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 from w3lib.url import canonicalize_url
 
@@ -38,8 +39,13 @@ PAGE_PARAMS = re.compile(r"(?:^|_)(?:page|pg|p|trang|cur|pageindex|pagenum|brsr|
                          r"from|skip)$", re.I)
 
 
+_TEXT = etree.XPath("descendant-or-self::text()")    # what parsel's css("::text") runs
+
+
 def _anchor_text(anchor) -> str:
-    return " ".join(" ".join(anchor.css("::text").getall()).split()).strip().lower()
+    # (the compiled XPath on the element: parsel's css("::text") translated the CSS and wrapped
+    # each text node in a Selector, for every anchor of a listing page)
+    return " ".join(" ".join(_TEXT(anchor.root)).split()).strip().lower()
 
 
 def _split(url: str) -> tuple[str, str, str, dict[str, str]]:
