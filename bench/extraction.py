@@ -377,7 +377,7 @@ def _titles_and_dates(html: str, url: str, article, titles: dict, dates: dict) -
 
     from crawler.extract.dates import has_time
     from crawler.extract.meta import page_metadata
-    from crawler.extract.signals import SEPARATOR, site_identities
+    from crawler.extract.titles import SEPARATOR, site_identities
     from crawler.extract.text import ascii_letters
     from crawler.extraction import parse_html
 

@@ -41,11 +41,9 @@ from functools import cached_property
 import lxml.html
 import trafilatura
 
-from crawler.extract import related, signals
+from crawler.extract import related, signals, titles
 from crawler.extract.author import clean_author_field, read_author, rule_author
 from crawler.extract.published import read_date
-from crawler.extract.dates import parse_date_text
-from crawler.extract.dates import parse_iso_datetime, parse_vietnamese_datetime  # noqa: F401
 #   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
 from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, UTF8_HTML_PARSER,
@@ -168,7 +166,7 @@ class _Reading:
         """Spellings of the site's own name (og:site_name, the JSON-LD publisher, the rules'
         names, the host): never a title, never an author."""
         meta = self.meta
-        return signals.site_identities((meta.site_name, meta.publisher, *self.rules.names),
+        return titles.site_identities((meta.site_name, meta.publisher, *self.rules.names),
                                        self.url)
 
     def answer(self, name: str, layer: str | None) -> None:
@@ -242,20 +240,20 @@ def read_title(page: _Reading) -> None:
         page.missed("title")
         identities = page.identities
         h1 = _headline_h1(page)
-        shown = _without_stamp(inline_text(h1)) if h1 is not None else None
+        shown = titles.without_stamp(inline_text(h1)) if h1 is not None else None
         stated = [(name, _decoded(value)) for name, value in (
             ("meta", meta.title), ("jsonld", meta.headline), ("title-tag", meta.title_tag))]
         name, value = next(((n, v) for n, v in stated if v), (None, None))
-        value = signals.strip_site_suffix(value, identities, shown)
+        value = titles.strip_site_suffix(value, identities, shown)
         if value and shown and folded(value).endswith(" " + folded(shown)) and \
                 any(value[:m.start()].strip() and folded(value[m.end():]) == folded(shown)
-                    for m in signals.SEPARATOR.finditer(value)):
+                    for m in titles.SEPARATOR.finditer(value)):
             value = None                       # "Kicker | Headline": the <h1> is the headline
-        if value and signals.name_key(value) not in identities and \
+        if value and titles.name_key(value) not in identities and \
                 (shown is None or folded(value) != folded(shown)) and _shown_on_page(page, value):
             title, layer = value, name         # the stated headline, shown on the page
             if h1 is None:
-                h1 = signals.find_headline(page.tree, title)
+                h1 = titles.find_headline(page.tree, title)
         elif shown and value and folded(value) == folded(shown):
             title, layer = value, name         # the same words: as the page states them (no
                                                # spacing left by the layout's <span>s)
@@ -263,21 +261,21 @@ def read_title(page: _Reading) -> None:
             title, layer = shown, "h1"
         else:
             for name, value in stated:                 # the headline shown, not an <h1>
-                element, cut = _shown_headline(page.tree, value, identities)
+                element, cut = titles.shown_headline(page.tree, value, identities)
                 if element is not None:
                     h1, title, layer = element, cut, "headline"
                     break
             for name, value in stated if not title else ():
-                value = signals.strip_site_suffix(value, identities, None)
-                if value and signals.name_key(value) not in identities:
+                value = titles.strip_site_suffix(value, identities, None)
+                if value and titles.name_key(value) not in identities:
                     title, layer = value, name
                     break
         page.headline = h1
     if title and rules.title_suffix:
         title = re.sub(rules.title_suffix + r"\s*$", "", title).strip()
-    signals.SITE_SUFFIXES.learn(page.url, meta.title_tag)
+    titles.SITE_SUFFIXES.learn(page.url, meta.title_tag)
     if title and layer != "rule":        # the suffix the site's other pages share
-        title = signals.SITE_SUFFIXES.cut(page.url, title)
+        title = titles.SITE_SUFFIXES.cut(page.url, title)
     page.found.title = title or None
     page.answer("title", layer if title else None)
 
@@ -300,30 +298,6 @@ def _shown_on_page(page: _Reading, text: str) -> bool:
 def _decoded(value: str | None) -> str | None:
     """A meta value with its entities decoded (some publishers escape them twice)."""
     return clean_text(html_lib.unescape(value)) if value and "&" in value else value
-
-
-def _without_stamp(title: str) -> str:
-    """'Headline (06:00 20/11/2026)' -> 'Headline': a bracketed date after it is not the title."""
-    stamp = signals.BRACKETED.search(title)
-    if stamp and parse_date_text(stamp.group(1)) and stamp.start() > 0:
-        return title[:stamp.start()].strip()
-    return title
-
-
-def _shown_headline(tree, stated: str | None, identities):
-    """(element, title) of the visible element whose text begins with the stated title, tried
-    whole and then without each trailing segment ('Headline - Site name'), or (None, None)."""
-    if not stated:
-        return None, None
-    cuts = [stated] + [stated[:m.start()].strip() for m in
-                       reversed(list(signals.SEPARATOR.finditer(stated)))]
-    for cut in cuts:
-        if len(cut.split()) < 3 and len(cut) < 15:
-            break
-        element = signals.find_headline(tree, cut)
-        if element is not None:
-            return element, _without_stamp(cut)
-    return None, None
 
 
 def _headline_h1(page: _Reading):

@@ -143,7 +143,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.NamedOffsiteMiddleware": 50,
     # Scrapy's robots.txt middleware lets requests that wait for robots.txt through unchecked
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsTxtMiddleware": 100,
+    "crawler.robotstxt.RobotsTxtMiddleware": 100,
     # sees 3xx before Scrapy's RedirectMiddleware (600): no off-site, private or looping redirect
     "crawler.middlewares.RedirectGuardMiddleware": 650,
     # after decompression (590), before Scrapy's meta refresh (580): no off-site or private

@@ -94,9 +94,9 @@ def scrapyd_nodes(tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_site_suffixes():
-    """Each test starts with no learned title suffixes (crawler/extract/signals.SiteSuffixes is
+    """Each test starts with no learned title suffixes (crawler/extract/titles.SiteSuffixes is
     per process: a test must not depend on the pages other tests read)."""
-    from crawler.extract.signals import SITE_SUFFIXES
+    from crawler.extract.titles import SITE_SUFFIXES
     SITE_SUFFIXES.clear()
     yield
     SITE_SUFFIXES.clear()

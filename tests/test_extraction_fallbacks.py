@@ -14,7 +14,7 @@ import pytest
 import trafilatura
 
 import crawler.extraction
-from crawler.extract.signals import site_identities, strip_site_suffix
+from crawler.extract.titles import site_identities, strip_site_suffix
 from crawler.newsspider import NewsSpider
 from crawler.page import read_page
 from crawler.sites import spider_for_url

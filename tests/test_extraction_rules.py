@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extraction import SiteRules, extract_article, parse_iso_datetime, parse_vietnamese_datetime
+from crawler.extract.dates import parse_iso_datetime, parse_vietnamese_datetime
+from crawler.extraction import SiteRules, extract_article
 from crawler.urls import canonical_url
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract import bylines, signals
+from crawler.extract import bylines, signals, titles
 from crawler.extract.text import folded, select, text_of
 
 
@@ -113,7 +113,7 @@ def _bold_line_author(page) -> str | None:
 def _not_the_account(author: str | None, meta) -> str | None:
     """None when the name is the site's own social account (twitter:site "@LBCI" -> "LBCI")."""
     if author and meta.site_handle and \
-            signals.name_key(author) == signals.name_key(meta.site_handle):
+            titles.name_key(author) == titles.name_key(meta.site_handle):
         return None
     return author
 

@@ -12,9 +12,10 @@ import re
 from lxml import etree
 
 from crawler.extract.dates import date_spans, parse_relative, time_spans
-from crawler.extract.signals import (RIGHT, DocumentOrder, _words, is_furniture, name_key,
-                                     near_headline, nodes_near, words)
+from crawler.extract.signals import (RIGHT, DocumentOrder, _words, is_furniture, near_headline,
+                                     nodes_near, words)
 from crawler.extract.text import SKIP_TAGS, clean_text, folded, text_if_short, text_of
+from crawler.extract.titles import name_key
 
 
 def bold_line(element) -> bool:
