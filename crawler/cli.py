@@ -108,6 +108,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
     from scrapy.crawler import AsyncCrawlerProcess, CrawlerProcess
     from scrapy.spiderloader import get_spider_loader
 
+    from crawler.gc_tuning import after_start_up
     from crawler.progress import Progress, choose_mode, crawl_row
     from crawler.store import NewsDB, OpenError
 
@@ -175,6 +176,7 @@ def crawl(sites: tuple[str, ...], db_path: str | None, overrides: tuple[str, ...
                 crawler = process.create_crawler(name)
                 crawlers.append((name, crawler))
                 process.crawl(crawler)
+            after_start_up()
             process.start()
         finally:
             progress.stop()

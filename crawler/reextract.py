@@ -43,6 +43,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from crawler.gc_tuning import after_start_up
 from crawler.store import NewsDB, now_iso
 
 # Fields an extraction yields, as stored (tags a list here, JSON in the database).
@@ -222,6 +223,7 @@ def reextract(db_path: str | os.PathLike[str], site: str | None = None, jobs: in
     start = time.perf_counter()
     pool = None
     _preload()
+    after_start_up()       # before the fork: the workers share the frozen start-up objects
     if jobs > 1:   # forked before the database is opened: workers hold no connection
         pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker,
                                                         initargs=(os.fspath(db_path),))
