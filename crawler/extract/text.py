@@ -74,23 +74,23 @@ def inline_text(element) -> str:
     (`<span>LTE-Patent</span>: Samsung` -> 'LTE-Patent: Samsung'), a space at each <br> and
     block; scripts and styles left out."""
     out: list[str] = []
-
-    def walk(node):
-        if node.text:
-            out.append(node.text)
-        for child in node:
-            if isinstance(child.tag, str) and child.tag not in SKIP_TAGS:
-                block = child.tag == "br" or child.tag in BLOCK_TAGS
-                if block:
-                    out.append(" ")
-                walk(child)
-                if block:
-                    out.append(" ")
-            if child.tail:
-                out.append(child.tail)
-
-    walk(element)
+    _inline(element, out)
     return clean_text("".join(out))
+
+
+def _inline(node, out: list[str]) -> None:     # (a recursive closure would be a cycle)
+    if node.text:
+        out.append(node.text)
+    for child in node:
+        if isinstance(child.tag, str) and child.tag not in SKIP_TAGS:
+            block = child.tag == "br" or child.tag in BLOCK_TAGS
+            if block:
+                out.append(" ")
+            _inline(child, out)
+            if block:
+                out.append(" ")
+        if child.tail:
+            out.append(child.tail)
 
 
 _NOT_WORD = re.compile(r"\W+")
@@ -225,52 +225,55 @@ def paragraph_blocks(container) -> list[tuple[str, object]]:
     in page order. Text directly inside a block that also holds blocks (loose text) is its own
     paragraph, paired with that block. Attributes (image alt, title) are never text."""
     out: list[tuple[str, object]] = []
-
-    def flush(buffer: list[str], element) -> None:
-        text = clean_text(" ".join(buffer))
-        if text:
-            out.append((text, element))
-        buffer.clear()
-
-    def walk(element):
-        buffer: list[str] = []
-        if element.text:
-            buffer.append(element.text)
-        for child in element:
-            tag = child.tag                       # (lxml makes a new string at each .tag)
-            if not isinstance(tag, str) or tag in SKIP_TAGS:
-                pass
-            elif tag in BLOCK_TAGS and _holds_block(child):
-                if has_text(child):               # a block of blocks: each one on its own
-                    if buffer:
-                        flush(buffer, element)
-                    walk(child)
-                else:
-                    buffer.append(" ".join(child.itertext()))
-            elif tag in BLOCK_TAGS:               # an innermost block: its text, read once
-                shown = _shown(child)
-                if shown and not shown.isspace():
-                    if buffer:
-                        flush(buffer, element)
-                    text = clean_text(shown) if next(child.iter("script", "style"), None) is None \
-                        else text_of(child)
-                    if text:
-                        out.append((text, child))
-                else:
-                    buffer.append(shown)
-            elif tag == "br" and _next_is_br(child):
-                if buffer:
-                    flush(buffer, element)   # <br><br>: a paragraph break in text without <p>
-            else:
-                buffer.append(_shown(child))
-            tail = child.tail
-            if tail:
-                buffer.append(tail)
-        if buffer:
-            flush(buffer, element)
-
-    walk(container)
+    _walk_blocks(container, out)
     return out
+
+
+def _flush(buffer: list[str], element, out: list) -> None:
+    text = clean_text(" ".join(buffer))
+    if text:
+        out.append((text, element))
+    buffer.clear()
+
+
+# A module function, not a closure: a recursive closure is a reference cycle (the function, its
+# cell), which kept every page's parsed tree alive until the garbage collector's next pass.
+def _walk_blocks(element, out: list) -> None:
+    buffer: list[str] = []
+    if element.text:
+        buffer.append(element.text)
+    for child in element:
+        tag = child.tag                       # (lxml makes a new string at each .tag)
+        if not isinstance(tag, str) or tag in SKIP_TAGS:
+            pass
+        elif tag in BLOCK_TAGS and _holds_block(child):
+            if has_text(child):               # a block of blocks: each one on its own
+                if buffer:
+                    _flush(buffer, element, out)
+                _walk_blocks(child, out)
+            else:
+                buffer.append(" ".join(child.itertext()))
+        elif tag in BLOCK_TAGS:               # an innermost block: its text, read once
+            shown = _shown(child)
+            if shown and not shown.isspace():
+                if buffer:
+                    _flush(buffer, element, out)
+                text = clean_text(shown) if next(child.iter("script", "style"), None) is None \
+                    else text_of(child)
+                if text:
+                    out.append((text, child))
+            else:
+                buffer.append(shown)
+        elif tag == "br" and _next_is_br(child):
+            if buffer:
+                _flush(buffer, element, out)   # <br><br>: a paragraph break in text without <p>
+        else:
+            buffer.append(_shown(child))
+        tail = child.tail
+        if tail:
+            buffer.append(tail)
+    if buffer:
+        _flush(buffer, element, out)
 
 
 def _holds_block(element) -> bool:
