@@ -35,10 +35,22 @@ from pathlib import Path
 THIS_FILE = Path(__file__).resolve()
 
 
+def store_in_batches(db, articles, clock) -> float:
+    """Store `articles` as the pipeline does (NEWS_STORE_BATCH_ITEMS per transaction); the
+    `clock` seconds it took."""
+    from crawler.settings import NEWS_STORE_BATCH_ITEMS
+
+    start = clock()
+    for i in range(0, len(articles), NEWS_STORE_BATCH_ITEMS):
+        with db.transaction():
+            for a in articles[i:i + NEWS_STORE_BATCH_ITEMS]:
+                db.store_article(a)
+    return clock() - start
+
+
 def measure(per_site: int, repeat: int) -> dict:
     from bench.crawl import article_pages
     from crawler import dedup
-    from crawler.settings import NEWS_STORE_BATCH_ITEMS
     from crawler.sites import spider_for_url
     from crawler.store import rawpages
     from crawler.store.newsdb import NewsDB
@@ -90,12 +102,7 @@ def measure(per_site: int, repeat: int) -> dict:
 
         db = NewsDB(work / f"store-{r}.db")
         trained[0] = 0.0
-        start = clock()
-        for i in range(0, n, NEWS_STORE_BATCH_ITEMS):
-            with db.transaction():
-                for a in articles[i:i + NEWS_STORE_BATCH_ITEMS]:
-                    db.store_article(a)
-        add("store_article (all of it)", clock() - start)
+        add("store_article (all of it)", store_in_batches(db, articles, clock))
         raw_bytes = db.db.execute("SELECT SUM(LENGTH(html_zstd)) FROM raw_pages").fetchone()[0]
         db.close()
 
@@ -103,12 +110,8 @@ def measure(per_site: int, repeat: int) -> dict:
         # no copy of another site's story), stored by a new process whose sites have their
         # dictionary already (loaded once per site, nothing trained)
         db = NewsDB(work / f"store-{r}.db")
-        start = clock()
-        for i in range(0, n, NEWS_STORE_BATCH_ITEMS):
-            with db.transaction():
-                for a in later[i:i + NEWS_STORE_BATCH_ITEMS]:
-                    db.store_article(a)
-        add("store_article, a later crawl (dictionaries trained)", clock() - start)
+        add("store_article, a later crawl (dictionaries trained)",
+            store_in_batches(db, later, clock))
         db.close()
     shutil.rmtree(work, ignore_errors=True)
     return {"pages": n, "raw_bytes_per_page": raw_bytes / n,
