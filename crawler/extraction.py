@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import lxml.html
+from lxml import etree
 import trafilatura
 
 from crawler.extract import related, signals, titles
@@ -457,8 +458,10 @@ def _trafilatura_lines(page: _Reading) -> list[str]:
     """trafilatura's text, one paragraph a line. With site rules, on a copy of the page without
     the site's noise (its rules.noise, boxes under its noise headings, forms); without rules,
     on the page as fetched, exactly as plain trafilatura reads it."""
-    if page.found.method == "generic":
-        text = trafilatura.extract(page.html, url=page.url, include_comments=False)
+    if page.found.method == "generic":     # the page as trafilatura parses it: no comments
+        tree = copy.deepcopy(page.tree)
+        etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
+        text = trafilatura.extract(tree, url=page.url, include_comments=False)
     else:
         tree = copy.deepcopy(page.tree)
         for element in _noise_boxes(tree, page.rules.noise_headings):
