@@ -128,3 +128,39 @@ def test_a_page_is_read_with_the_rules_of_the_layout_it_was_fetched_under():
     assert before.article.body == EXPECTED["body"]
     assert Redesigned.rules_at("2026-11-30") is old.rules
     assert Redesigned.rules_at(None) is Redesigned.rules
+
+
+def test_reading_a_page_leaves_no_reference_cycle_holding_its_tree():
+    """Once read, a page's parsed tree is freed at once (reference counting), not kept until
+    the garbage collector's next pass: a cycle through the tree (a recursive closure over the
+    page's elements did this) keeps every page of a crawl alive in between. Pages read by a
+    site's rules, by the generic layers after a redesign, and without rules."""
+    import gc
+
+    import lxml.etree
+
+    from crawler.sites import spider_for_url
+    from replay.web import ReplayWeb
+
+    pages = []
+    for variant in (None, "redesign"):
+        web = ReplayWeb(articles_per_site=2, variant=variant)
+        for site in ("laodongthudo", "baolaocai", "nld"):
+            article = web.articles(site)[0]
+            host, _, path = article.url.split("://", 1)[1].partition("/")
+            pages.append((article.url, web.respond("GET", host, "/" + path).body))
+    for url, body in pages[:1]:              # first use: caches, vocabulary, modules
+        spider_for_url(url).read_page(body, url)
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for url, body in pages:
+            assert spider_for_url(url).read_page(body, url).article is not None, url
+        gc.collect()
+        held = [type(o).__name__ for o in gc.garbage if isinstance(o, lxml.etree._Element)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert not held, f"{len(held)} parsed elements were only freed by the collector"
