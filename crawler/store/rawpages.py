@@ -150,7 +150,8 @@ class _Site:
     compressor: zstandard.ZstdCompressor | None = None
     ratio: float | None = None                       # trained ratio of `dictionary`
     pending: _Trained | None = None                  # trained, the compressor's, not stored yet
-    recent: deque = field(default_factory=lambda: deque(maxlen=TRAIN_PAGES))  # (url, raw, blob, dict)
+    # the last TRAIN_PAGES pages, oldest first: url -> (raw, blob, dictionary it was packed with)
+    recent: dict[str, tuple[bytes, bytes, int | None]] = field(default_factory=dict)
     window: deque = field(default_factory=lambda: deque(maxlen=WINDOW))       # ratios
 
 
@@ -179,10 +180,10 @@ class RawPageWriter:
                 state.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL,
                                                             dict_data=_dictionary(row[1]))
             else:
-                state.recent.extend(self._stored_without_dictionary(site))
+                state.recent.update(self._stored_without_dictionary(site))
         return state
 
-    def _stored_without_dictionary(self, site: str) -> list[tuple[str, bytes, bytes, None]]:
+    def _stored_without_dictionary(self, site: str) -> dict[str, tuple[bytes, bytes, None]]:
         """The site's last stored article pages kept without a dictionary, oldest first, as
         `recent` holds them: a site whose crawls each store fewer than TRAIN_PAGES pages (the
         nightly case) still gets its dictionary once that many are stored, over several runs."""
@@ -191,7 +192,7 @@ class RawPageWriter:
             "SELECT r.url, r.html_zstd FROM articles a JOIN raw_pages r ON r.url = a.url "
             "WHERE a.site = ? AND r.dictionary IS NULL AND r.html_zstd IS NOT NULL "
             "ORDER BY a.id DESC LIMIT ?", [site, TRAIN_PAGES]).fetchall()
-        return [(url, plain.decompress(blob), blob, None) for url, blob in reversed(rows)]
+        return {url: (plain.decompress(blob), blob, None) for url, blob in reversed(rows)}
 
     def pack(self, site: str, url: str, data: bytes, dense: bool = False) -> Packed:
         """Compress `data` (the page of `url` on `site`); CPU only, nothing written. Without a
@@ -201,9 +202,10 @@ class RawPageWriter:
         blob = compressor.compress(data)
         if state.compressor is not None and data:
             state.window.append(len(blob) / len(data))
-        if state.recent and any(entry[0] == url for entry in state.recent):   # stored before
-            state.recent = deque((e for e in state.recent if e[0] != url), maxlen=TRAIN_PAGES)
-        state.recent.append((url, data, blob, state.dictionary))
+        state.recent.pop(url, None)        # a page stored before: only its new form, now newest
+        state.recent[url] = (data, blob, state.dictionary)
+        if len(state.recent) > TRAIN_PAGES:
+            del state.recent[next(iter(state.recent))]
         if self._due(state):
             trained = self._train(state)
             if trained is not None:
@@ -222,9 +224,9 @@ class RawPageWriter:
     def _train(self, state: _Site) -> bytes | None:
         """Train the site's dictionary on its recent pages (state.pending, to be stored) and
         return the last page (the one being packed) compressed with it; None: not trained."""
-        recent = list(state.recent)
-        pages = [i for i, (_, raw, _, _) in enumerate(recent) if raw]
-        train = [recent[i][1] for i in pages[:-HELD_OUT]]
+        recent = state.recent
+        pages = [url for url, (raw, _, _) in recent.items() if raw]
+        train = [recent[url][0] for url in pages[:-HELD_OUT]]
         held_out = pages[-HELD_OUT:]
         try:
             # fixed cover parameters: 3x faster than the default search, pages 1-2 % larger
@@ -238,21 +240,22 @@ class RawPageWriter:
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=trained)
         # each recent page compressed with it at most once: the pages kept without a dictionary
         # (to store again), the held-out ones (the ratio), the last one (the page being packed)
-        again: dict[int, bytes] = {i: compressor.compress(raw)
-                                   for i, (_, raw, _, dictionary) in enumerate(recent)
-                                   if dictionary is None}
-        for i in (*held_out, len(recent) - 1):
-            if i not in again:
-                again[i] = compressor.compress(recent[i][1])
-        ratio = (sum(len(again[i]) for i in held_out)
-                 / max(1, sum(len(recent[i][1]) for i in held_out)))
-        recompress = [(url, blob, again[i]) for i, (url, _, blob, dictionary) in enumerate(recent)
+        again: dict[str, bytes] = {}
+
+        def with_it(url: str) -> bytes:
+            if url not in again:
+                again[url] = compressor.compress(recent[url][0])
+            return again[url]
+        ratio = (sum(len(with_it(url)) for url in held_out)
+                 / max(1, sum(len(recent[url][0]) for url in held_out)))
+        recompress = [(url, blob, with_it(url)) for url, (_, blob, dictionary) in recent.items()
                       if dictionary is None]
+        packed = with_it(next(reversed(recent)))
         state.compressor, state.ratio, state.dictionary = compressor, ratio, None
         state.window.clear()
         state.recent.clear()
         state.pending = _Trained(trained.as_bytes(), len(train), ratio, recompress)
-        return again[len(recent) - 1]
+        return packed
 
     def save(self, packed: Packed, fetched_at: str, content_type: str, etag: str | None,
              last_modified: str | None, trained_at: str) -> None:
