@@ -302,9 +302,9 @@ class NewsDB(CrawlRuns, ClusterStore):
                                 round(score, 3)))
         return sorted(matches, key=lambda m: -m[4])
 
-    def _put_signature(self, article_id: int, sig, keys: list[int] | None = None) -> None:
-        """Store `sig` (None: none) as the article's signature, with its band keys (`keys`,
-        if computed already), in place of any it had: inside a write transaction."""
+    def _put_signature(self, article_id: int, sig, keys: list[int] | None) -> None:
+        """Store `sig` (None: none) as the article's signature, with its band keys `keys`
+        (dedup.band_keys(sig)), in place of any it had: inside a write transaction."""
         old = self.db.execute("SELECT signature FROM minhashes WHERE article = ?",
                               [article_id]).fetchone()
         if old is not None:   # its band rows, by their keys (minhash_bands has no other index)
@@ -318,7 +318,7 @@ class NewsDB(CrawlRuns, ClusterStore):
                         [article_id, dedup.to_blob(sig)])
         self.db.conn.executemany(
             "INSERT OR IGNORE INTO minhash_bands (band_key, article) VALUES (?, ?)",
-            [(key, article_id) for key in (dedup.band_keys(sig) if keys is None else keys)])
+            [(key, article_id) for key in keys])
 
     def _record_duplicate(self, copy_url: str, copy_site: str, copy_article_id: str | None,
                           original_url: str, method: str, similarity: float) -> None:
@@ -336,7 +336,7 @@ class NewsDB(CrawlRuns, ClusterStore):
         self._record_duplicate(url, site, article_id, original_url, method, similarity)
         self.db.execute("UPDATE duplicates SET original_url = ? WHERE original_url = ?",
                         [original_url, url])
-        self._put_signature(copy_id, None)
+        self._put_signature(copy_id, None, None)
         for table, key in (("article_versions", "article"), ("articles", "id")):
             self.db.execute(f"DELETE FROM {table} WHERE {key} = ?", [copy_id])
         self.db.execute("DELETE FROM raw_pages WHERE url = ?", [url])
