@@ -101,7 +101,6 @@ def measure(per_site: int, repeat: int) -> dict:
         db.close()
 
         db = NewsDB(work / f"store-{r}.db")
-        trained[0] = 0.0
         add("store_article (all of it)", store_in_batches(db, articles, clock))
         raw_bytes = db.db.execute("SELECT SUM(LENGTH(html_zstd)) FROM raw_pages").fetchone()[0]
         db.close()
