@@ -71,6 +71,22 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def ab_arguments(parser: argparse.ArgumentParser, rounds: int,
+                 before_required: bool = True) -> None:
+    """--before and --rounds of the A/B scripts (bench/crawl_ab.py, bench/read_page_ab.py,
+    bench/startup.py): each round runs the other version, then this one (`versions`)."""
+    parser.add_argument("--before", type=Path, required=before_required, default=None,
+                        help="a checkout (git archive) of the other version")
+    parser.add_argument("--rounds", type=int, default=rounds)
+
+
+def versions(before: Path | None) -> list[tuple[str, Path]]:
+    """[("before", its checkout) if given, ("this", this checkout)]: an A/B script runs each
+    version's code in that directory (cwd) with PYTHONPATH there, since `python -m` / `-c` put
+    the working directory first on sys.path: with PYTHONPATH alone, both ran this checkout's."""
+    return ([("before", before.resolve())] if before else []) + [("this", REPO_ROOT)]
+
+
 def this_command() -> str:
     prefix = f"PYTHONPATH={os.environ['PYTHONPATH']} " if os.environ.get("PYTHONPATH") else ""
     return prefix + shlex.join([sys.executable, "-m", "bench.crawl", *sys.argv[1:]])

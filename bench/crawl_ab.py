@@ -23,18 +23,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.crawl import FAST, load, run_measured
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bench.crawl import FAST, ab_arguments, load, run_measured, versions
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.crawl_ab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", type=Path, required=True,
-                        help="a checkout (git archive) of the other version")
+    ab_arguments(parser, rounds=2)
     parser.add_argument("--articles-per-site", type=int, default=150)
-    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--variant", default=None,
                         help="a layout variant of the replay (replay/variants.py), e.g. redesign")
     parser.add_argument("--reextract", action="store_true",
@@ -46,14 +42,12 @@ def main(argv=None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-ab-"))
     for rnd in range(args.rounds):
-        for name, root in (("before", args.before.resolve()), ("this", REPO_ROOT)):
+        for name, root in versions(args.before):
             db = work / f"{name}-{rnd}.db"
             command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db),
                        "--backfill", "--since", "2000-01-01", "-q", *FAST]
             with ReplayServer(web=ReplayWeb(articles_per_site=args.articles_per_site,
                                             variant=args.variant)) as server:
-                # run in the checkout: `python -m` puts the working directory first on
-                # sys.path, so PYTHONPATH alone ran this checkout's code for both
                 r = run_measured(command, {**os.environ, **server.env(), "PYTHONPATH": str(root)},
                                  work / f"{name}-{rnd}.log", cwd=root)
             with sqlite3.connect(db) as conn:

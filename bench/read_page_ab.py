@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bench.crawl import ab_arguments, load, versions
 
 # run in the child, in the checkout under test (only crawler.sites.spider_for_url is needed there)
 CHILD = r"""
@@ -78,10 +78,6 @@ def render(articles_per_site: int, variants: list[str]) -> dict[str, list]:
     return sets
 
 
-def load() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
-
-
 def summary(times: list[float]) -> str:
     return (f"median {1000 * statistics.median(times):.2f} ms, "
             f"mean {1000 * statistics.fmean(times):.2f} ms")
@@ -90,13 +86,11 @@ def summary(times: list[float]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.read_page_ab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", type=Path, required=True,
-                        help="a checkout (git archive) of the other version")
+    ab_arguments(parser, rounds=3)
     parser.add_argument("--articles-per-site", type=int, default=150)
     parser.add_argument("--variant", action="append",
                         help="a layout variant (replay/variants.py) or 'regular'; repeatable "
                              "(default: regular and redesign)")
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--trafilatura", action="store_true",
                         help="also time plain trafilatura.extract on the same pages")
     args = parser.parse_args(argv)
@@ -110,7 +104,7 @@ def main(argv=None) -> int:
         pages_file.write_bytes(pickle.dumps(sets))
         totals: dict[tuple[str, str], list[float]] = {}
         for rnd in range(args.rounds):
-            for name, root in (("before", args.before.resolve()), ("this", REPO_ROOT)):
+            for name, root in versions(args.before):
                 before_load = load()
                 done = subprocess.run(
                     [sys.executable, "-c", CHILD, str(pages_file),

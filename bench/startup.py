@@ -26,9 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.crawl import FAST, load, run_measured
+from bench.crawl import FAST, ab_arguments, load, run_measured, versions
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 # What `newscrawl crawl` imports before it builds its crawlers (the process class, the spiders,
 # the page path through them, the store); the reactor and the middlewares come when crawling.
 IMPORTS = ("import scrapy.crawler, scrapy.spiderloader, crawler.cli, crawler.sites, "
@@ -38,20 +37,17 @@ IMPORTS = ("import scrapy.crawler, scrapy.spiderloader, crawler.cli, crawler.sit
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", type=Path, default=None,
-                        help="a checkout (git archive) of the other version")
-    parser.add_argument("--rounds", type=int, default=5)
+    ab_arguments(parser, rounds=5, before_required=False)
     parser.add_argument("--articles-per-site", type=int, default=2)
     args = parser.parse_args(argv)
     from replay.server import ReplayServer
     from replay.web import ReplayWeb
 
-    versions = ([("before", args.before.resolve())] if args.before else []) + \
-        [("this", REPO_ROOT)]
+    checkouts = versions(args.before)
     work = Path(tempfile.mkdtemp(prefix="bench-startup-"))
     figures: dict[tuple[str, str], list[float]] = {}
     for rnd in range(args.rounds):
-        for name, root in versions:
+        for name, root in checkouts:
             env = {**os.environ, "PYTHONPATH": str(root)}
             db = work / f"{name}-{rnd}.db"
             runs = {
@@ -69,12 +65,12 @@ def main(argv=None) -> int:
                           f"{r['cpu']:.3f} s (user {r['user']:.3f}, sys {r['sys']:.3f}), "
                           f"load {load()}", flush=True)
     print()
-    print("| CPU seconds, median of rounds (min-max) | " + " | ".join(n for n, _ in versions)
+    print("| CPU seconds, median of rounds (min-max) | " + " | ".join(n for n, _ in checkouts)
           + " |")
-    print("|---|" + "---:|" * len(versions))
+    print("|---|" + "---:|" * len(checkouts))
     for kind in ("--help", "imports", "tiny crawl"):
         cells = []
-        for name, _ in versions:
+        for name, _ in checkouts:
             values = figures[(kind, name)]
             cells.append(f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})")
         print(f"| {kind} | " + " | ".join(cells) + " |")

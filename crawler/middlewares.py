@@ -44,7 +44,6 @@ import socket
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from weakref import WeakKeyDictionary
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware as _ScrapyHttpProxy
@@ -275,9 +274,6 @@ class RedirectGuardMiddleware(_PolicyMiddleware):
 _REFRESH_SCAN_BYTES = 4 * 4096
 
 
-_may_refresh: WeakKeyDictionary[Any, bool] = WeakKeyDictionary()   # response -> answer
-
-
 def may_declare_refresh(response: Any) -> bool:
     """False when the page certainly declares no ``<meta http-equiv=refresh>`` where Scrapy looks
     for one (its first 4,096 characters): the bytes that hold them do not spell "refresh" in
@@ -285,12 +281,9 @@ def may_declare_refresh(response: Any) -> bool:
     body (`response.text`) to answer, and an article page's text is never read through Scrapy
     (the page path decodes its bytes itself), so that was a full decode per page for nothing.
     Bytes with a NUL (UTF-16 / UTF-32, or a broken page) are left to Scrapy's own reading.
-    Answered once per response (the guard and the MetaRefreshMiddleware both ask)."""
-    answer = _may_refresh.get(response)
-    if answer is None:
-        head = response.body[:_REFRESH_SCAN_BYTES]
-        answer = _may_refresh[response] = b"\x00" in head or b"refresh" in head.lower()
-    return answer
+    (The guard and the MetaRefreshMiddleware both ask: ~11 us each on a 100 KB page.)"""
+    head = response.body[:_REFRESH_SCAN_BYTES]
+    return b"\x00" in head or b"refresh" in head.lower()
 
 
 class MetaRefreshMiddleware(_ScrapyMetaRefresh):

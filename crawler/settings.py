@@ -134,7 +134,7 @@ STATS_CLASS = "crawler.stats.StatsCollector"
 # Scrapy's "Crawled (200)" / "Scraped from" DEBUG lines are not even made below LOG_LEVEL.
 LOG_FORMATTER = "crawler.logformatter.QuietLogFormatter"
 
-# --- When a site misbehaves (crawler/middlewares.py, crawler/health.py) --------------------
+# --- When a site misbehaves (crawler/middlewares.py, crawler/robotstxt.py, crawler/health.py) -
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100) and the download: no private / loopback / link-local / off-site host
     "crawler.middlewares.SafeTargetMiddleware": 40,
