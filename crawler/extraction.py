@@ -45,7 +45,6 @@ import trafilatura
 from crawler.extract import related, signals, titles
 from crawler.extract.author import clean_author_field, read_author, rule_author
 from crawler.extract.published import read_date
-#   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
 from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, UTF8_HTML_PARSER,
                                   clean_text, first_match, folded, folded_text_if_short,
