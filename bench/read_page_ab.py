@@ -31,6 +31,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.crawl import load
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # run in the child, in the checkout under test (only crawler.sites.spider_for_url is needed there)
@@ -76,10 +78,6 @@ def render(articles_per_site: int, variants: list[str]) -> dict[str, list]:
                 pages.append((article.url, response.body, response.header("Content-Type")))
         sets[variant] = pages
     return sets
-
-
-def load() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def summary(times: list[float]) -> str:
