@@ -2,7 +2,8 @@
 
 None of these knows a site's class names: they look at what a reader sees (the headline, a
 short date line near it, a paragraph between headline and text, a right-aligned bold line, a box
-of teaser links) and at the page's own statements (its site name, its description).
+of teaser links) and at the page's own statements (its description). The title's signals (the
+site's name in a title suffix, the element showing the headline) are in crawler/extract/titles.py.
 """
 from __future__ import annotations
 
