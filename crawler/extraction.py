@@ -45,7 +45,6 @@ import trafilatura
 from crawler.extract import related, signals, titles
 from crawler.extract.author import clean_author_field, read_author, rule_author
 from crawler.extract.published import read_date
-#   (the two above are imported from here by tests/test_extraction_rules.py)
 from crawler.extract.meta import PageMeta, page_metadata
 from crawler.extract.text import (FILE_NAME, HTML_PARSER, SKIP_TAGS, UTF8_HTML_PARSER,
                                   clean_text, first_match, folded, folded_text_if_short,
@@ -458,16 +457,14 @@ def _trafilatura_lines(page: _Reading) -> list[str]:
     """trafilatura's text, one paragraph a line. With site rules, on a copy of the page without
     the site's noise (its rules.noise, boxes under its noise headings, forms); without rules,
     on the page as fetched, exactly as plain trafilatura reads it."""
+    tree = copy.deepcopy(page.tree)
     if page.found.method == "generic":     # the page as trafilatura parses it: no comments
-        tree = copy.deepcopy(page.tree)
         etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
-        text = trafilatura.extract(tree, url=page.url, include_comments=False)
     else:
-        tree = copy.deepcopy(page.tree)
         for element in _noise_boxes(tree, page.rules.noise_headings):
             if element.getparent() is not None:
                 element.drop_tree()
-        text = trafilatura.extract(tree, url=page.url, include_comments=False)
+    text = trafilatura.extract(tree, url=page.url, include_comments=False)
     headings = {folded(h) for h in page.rules.noise_headings}
     lines = [clean_text(line) for line in (text or "").splitlines()]
     return [line for line in lines if line and folded(line) not in headings]

@@ -2,7 +2,8 @@
 
 None of these knows a site's class names: they look at what a reader sees (the headline, a
 short date line near it, a paragraph between headline and text, a right-aligned bold line, a box
-of teaser links) and at the page's own statements (its site name, its description).
+of teaser links) and at the page's own statements (its description). The title's signals (the
+site's name in a title suffix, the element showing the headline) are in crawler/extract/titles.py.
 """
 from __future__ import annotations
 
@@ -427,15 +428,12 @@ def locate_container(tree, lines: list[str]):
     matched = []
     loose = []                       # blocks with text runs of their own (<br><br>, no <p>)
     for element in tree.iter(*CONTENT_TAGS):
-        if not len(element):         # no children: its own text is all of its text
-            direct = element.text or ""
-            key = folded(direct)
-        else:
-            direct = (element.text or "") + "".join(c.tail or "" for c in element)
-            key = None if element.tag == "div" and element.find(".//div") is not None \
-                else folded_text_if_short(element, longest)
+        direct = (element.text or "") + "".join(c.tail or "" for c in element)
         if len(direct.strip()) >= 30:
             loose.append(element)
+        if element.tag == "div" and element.find(".//div") is not None:
+            continue
+        key = folded_text_if_short(element, longest)   # (None when longer than any line)
         if key in wanted:
             matched.append((element, wanted[key]))
             wanted[key] = 0
